@@ -1,0 +1,33 @@
+package providers
+
+import "context"
+
+// Provider reads secrets from one kind of store, named by its scheme.
+//
+// Fetch resolves a batch of references of the provider's scheme and returns one Secret per ref, in
+// the same order. Failures are returned as one error joining (errors.Join) one *RefError per failed
+// ref; the Secrets of failed refs are zero. Fetch must honour ctx's deadline, read each distinct
+// source once however many keys are taken from it, and never put a secret value into an error.
+type Provider interface {
+	Fetch(ctx context.Context, refs []Ref) ([]Secret, error)
+}
+
+// Validator is implemented by providers that can check a reference's path and options without
+// I/O. The resolver calls it for every ref before any fetch, so that all problems are reported
+// together. Errors should wrap ErrInvalidRef.
+type Validator interface {
+	Validate(ref Ref) error
+}
+
+// Keeper is implemented by providers whose secrets carry leases (for example Vault dynamic
+// secrets). Keep runs while the child runs, renewing leases, and returns when ctx is done. It
+// reports problems (a lease that can no longer be renewed) through warn, without values.
+type Keeper interface {
+	Keep(ctx context.Context, warn func(msg string))
+}
+
+// Closer is implemented by providers that hold resources to release when the child has exited:
+// leases to revoke, tokens they created, connections. Close is called once, on every exit path.
+type Closer interface {
+	Close(ctx context.Context) error
+}

@@ -1,0 +1,112 @@
+package providers
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Ref is a parsed reference of the form scheme://path[?options][#key].
+//
+// A Ref is comparable, so it can be used as a map key to deduplicate fetches; it never carries
+// credentials, and its String form is safe to log. ParseRef checks the grammar only: each provider
+// validates the syntax of its own paths and options.
+type Ref struct {
+	// Scheme selects the provider, e.g. "vault" or "dotenv". Always lower case.
+	Scheme string
+	// Path is everything between "://" and the first "?" or "#", taken literally.
+	Path string
+	// Query is the options in canonical form (sorted keys, encoded as by url.Values.Encode),
+	// or "" when there are none.
+	Query string
+	// Key selects part of the value: a top-level field name, or a JSON Pointer when it starts
+	// with "/". Empty means the whole value.
+	Key string
+}
+
+// ParseRef parses s as a reference. It does no I/O.
+func ParseRef(s string) (Ref, error) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return Ref{}, fmt.Errorf("%q is not a reference: want scheme://path", s)
+	}
+	if !validScheme(scheme) {
+		return Ref{}, fmt.Errorf("reference %q: scheme %q must be lower-case letters, digits, '+', '-' or '.'", s, scheme)
+	}
+	var r Ref
+	r.Scheme = scheme
+	rest, r.Key, _ = strings.Cut(rest, "#")
+	rest, query, hasQuery := strings.Cut(rest, "?")
+	r.Path = rest
+	if r.Path == "" {
+		return Ref{}, fmt.Errorf("reference %q: empty path after %s://", s, scheme)
+	}
+	if hasQuery {
+		values, err := url.ParseQuery(query)
+		if err != nil {
+			return Ref{}, fmt.Errorf("reference %q: bad options: %v", s, err)
+		}
+		r.Query = values.Encode()
+	}
+	return r, nil
+}
+
+// IsRef reports whether s looks like a reference (scheme://...) with a scheme in schemes.
+// It is used to decide whether an inherited variable's value should be resolved.
+func IsRef(s string, schemes ...string) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	if !ok {
+		return false
+	}
+	for _, want := range schemes {
+		if scheme == want {
+			return true
+		}
+	}
+	return false
+}
+
+func validScheme(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// Options returns the parsed query options.
+func (r Ref) Options() url.Values {
+	v, _ := url.ParseQuery(r.Query) // Query is canonical: ParseRef already validated it
+	return v
+}
+
+// Option returns the value of one query option, or "" when it is absent.
+func (r Ref) Option(name string) string { return r.Options().Get(name) }
+
+// Source returns r without its key: the unit a provider reads once, however many keys are taken
+// from it.
+func (r Ref) Source() Ref {
+	r.Key = ""
+	return r
+}
+
+// String returns the reference in canonical form. It contains no secret material.
+func (r Ref) String() string {
+	var b strings.Builder
+	b.WriteString(r.Scheme)
+	b.WriteString("://")
+	b.WriteString(r.Path)
+	if r.Query != "" {
+		b.WriteByte('?')
+		b.WriteString(r.Query)
+	}
+	if r.Key != "" {
+		b.WriteByte('#')
+		b.WriteString(r.Key)
+	}
+	return b.String()
+}

@@ -1,0 +1,50 @@
+package providers
+
+import (
+	"fmt"
+	"log/slog"
+)
+
+// masked is what a Secret prints as, under every fmt verb, JSON, text and slog.
+const masked = "***"
+
+// Secret is a resolved value. It cannot be printed by accident: fmt, encoding/json,
+// encoding (text) and log/slog all show "***". The one way to the value is [Secret.Reveal].
+//
+// The value may hold any bytes, including NUL bytes and invalid UTF-8: whether that is acceptable
+// depends on where it goes (an environment variable cannot hold NUL; a file can).
+type Secret struct {
+	value string
+	// Version is the version the store resolved (e.g. a KV v2 version number, an AWS VersionId,
+	// a GCP version name), or "" when the store has none. It is not secret.
+	Version string
+}
+
+// NewSecret returns a Secret holding value, with the resolved version (may be "").
+func NewSecret(value []byte, version string) Secret {
+	return Secret{value: string(value), Version: version}
+}
+
+// Reveal returns the secret value. Callers must never log, print or wrap it into an error.
+func (s Secret) Reveal() string { return s.value }
+
+// Len returns the length of the value in bytes.
+func (s Secret) Len() int { return len(s.value) }
+
+// String implements fmt.Stringer and always returns a mask.
+func (s Secret) String() string { return masked }
+
+// GoString implements fmt.GoStringer and always returns a mask.
+func (s Secret) GoString() string { return masked }
+
+// Format implements fmt.Formatter so that every verb, %x and %q included, prints a mask.
+func (s Secret) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(masked)) }
+
+// MarshalJSON implements json.Marshaler and always returns a mask.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + masked + `"`), nil }
+
+// MarshalText implements encoding.TextMarshaler and always returns a mask.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(masked), nil }
+
+// LogValue implements slog.LogValuer and always returns a mask.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(masked) }
