@@ -16,6 +16,10 @@ type Entry struct {
 	Remote bool
 	// Summary is a one-line description for `secretrun providers`.
 	Summary string
+	// Credentials lists the environment variables (names or globs such as "VAULT_*_ID") that hold
+	// credentials this provider authenticates with. When the provider was used, they are removed
+	// from the child's environment.
+	Credentials []string
 	// Open creates the provider. It may read configuration and the environment, but should not
 	// make network calls: authentication happens on the first Fetch.
 	Open func() (Provider, error)
