@@ -3,6 +3,7 @@ package providers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 )
@@ -13,7 +14,9 @@ type FetchFunc func(ctx context.Context, src Ref) (value []byte, version string,
 
 // FetchEach implements Provider.Fetch for stores that are read one source at a time: it reads each
 // distinct source once, at most limit at a time (limit < 1 means 8), applies each ref's #key with
-// SelectKey, and returns the results in order with one *RefError per failed ref.
+// SelectKey, and returns the results in order with one *RefError per failed ref. Once ctx is done
+// no further source is read: the refs not yet read fail with an error wrapping ErrUnavailable and
+// ctx.Err().
 //
 // Providers with their own key semantics (dotenv's #VAR) pass a select function; nil means
 // SelectKey.
@@ -29,16 +32,28 @@ func FetchEach(ctx context.Context, refs []Ref, limit int, fetch FetchFunc, sele
 		version string
 		err     error
 	}
-	sources := make(map[Ref]*result)
+	// Distinct sources, in first-seen order. Results go into their own slice so that no map is
+	// read while the fetching goroutines write.
+	index := make(map[Ref]int)
+	var srcs []Ref
 	for _, r := range refs {
-		sources[r.Source()] = nil
+		if _, ok := index[r.Source()]; !ok {
+			index[r.Source()] = len(srcs)
+			srcs = append(srcs, r.Source())
+		}
 	}
+	results := make([]result, len(srcs))
 	var (
-		mu  sync.Mutex
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, limit)
 	)
-	for src := range sources {
+	for i, src := range srcs {
+		if ctx.Err() != nil {
+			// Never start a read once the context is done (a select between a free slot and
+			// ctx.Done() would pick at random).
+			results[i] = result{err: unavailable(ctx)}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -46,15 +61,15 @@ func FetchEach(ctx context.Context, refs []Ref, limit int, fetch FetchFunc, sele
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
 			case <-ctx.Done():
-				mu.Lock()
-				sources[src] = &result{err: errors.Join(ErrUnavailable, ctx.Err())}
-				mu.Unlock()
+				results[i] = result{err: unavailable(ctx)}
+				return
+			}
+			if ctx.Err() != nil {
+				results[i] = result{err: unavailable(ctx)}
 				return
 			}
 			v, ver, err := fetch(ctx, src)
-			mu.Lock()
-			sources[src] = &result{value: v, version: ver, err: err}
-			mu.Unlock()
+			results[i] = result{value: v, version: ver, err: err}
 		}()
 	}
 	wg.Wait()
@@ -62,7 +77,7 @@ func FetchEach(ctx context.Context, refs []Ref, limit int, fetch FetchFunc, sele
 	out := make([]Secret, len(refs))
 	var errs []error
 	for i, r := range refs {
-		res := sources[r.Source()]
+		res := results[index[r.Source()]]
 		if res.err != nil {
 			errs = append(errs, &RefError{Ref: r, Err: res.err})
 			continue
@@ -78,6 +93,12 @@ func FetchEach(ctx context.Context, refs []Ref, limit int, fetch FetchFunc, sele
 		out[i] = NewSecret(value, res.version)
 	}
 	return out, errors.Join(errs...)
+}
+
+// unavailable is the error for a source not read because ctx is done: it wraps both ErrUnavailable
+// and the context's error, on one line.
+func unavailable(ctx context.Context) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
