@@ -1,0 +1,15 @@
+// Package config owns secretrun's configuration file: the typed schema, finding the file
+// (Find), reading and validating it (Load, Parse), resolving a profile's `extends` chain
+// ((*Config).Profile) and the inherit/deny matching the environment builder uses
+// (Inherit.Allows, MatchAny, PristineKeep).
+//
+// Validation is strict: unknown fields are errors, every problem of a file is reported at once,
+// and each is an *Error naming the file, the line and the field. The names of environment
+// variables keep their case.
+//
+// References are kept as strings here; package providers parses them. This package must not
+// import viper, cobra or providers, and it does no network I/O: it reads one file, and looks
+// for files in Find.
+//
+// The user-facing description of the format is docs/config.md.
+package config
