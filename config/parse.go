@@ -482,11 +482,11 @@ func (p *parser) fields(n *yaml.Node, path string, known []string, ext bool, han
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		what := "the file"
-		if path != "" {
-			what = "it"
+		if path == "" {
+			p.add(n.Line, path, "the file must be a mapping of fields such as version and profiles, got %s", describe(n))
+		} else {
+			p.add(n.Line, path, "must be a mapping of fields, got %s", describe(n))
 		}
-		p.add(n.Line, path, "expected a mapping of %s's fields, got %s", what, describe(n))
 		return
 	}
 	for _, kv := range p.pairs(n, path) {

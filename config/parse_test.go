@@ -1,0 +1,369 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func mustParse(t *testing.T, yaml string) *Config {
+	t.Helper()
+	c, err := Parse("secretrun.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatalf("Parse: unexpected error:\n%v", err)
+	}
+	return c
+}
+
+// The example of CONTRACT.md §3, verbatim, is a valid configuration.
+func TestParseContractExample(t *testing.T) {
+	c, err := Load("testdata/contract.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Path != "testdata/contract.yaml" || c.Version != 1 || c.DefaultProfile != "dev" {
+		t.Errorf("header: got path %q version %d default %q", c.Path, c.Version, c.DefaultProfile)
+	}
+	if c.Providers.Vault.Address != "https://vault.example.com:8200" || c.Providers.Vault.Namespace != "team-a" ||
+		c.Providers.Vault.Auth.Method != "approle" || c.Providers.AWS.Region != "eu-west-1" ||
+		c.Providers.GCP.Project != "acme-prod" || c.Providers.Azure.Vault != "acme-kv" {
+		t.Errorf("providers: got %+v", c.Providers)
+	}
+	if got := c.ProfileNames(); !reflect.DeepEqual(got, []string{"base", "dev"}) {
+		t.Errorf("ProfileNames() = %q", got)
+	}
+	dev := c.Profiles["dev"]
+	var names []string
+	for _, s := range dev.Secrets {
+		names = append(names, s.Name)
+	}
+	want := []string{"DATABASE_URL", "STRIPE_KEY", "GCS_HMAC", "SB_CONN", "TLS_KEY", "FEATURE_KEY"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("dev secrets in file order: got %q, want %q", names, want)
+	}
+	if s := dev.Secrets[4]; s.As != AsFile || s.Ref != "vault://pki/issue/web#private_key" || s.Line != 23 {
+		t.Errorf("TLS_KEY: got %+v", s)
+	}
+	if s := dev.Secrets[5]; !s.Optional || s.Ref != "awssm://dev/feature" {
+		t.Errorf("FEATURE_KEY: got %+v", s)
+	}
+	if dev.Inherit.Mode != InheritAll || !reflect.DeepEqual(dev.Deny, []string{"AWS_SECRET_*"}) ||
+		!reflect.DeepEqual(dev.Extends, []string{"base"}) {
+		t.Errorf("dev: got %+v", dev)
+	}
+}
+
+// Every field, with a non-default value.
+func TestParseEveryField(t *testing.T) {
+	c := mustParse(t, `
+version: 1
+default_profile: app
+redact:
+  min_length: 12
+  token: "[redacted]"
+  name_tokens: true
+  strict: true
+  encodings: [hex, base32, utf16, hex]
+profiles:
+  app:
+    extends: [a, b]
+    env:
+      PORT: 8080
+      DEBUG: true
+      HEX: 0x10
+      EMPTY: ""
+    secrets:
+      DB_URL: vault://secret/app#db
+    inherit: [PATH, HOME, "LC_*"]
+    deny: [AWS_SECRET_*, "*_TOKEN"]
+    clobber: false
+    grace: 1m30s
+  a: {}
+  b:
+`)
+	wantRedact := Redact{MinLength: 12, Token: "[redacted]", NameTokens: true, Strict: true, Encodings: []string{"hex", "base32", "utf16"}}
+	if !reflect.DeepEqual(c.Redact, wantRedact) {
+		t.Errorf("redact: got %+v, want %+v", c.Redact, wantRedact)
+	}
+	app := c.Profiles["app"]
+	wantEnv := []EnvVar{{"PORT", "8080", 14}, {"DEBUG", "true", 15}, {"HEX", "0x10", 16}, {"EMPTY", "", 17}}
+	if !reflect.DeepEqual(app.Env, wantEnv) {
+		t.Errorf("env (values as written, in order): got %+v", app.Env)
+	}
+	if !reflect.DeepEqual(app.Inherit, Inherit{Mode: InheritList, Patterns: []string{"PATH", "HOME", "LC_*"}}) {
+		t.Errorf("inherit: got %+v", app.Inherit)
+	}
+	if !reflect.DeepEqual(app.Deny, []string{"AWS_SECRET_*", "*_TOKEN"}) {
+		t.Errorf("deny: got %q", app.Deny)
+	}
+	if app.Clobber == nil || *app.Clobber || app.ClobberOrDefault() {
+		t.Errorf("clobber: got %v", app.Clobber)
+	}
+	if app.Grace != 90*time.Second || app.GraceOrDefault() != 90*time.Second {
+		t.Errorf("grace: got %v", app.Grace)
+	}
+	if !reflect.DeepEqual(app.Extends, []string{"a", "b"}) || app.Name != "app" || app.Line != 11 {
+		t.Errorf("app: got %+v", app)
+	}
+	if b := c.Profiles["b"]; b == nil || len(b.Env)+len(b.Secrets) != 0 {
+		t.Errorf("a null profile is an empty profile, got %+v", b)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	for _, src := range []string{"", "# only a comment\n", "version: 1\n", "profiles:\n"} {
+		c := mustParse(t, src)
+		if c.Version != 1 || c.Redact.MinLength != DefaultMinLength || c.Redact.Token != DefaultToken ||
+			c.Redact.Strict || c.Redact.NameTokens || len(c.Redact.Encodings) != 0 || len(c.Profiles) != 0 {
+			t.Errorf("%q: got %+v", src, c)
+		}
+	}
+	p := mustParse(t, "profiles: {dev: {}}").Profiles["dev"]
+	if p.Inherit.IsSet() || p.Clobber != nil || p.Grace != 0 || !p.ClobberOrDefault() || p.GraceOrDefault() != DefaultGrace {
+		t.Errorf("unset profile settings: got %+v", p)
+	}
+	if !reflect.DeepEqual(Default().Redact, Redact{MinLength: 8, Token: "***"}) {
+		t.Errorf("Default().Redact = %+v", Default().Redact)
+	}
+}
+
+func TestSecretForms(t *testing.T) {
+	f, tr := false, true
+	tests := []struct {
+		name, yaml string
+		want       SecretSpec
+	}{
+		{"short form", `X: vault://secret/app#db`, SecretSpec{Name: "X", Ref: "vault://secret/app#db"}},
+		{"short form quoted", `X: "awssm://dev/db"`, SecretSpec{Name: "X", Ref: "awssm://dev/db"}},
+		{"long form, ref only", `X: {ref: gcpsm://s}`, SecretSpec{Name: "X", Ref: "gcpsm://s"}},
+		{"optional", `X: {ref: env://A, optional: true}`, SecretSpec{Name: "X", Ref: "env://A", Optional: true}},
+		{"as file", `X: {ref: file:///k, as: file}`, SecretSpec{Name: "X", Ref: "file:///k", As: AsFile}},
+		{"as env is the default", `X: {ref: env://A, as: env}`, SecretSpec{Name: "X", Ref: "env://A"}},
+		{"mask false", `X: {ref: env://A, mask: false}`, SecretSpec{Name: "X", Ref: "env://A", Mask: &f}},
+		{"mask true", `X: {ref: env://A, mask: true}`, SecretSpec{Name: "X", Ref: "env://A", Mask: &tr}},
+		{"block long form", "X:\n        ref: azkv://kv/s\n        optional: false\n        as: file", SecretSpec{Name: "X", Ref: "azkv://kv/s", As: AsFile}},
+		{"case is kept", `DataBase_Url: vault://secret/a#b`, SecretSpec{Name: "DataBase_Url", Ref: "vault://secret/a#b"}},
+		{"underscore first", `_x1: env://A`, SecretSpec{Name: "_x1", Ref: "env://A"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustParse(t, "profiles:\n  p:\n    secrets:\n      "+tt.yaml+"\n")
+			got := c.Profiles["p"].Secrets
+			tt.want.Line = 4
+			if len(got) != 1 || !reflect.DeepEqual(got[0], tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			if got[0].Masked() != (tt.want.Mask == nil || *tt.want.Mask) {
+				t.Errorf("Masked() = %v", got[0].Masked())
+			}
+		})
+	}
+}
+
+func TestCaseIsKept(t *testing.T) {
+	c := mustParse(t, `
+profiles:
+  p:
+    env: {App_Env: x, app_env: y, APP_ENV: z}
+    secrets: {DataBase_Url: env://A, database_url: env://B}
+`)
+	p := c.Profiles["p"]
+	if got := []string{p.Env[0].Name, p.Env[1].Name, p.Env[2].Name}; !reflect.DeepEqual(got, []string{"App_Env", "app_env", "APP_ENV"}) {
+		t.Errorf("env names: %q", got)
+	}
+	if p.Secrets[0].Name != "DataBase_Url" || p.Secrets[1].Name != "database_url" {
+		t.Errorf("secret names: %+v", p.Secrets)
+	}
+}
+
+// Anchors, aliases and merge keys work, and top-level x- keys are a place to keep anchors.
+func TestParseAnchors(t *testing.T) {
+	c := mustParse(t, `
+x-common: &common
+  LOG_LEVEL: info
+  REGION: eu
+profiles:
+  a:
+    env:
+      <<: *common
+      REGION: us
+    secrets: &s
+      DB: env://DB
+  b:
+    secrets: *s
+`)
+	a := c.Profiles["a"]
+	if !reflect.DeepEqual(a.Env, []EnvVar{{"LOG_LEVEL", "info", 3}, {"REGION", "us", 9}}) {
+		t.Errorf("merged env: got %+v", a.Env)
+	}
+	if b := c.Profiles["b"]; len(b.Secrets) != 1 || b.Secrets[0].Name != "DB" {
+		t.Errorf("aliased secrets: got %+v", b.Secrets)
+	}
+}
+
+// Each bad configuration gives exactly these messages, with file, line and field.
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"unknown top-level field", "verison: 1\n",
+			[]string{`secretrun.yaml:1: unknown field "verison" (did you mean "version"?)`}},
+		{"unknown field in a profile", "profiles:\n  dev:\n    secret: {}\n",
+			[]string{`secretrun.yaml:3: profiles.dev: unknown field "secret" (did you mean "secrets"?)`}},
+		{"unknown field in a secret's long form", "profiles:\n  dev:\n    secrets:\n      DB_URL: {ref: env://A, optinal: true}\n",
+			[]string{`secretrun.yaml:4: profiles.dev.secrets.DB_URL: unknown field "optinal" (did you mean "optional"?)`}},
+		{"unknown field in providers.vault", "providers:\n  vault:\n    adress: http://x\n",
+			[]string{`secretrun.yaml:3: providers.vault: unknown field "adress" (did you mean "address"?)`}},
+		{"unknown provider", "providers:\n  awss: {}\n",
+			[]string{`secretrun.yaml:2: providers: unknown field "awss" (did you mean "aws"?)`}},
+		{"unknown field in redact, no close match", "redact:\n  colour: red\n",
+			[]string{`secretrun.yaml:2: redact: unknown field "colour"`}},
+		{"wrong type in providers", "providers:\n  aws: {region: [eu]}\n",
+			[]string{`secretrun.yaml:2: providers.aws.region: must be a string, got a list`}},
+		{"providers not a mapping", "providers: vault\n",
+			[]string{`secretrun.yaml:1: providers: must be a mapping of fields, got "vault"`}},
+		{"file not a mapping", "- a\n- b\n",
+			[]string{`secretrun.yaml:1: the file must be a mapping of fields such as version and profiles, got a list`}},
+		{"unsupported version", "version: 2\n",
+			[]string{`secretrun.yaml:1: version: unsupported version 2 (this secretrun reads version 1)`}},
+		{"version not a number", "version: one\n",
+			[]string{`secretrun.yaml:1: version: must be an integer, got "one"`}},
+		{"min_length below the floor", "redact: {min_length: 3}\n",
+			[]string{`secretrun.yaml:1: redact.min_length: must be at least 4, got 3 (shorter values cannot be masked safely)`}},
+		{"empty token", "redact: {token: \"\"}\n",
+			[]string{`secretrun.yaml:1: redact.token: must not be empty`}},
+		{"unknown encoding", "redact:\n  encodings: [hex, utf-16]\n",
+			[]string{`secretrun.yaml:2: redact.encodings: unknown encoding "utf-16" (did you mean "utf16"?) (known: hex, base32, utf16)`}},
+		{"strict not a boolean", "redact: {strict: yes}\n",
+			[]string{`secretrun.yaml:1: redact.strict: must be true or false, got "yes"`}},
+		{"bad as", "profiles:\n  p:\n    secrets:\n      K: {ref: env://A, as: fille}\n",
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K.as: must be env or file, got "fille" (did you mean "file"?)`}},
+		{"optional not a boolean", "profiles:\n  p:\n    secrets:\n      K: {ref: env://A, optional: 1}\n",
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K.optional: must be true or false, got the number 1`}},
+		{"missing ref", "profiles:\n  p:\n    secrets:\n      K: {optional: true}\n",
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K: missing ref`}},
+		{"empty ref", "profiles:\n  p:\n    secrets:\n      K: \"\"\n",
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K: reference must not be empty`}},
+		{"null ref", "profiles:\n  p:\n    secrets:\n      K:\n",
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K: missing reference, such as vault://secret/app#key`}},
+		{"ref not a string", "profiles:\n  p:\n    secrets:\n      K: 42\n",
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K: reference must be a string such as vault://secret/app#key, got the number 42`}},
+		{"secret is a list", "profiles:\n  p:\n    secrets:\n      K: [a]\n",
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K: must be a reference or a mapping with ref, optional, as, mask; got a list`}},
+		{"bad variable name", "profiles:\n  p:\n    secrets:\n      1DB: env://A\n",
+			[]string{`secretrun.yaml:4: profiles.p.secrets: invalid variable name "1DB": use letters, digits and '_', not starting with a digit`}},
+		{"variable name with =", "profiles:\n  p:\n    env:\n      \"A=B\": x\n",
+			[]string{`secretrun.yaml:4: profiles.p.env: invalid variable name "A=B": a name cannot contain '=' or NUL`}},
+		{"variable name with a dash", "profiles:\n  p:\n    env:\n      MY-VAR: x\n",
+			[]string{`secretrun.yaml:4: profiles.p.env: invalid variable name "MY-VAR": use letters, digits and '_', not starting with a digit`}},
+		{"env value missing", "profiles:\n  p:\n    env:\n      A:\n",
+			[]string{`secretrun.yaml:4: profiles.p.env.A: missing value; write A: "" for an empty value`}},
+		{"env value a mapping", "profiles:\n  p:\n    env:\n      A: {b: c}\n",
+			[]string{`secretrun.yaml:4: profiles.p.env.A: must be a plain value (string, number or boolean), got a mapping`}},
+		{"env is a list", "profiles:\n  p:\n    env: [A=1]\n",
+			[]string{`secretrun.yaml:3: profiles.p.env: must be a mapping of NAME: value, got a list`}},
+		{"variable in env and secrets", "profiles:\n  p:\n    env: {A: x}\n    secrets: {A: env://A}\n",
+			[]string{`secretrun.yaml:4: profiles.p.secrets.A: A is also set in env (line 3); a variable belongs in env or in secrets, not both`}},
+		{"duplicate variable", "profiles:\n  p:\n    secrets:\n      A: env://A\n      A: env://B\n",
+			[]string{`secretrun.yaml:5: profiles.p.secrets.A: duplicate key "A" (first at line 4)`}},
+		{"duplicate profile", "profiles:\n  p: {}\n  p: {}\n",
+			[]string{`secretrun.yaml:3: profiles.p: duplicate key "p" (first at line 2)`}},
+		{"bad duration", "profiles:\n  p:\n    grace: 10x\n",
+			[]string{`secretrun.yaml:3: profiles.p.grace: invalid duration "10x"; write a duration such as "10s" or "1m30s"`}},
+		{"duration without unit", "profiles:\n  p:\n    grace: 10\n",
+			[]string{`secretrun.yaml:3: profiles.p.grace: missing unit in "10"; write a duration such as "10s"`}},
+		{"negative duration", "profiles:\n  p:\n    grace: -1s\n",
+			[]string{`secretrun.yaml:3: profiles.p.grace: must be positive, got "-1s"`}},
+		{"bad inherit word", "profiles:\n  p:\n    inherit: nothing\n",
+			[]string{`secretrun.yaml:3: profiles.p.inherit: must be all, none or a list of names, got "nothing"`}},
+		{"bad inherit pattern", "profiles:\n  p:\n    inherit: [PATH, \"LC_[\"]\n",
+			[]string{`secretrun.yaml:3: profiles.p.inherit: "LC_[": malformed pattern (see path.Match syntax: *, ?, [a-z])`}},
+		{"bad deny pattern", "profiles:\n  p:\n    deny: [\"\"]\n",
+			[]string{`secretrun.yaml:3: profiles.p.deny: "": empty pattern`}},
+		{"clobber not a boolean", "profiles:\n  p:\n    clobber: no\n",
+			[]string{`secretrun.yaml:3: profiles.p.clobber: must be true or false, got "no"`}},
+		{"bad profile name", "profiles:\n  my profile: {}\n",
+			[]string{`secretrun.yaml:2: profiles: invalid profile name "my profile": use letters, digits, '.', '_' and '-', starting with a letter or digit`}},
+		{"unknown parent", "profiles:\n  base: {}\n  dev:\n    extends: bsae\n",
+			[]string{`secretrun.yaml:4: profiles.dev.extends: unknown profile "bsae" (did you mean "base"?) (profiles: base, dev)`}},
+		{"cycle in extends", "profiles:\n  a: {extends: b}\n  b: {extends: c}\n  c: {extends: a}\n",
+			[]string{`secretrun.yaml:2: profiles.a.extends: extends cycle: a -> b -> c -> a`}},
+		{"profile extends itself", "profiles:\n  a:\n    extends: [a]\n",
+			[]string{`secretrun.yaml:3: profiles.a.extends: extends cycle: a -> a`}},
+		{"unknown default profile", "default_profile: prdo\nprofiles: {prod: {}, dev: {}}\n",
+			[]string{`secretrun.yaml:1: default_profile: unknown profile "prdo" (did you mean "prod"?) (profiles: dev, prod)`}},
+		{"YAML syntax error", "profiles:\n  dev:\n    env: {A: b\n",
+			[]string{`secretrun.yaml:2: invalid YAML: did not find expected ',' or '}'`}}, // the YAML library's line
+		{"tab indentation", "profiles:\n\tdev: {}\n",
+			[]string{`secretrun.yaml:2: invalid YAML: found character that cannot start any token`}},
+		{"two documents", "version: 1\n---\nversion: 1\n",
+			[]string{`secretrun.yaml:2: a configuration file holds one YAML document; found a second one (remove the "---")`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("secretrun.yaml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("no error; config %+v", c)
+			}
+			if c != nil {
+				t.Errorf("a config with errors must be nil, got %+v", c)
+			}
+			var got []string
+			for _, e := range Errors(err) {
+				got = append(got, e.Error())
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+			if len(Errors(err)) == 0 {
+				t.Errorf("error is not an *Error: %T %v", err, err)
+			}
+		})
+	}
+}
+
+// All the problems of a file are reported together, in line order, as *Error values.
+func TestParseReportsAllErrors(t *testing.T) {
+	_, err := Parse("secretrun.yaml", []byte(`version: 1
+verison: 1
+redact: {min_length: 2}
+profiles:
+  dev:
+    extends: [base, nope]
+    secrets:
+      DB_URL: {ref: vault://x, optinal: true}
+      2FA: env://X
+    grace: soon
+  base:
+    env: {A: }
+`))
+	errs := Errors(err)
+	want := []struct {
+		line  int
+		field string
+	}{
+		{2, ""}, {3, "redact.min_length"}, {6, "profiles.dev.extends"}, {8, "profiles.dev.secrets.DB_URL"},
+		{9, "profiles.dev.secrets"}, {10, "profiles.dev.grace"}, {12, "profiles.base.env.A"},
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(want), err)
+	}
+	for i, w := range want {
+		if errs[i].File != "secretrun.yaml" || errs[i].Line != w.line || errs[i].Field != w.field {
+			t.Errorf("error %d: got %s:%d %q, want line %d field %q", i, errs[i].File, errs[i].Line, errs[i].Field, w.line, w.field)
+		}
+	}
+	if n := strings.Count(err.Error(), "\n"); n != len(want)-1 {
+		t.Errorf("err.Error() has %d lines, want one per problem:\n%v", n+1, err)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load("testdata/does-not-exist.yaml")
+	errs := Errors(err)
+	if len(errs) != 1 || errs[0].Error() != "testdata/does-not-exist.yaml: cannot read configuration: no such file or directory" {
+		t.Errorf("got %v", err)
+	}
+}
