@@ -34,12 +34,15 @@ testenv_start_postgres() {
     pgbin="$(testenv_pgbin)"
   fi
   local dir="$STATE/pg" pass=pgadmin
+  # The server runs as the postgres OS user: it must be able to traverse $STATE (a mktemp -d
+  # directory, mode 0700) to reach its own directory, and it writes its log there too.
+  chmod a+x "$STATE"
   mkdir -p "$dir"; chown postgres:postgres "$dir"
   printf '%s\n' "$pass" >"$dir/pw"; chown postgres "$dir/pw"
   runuser -u postgres -- "$pgbin/initdb" -D "$dir/data" -A scram-sha-256 -U postgres --pwfile="$dir/pw" >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
   rm -f "$dir/pw"
-  runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -l "$STATE/postgres.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $TESTENV_PG_PORT -k $dir -c fsync=off -c full_page_writes=off" start >/dev/null || { cat "$STATE/postgres.log" >&2; return 1; }
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $TESTENV_PG_PORT -k $dir -c fsync=off -c full_page_writes=off" start >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
   head -1 "$dir/data/postmaster.pid" >"$STATE/postgres.pid"
   testenv_log "postgres ready on 127.0.0.1:$TESTENV_PG_PORT (pid $(cat "$STATE/postgres.pid"))"
   export SECRETRUN_TEST_PG_HOST=127.0.0.1 SECRETRUN_TEST_PG_PORT="$TESTENV_PG_PORT" SECRETRUN_TEST_PG_USER=postgres SECRETRUN_TEST_PG_PASSWORD="$pass"
