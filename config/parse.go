@@ -68,6 +68,18 @@ type parser struct {
 	extendsLines map[string][]int // profile name -> line of each entry of its extends
 }
 
+// parserProblems are the YAML library's parser (not scanner) errors, whose line it reports
+// one too low.
+var parserProblems = map[string]bool{
+	"did not find expected key":              true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected node content":     true,
+	"did not find expected <document start>": true,
+	"found undefined tag handle":             true,
+}
+
 var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // yamlError turns a syntax error of the YAML library into an *Error with a line.
@@ -75,6 +87,9 @@ func (p *parser) yamlError(err error) {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if parserProblems[m[2]] {
+			line++ // the YAML library reports these 0-based
+		}
 		p.add(line, "", "invalid YAML: %s", m[2])
 		return
 	}

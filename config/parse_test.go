@@ -295,7 +295,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown default profile", "default_profile: prdo\nprofiles: {prod: {}, dev: {}}\n",
 			[]string{`secretrun.yaml:1: default_profile: unknown profile "prdo" (did you mean "prod"?) (profiles: dev, prod)`}},
 		{"YAML syntax error", "profiles:\n  dev:\n    env: {A: b\n",
-			[]string{`secretrun.yaml:2: invalid YAML: did not find expected ',' or '}'`}}, // the YAML library's line
+			[]string{`secretrun.yaml:3: invalid YAML: did not find expected ',' or '}'`}},
 		{"tab indentation", "profiles:\n\tdev: {}\n",
 			[]string{`secretrun.yaml:2: invalid YAML: found character that cannot start any token`}},
 		{"two documents", "version: 1\n---\nversion: 1\n",
