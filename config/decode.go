@@ -14,6 +14,13 @@ var (
 	unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
 )
 
+// Validator is implemented by provider settings types (in `providers:`) that check their own
+// fields after decoding, such as "external_id needs role_arn". Parse reports a non-nil error as
+// an *Error at the section's line and field path; the message should name the fields.
+type Validator interface {
+	Validate() error
+}
+
 func reflectValueOf(ptr any) reflect.Value { return reflect.ValueOf(ptr).Elem() }
 
 // decodeStrict decodes n into v like yaml's Decode, but reports unknown and duplicate fields
@@ -54,6 +61,11 @@ func (p *parser) decodeStrict(n *yaml.Node, v reflect.Value, path string) {
 		p.fields(n, path, names, false, func(key string, k, val *yaml.Node) {
 			p.decodeStrict(val, v.FieldByIndex(fields[key]), path+"."+key)
 		})
+		if val, ok := v.Addr().Interface().(Validator); ok && n.Kind == yaml.MappingNode {
+			if err := val.Validate(); err != nil {
+				p.add(n.Line, path, "%s", err.Error())
+			}
+		}
 	case t.Kind() == reflect.Map:
 		if n.Kind != yaml.MappingNode {
 			p.add(n.Line, path, "must be a mapping, got %s", describe(n))

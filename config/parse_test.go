@@ -1,10 +1,13 @@
 package config
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func mustParse(t *testing.T, yaml string) *Config {
@@ -365,5 +368,88 @@ func TestLoadMissingFile(t *testing.T) {
 	errs := Errors(err)
 	if len(errs) != 1 || errs[0].Error() != "testdata/does-not-exist.yaml: cannot read configuration: no such file or directory" {
 		t.Errorf("got %v", err)
+	}
+}
+
+type validated struct {
+	A string `yaml:"a"`
+	B string `yaml:"b"`
+}
+
+func (v *validated) Validate() error {
+	if v.B != "" && v.A == "" {
+		return errors.New("b needs a")
+	}
+	return nil
+}
+
+// The strict decoder behind `providers:` handles every kind of field a provider may add, and
+// calls Validate on types that have it.
+func TestDecodeStrict(t *testing.T) {
+	type settings struct {
+		Name    string            `yaml:"name"`
+		Count   int               `yaml:"count"`
+		On      *bool             `yaml:"on"`
+		Wait    time.Duration     `yaml:"wait"`
+		Tags    []string          `yaml:"tags"`
+		Headers map[string]string `yaml:"headers"`
+		Nested  validated         `yaml:"nested"`
+		Ptr     *validated        `yaml:"ptr"`
+		Skip    string            `yaml:"-"`
+		Plain   string
+	}
+	decode := func(src string) (settings, []string) {
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+			t.Fatal(err)
+		}
+		p := &parser{errorList: errorList{file: "f"}}
+		var s settings
+		p.decodeStrict(doc.Content[0], reflectValueOf(&s), "providers.x")
+		var msgs []string
+		for _, e := range Errors(p.err()) {
+			msgs = append(msgs, e.Error())
+		}
+		return s, msgs
+	}
+	s, errs := decode(`
+name: n
+count: 3
+on: false
+wait: 2s
+tags: [a, b]
+headers: {X-Api: v, x-api: w}
+nested: {a: 1}
+ptr: {a: 2, b: 3}
+plain: p
+`)
+	if len(errs) != 0 {
+		t.Fatalf("errors: %q", errs)
+	}
+	if s.Name != "n" || s.Count != 3 || s.On == nil || *s.On || s.Wait != 2*time.Second ||
+		!reflect.DeepEqual(s.Tags, []string{"a", "b"}) || s.Headers["X-Api"] != "v" || s.Headers["x-api"] != "w" ||
+		s.Nested.A != "1" || s.Ptr == nil || s.Ptr.B != "3" || s.Plain != "p" {
+		t.Errorf("got %+v", s)
+	}
+	_, errs = decode(`
+count: many
+on: maybe
+wait: soon
+tags: a
+headers: [x]
+nested: {b: 1}
+skip: x
+`)
+	want := []string{
+		`f:2: providers.x.count: must be an integer, got "many"`,
+		`f:3: providers.x.on: must be true or false, got "maybe"`,
+		`f:4: providers.x.wait: must be a duration such as "10s", got "soon"`,
+		`f:5: providers.x.tags: must be a list, got "a"`,
+		`f:6: providers.x.headers: must be a mapping, got a list`,
+		`f:7: providers.x.nested: b needs a`,
+		`f:8: providers.x: unknown field "skip"`,
+	}
+	if !reflect.DeepEqual(errs, want) {
+		t.Errorf("got:\n  %s\nwant:\n  %s", strings.Join(errs, "\n  "), strings.Join(want, "\n  "))
 	}
 }
