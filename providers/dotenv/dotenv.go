@@ -1,0 +1,166 @@
+// Package dotenv reads secrets from dotenv files: dotenv://PATH#NAME is the value of variable NAME
+// in the file at PATH. It also exports the dotenv parser ([Parse]) that the CLI uses for
+// --env-file.
+//
+// A relative PATH is resolved against the base directory given to [New]: the directory of the
+// configuration file that named it. The package uses the standard library and package providers
+// only; it must not import cobra, viper or another provider.
+package dotenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/secretrun/secretrun/providers"
+)
+
+// openFile opens a file for reading; tests replace it to count reads.
+var openFile = os.Open
+
+// Scheme is the reference scheme this package serves.
+const Scheme = "dotenv"
+
+// Provider reads dotenv files. It is safe for concurrent use.
+type Provider struct {
+	baseDir string
+}
+
+// New returns a dotenv provider that resolves relative paths against baseDir (the directory of
+// the configuration file; "" means the current directory).
+func New(baseDir string) *Provider { return &Provider{baseDir: baseDir} }
+
+// Path returns the file a reference names: its path, joined to the base directory when relative.
+func (p *Provider) Path(ref providers.Ref) string {
+	if filepath.IsAbs(ref.Path) || p.baseDir == "" {
+		return filepath.Clean(ref.Path)
+	}
+	return filepath.Join(p.baseDir, ref.Path)
+}
+
+// Validate checks a reference without I/O: it must name a variable (#NAME) and take no options.
+func (p *Provider) Validate(ref providers.Ref) error {
+	if ref.Scheme != Scheme {
+		return fmt.Errorf("%w: scheme %q is not %s", providers.ErrInvalidRef, ref.Scheme, Scheme)
+	}
+	if ref.Path == "" {
+		return fmt.Errorf("%w: empty path", providers.ErrInvalidRef)
+	}
+	if ref.Query != "" {
+		return fmt.Errorf("%w: dotenv:// takes no options", providers.ErrInvalidRef)
+	}
+	if ref.Key == "" {
+		return providers.WithHint(fmt.Errorf("%w: a dotenv reference must name a variable", providers.ErrInvalidRef),
+			"add #NAME to pick one variable, e.g. dotenv://%s#DATABASE_URL", ref.Path)
+	}
+	if !ValidName(ref.Key) {
+		return fmt.Errorf("%w: %q is not a variable name", providers.ErrInvalidRef, ref.Key)
+	}
+	return nil
+}
+
+// Fetch reads each distinct file of the batch once and returns the variables the refs name, in
+// order, with one *providers.RefError per failure.
+func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
+	out := make([]providers.Secret, len(refs))
+	var errs []error
+	type file struct {
+		vars map[string]string
+		keys []string
+		err  error
+	}
+	files := map[string]*file{}
+	for i, ref := range refs {
+		if err := p.Validate(ref); err != nil {
+			errs = append(errs, &providers.RefError{Ref: ref, Err: err})
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, &providers.RefError{Ref: ref, Err: fmt.Errorf("%w: %w", providers.ErrUnavailable, err)})
+			continue
+		}
+		path := p.Path(ref)
+		f, ok := files[path]
+		if !ok {
+			f = &file{}
+			var vars []Var
+			vars, f.err = p.read(path, ref.Path)
+			f.vars = make(map[string]string, len(vars))
+			for _, v := range vars {
+				f.vars[v.Name] = v.Value
+				f.keys = append(f.keys, v.Name)
+			}
+			sort.Strings(f.keys)
+			files[path] = f
+		}
+		if f.err != nil {
+			errs = append(errs, &providers.RefError{Ref: ref, Err: f.err})
+			continue
+		}
+		v, ok := f.vars[ref.Key]
+		if !ok {
+			errs = append(errs, &providers.RefError{Ref: ref, Err: fmt.Errorf("%w: no variable %q in %s (variables: %s)",
+				providers.ErrKeyNotFound, ref.Key, path, names(f.keys))})
+			continue
+		}
+		out[i] = providers.NewSecret([]byte(v), "")
+	}
+	return out, errors.Join(errs...)
+}
+
+func names(keys []string) string {
+	if len(keys) == 0 {
+		return "none"
+	}
+	if len(keys) > 10 {
+		keys = append(keys[:10:10], "...")
+	}
+	return strings.Join(keys, ", ")
+}
+
+// read opens and parses one file, mapping failures to the provider sentinels.
+func (p *Provider) read(path, asWritten string) ([]Var, error) {
+	f, err := openFile(path)
+	if err != nil {
+		return nil, fileError(err, path, asWritten, p.baseDir)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%w: %s is a directory, not a dotenv file", providers.ErrInvalidRef, path)
+	}
+	vars, err := Parse(f, path)
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			return nil, err // names file and line, never a value
+		}
+		return nil, fileError(err, path, asWritten, p.baseDir)
+	}
+	return vars, nil
+}
+
+// fileError maps an error opening or reading path to ErrNotFound, ErrDenied or ErrUnavailable.
+// Shared by the providers that read local files.
+func fileError(err error, path, asWritten, baseDir string) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		e := fmt.Errorf("%w: no file %s", providers.ErrNotFound, path)
+		if !filepath.IsAbs(asWritten) && baseDir != "" {
+			return providers.WithHint(e, "a relative path is resolved against the directory of the config file (%s)", baseDir)
+		}
+		return e
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: cannot read %s: permission denied", providers.ErrDenied, path)
+	default:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("%w: cannot read %s: %v", providers.ErrUnavailable, path, err)
+	}
+}

@@ -1,0 +1,183 @@
+package dotenv_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/secretrun/secretrun/providers/dotenv"
+)
+
+// kv renders parsed vars as NAME=value lines (values %q-quoted) for easy comparison.
+func kv(vars []dotenv.Var) string {
+	var b strings.Builder
+	for _, v := range vars {
+		b.WriteString(v.Name + "=" + strconvQuote(v.Value) + "\n")
+	}
+	return b.String()
+}
+
+func strconvQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s) + `"`
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		// basics
+		{"empty file", "", ""},
+		{"only comments and blanks", "# c\n\n   \n\t# indented comment\n", ""},
+		{"simple", "A=1\nB=two\n", "A=\"1\"\nB=\"two\"\n"},
+		{"no final newline", "A=1", "A=\"1\"\n"},
+		{"export", "export A=1\nexport\tB=2\n", "A=\"1\"\nB=\"2\"\n"},
+		{"export as a name", "export=1\n", "export=\"1\"\n"},
+		{"spaces around =", "A = 1\nB\t=\t2\n  C=3\n", "A=\"1\"\nB=\"2\"\nC=\"3\"\n"},
+		{"empty value", "A=\nB=   \nC=''\nD=\"\"\n", "A=\"\"\nB=\"\"\nC=\"\"\nD=\"\"\n"},
+		{"names", "_A=1\na.b-c=2\nLOWER_case9=3\n", "_A=\"1\"\na.b-c=\"2\"\nLOWER_case9=\"3\"\n"},
+		{"value with =", "A=b=c==\n", "A=\"b=c==\"\n"},
+		{"url", "A=postgres://u:p@h:5432/db?sslmode=disable\n", "A=\"postgres://u:p@h:5432/db?sslmode=disable\"\n"},
+		{"later assignment wins", "A=1\nB=2\nA=3\n", "A=\"3\"\nB=\"2\"\n"},
+
+		// unquoted values and comments
+		{"inline comment", "A=value # comment\n", "A=\"value\"\n"},
+		{"inline comment tab", "A=value\t#comment\n", "A=\"value\"\n"},
+		{"hash inside value", "A=abc#def\n", "A=\"abc#def\"\n"},
+		{"hash first, no space", "A=#abc\n", "A=\"#abc\"\n"},
+		{"hash after spaces is a comment", "A= #abc\n", "A=\"\"\n"},
+		{"trailing spaces trimmed", "A=value   \t\n", "A=\"value\"\n"},
+		{"inner spaces kept", "A=a b  c\n", "A=\"a b  c\"\n"},
+		{"quotes inside unquoted", "A=it's \"x\"\n", "A=\"it's \\\"x\\\"\"\n"},
+		{"backslashes literal unquoted", `A=C:\path\n` + "\n", "A=\"C:\\\\path\\\\n\"\n"},
+		{"bare dollar literal", "A=$HOME$ $\n", "A=\"$HOME$ $\"\n"},
+
+		// single quotes
+		{"single literal", `A='a $B ${C} \n \" #x'` + "\n", `A="a $B ${C} \\n \\\" #x"` + "\n"},
+		{"single with comment", "A='v' # c\n", "A=\"v\"\n"},
+		{"single multi-line", "A='l1\nl2'\nB=2\n", "A=\"l1\\nl2\"\nB=\"2\"\n"},
+		{"single keeps spaces", "A='  x  '\n", "A=\"  x  \"\n"},
+		{"single with hash", "A='a #b'\n", "A=\"a #b\"\n"},
+		{"single containing double", `A='say "hi"'` + "\n", `A="say \"hi\""` + "\n"},
+
+		// double quotes
+		{"double escapes", `A="a\nb\rc\td\"e\\f\$g\'h"` + "\n", `A="a\nb\rc\td\"e\\f$g'h"` + "\n"},
+		{"double unknown escape kept", `A="\d\w"` + "\n", `A="\\d\\w"` + "\n"},
+		{"double multi-line", "A=\"l1\nl2\n\"\nB=2\n", "A=\"l1\\nl2\\n\"\nB=\"2\"\n"},
+		{"double keeps spaces", "A=\"  x  \"   # c\n", "A=\"  x  \"\n"},
+		{"double with hash", "A=\"a #b\"\n", "A=\"a #b\"\n"},
+		{"double containing single", `A="it's"` + "\n", `A="it's"` + "\n"},
+		{"double JSON", `A="{\"k\":\"v\"}"` + "\n", `A="{\"k\":\"v\"}"` + "\n"},
+		{"private key", "KEY=\"-----BEGIN KEY-----\nabc\n-----END KEY-----\"\n", "KEY=\"-----BEGIN KEY-----\\nabc\\n-----END KEY-----\"\n"},
+
+		// expansion
+		{"expand unquoted", "H=example.com\nU=https://${H}/x\n", "H=\"example.com\"\nU=\"https://example.com/x\"\n"},
+		{"expand double", "H=h\nU=\"${H}:${H}\"\n", "H=\"h\"\nU=\"h:h\"\n"},
+		{"no expand single", "H=h\nU='${H}'\n", "H=\"h\"\nU=\"${H}\"\n"},
+		{"escaped dollar", "H=h\nU=\"\\${H}\"\n", "H=\"h\"\nU=\"${H}\"\n"},
+		{"default used", "U=${NOPE:-fallback}\n", "U=\"fallback\"\n"},
+		{"default for empty", "E=\nU=${E:-d}\n", "E=\"\"\nU=\"d\"\n"},
+		{"default unused", "H=h\nU=${H:-d}\n", "H=\"h\"\nU=\"h\"\n"},
+		{"empty default", "U=\"${NOPE:-}\"\n", "U=\"\"\n"},
+		{"expand uses latest", "A=1\nA=${A}2\n", "A=\"12\"\n"},
+		{"expanded value not re-expanded", "A='${X}'\nB=${A}\n", "A=\"${X}\"\nB=\"${X}\"\n"},
+
+		// file forms
+		{"CRLF", "A=1\r\nB=\"x\r\ny\"\r\n", "A=\"1\"\nB=\"x\\ny\"\n"},
+		{"BOM", "\xef\xbb\xbfA=1\n", "A=\"1\"\n"},
+		{"lone CR kept in quotes", "A=\"x\ry\"\n", "A=\"x\\ry\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars, err := dotenv.Parse(strings.NewReader(tt.in), "test.env")
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			if got := kv(vars); got != tt.want {
+				t.Errorf("Parse(%q)\ngot:\n%s\nwant:\n%s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseLines(t *testing.T) {
+	in := "# header\nA=1\n\nB='x\ny\nz'\nC=\"p\nq\"\n\nexport D=4\nA=5\n"
+	vars, err := dotenv.Parse(strings.NewReader(in), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"A": 11, "B": 4, "C": 7, "D": 10}
+	for _, v := range vars {
+		if want[v.Name] != v.Line {
+			t.Errorf("%s: line %d, want %d", v.Name, v.Line, want[v.Name])
+		}
+	}
+	if vars[0].Name != "A" {
+		t.Errorf("order: %v", kv(vars))
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	const secret = "SUPERSECRETVALUE"
+	tests := []struct {
+		name, in string
+		line     int
+		msg      string
+	}{
+		{"no equals", "A=1\n" + secret + "\n", 2, "found no '='"},
+		{"no equals comment", secret + " # c\n", 1, "found no '='"},
+		{"bad name", "1A=" + secret + "\n", 1, "expected NAME=value"},
+		{"space in name", "MY NAME=" + secret + "\n", 1, "found a space"},
+		{"pasted value", secret + " " + secret + "\n", 1, "expected NAME=value"},
+		{"colon yaml style", "A: " + secret + "\n", 1, "expected NAME=value"},
+		{"unterminated single", "A=1\nB='" + secret + "\nC=3\n", 2, "B: unterminated single-quoted"},
+		{"unterminated double", "B=\"" + secret + "\n", 1, "B: unterminated double-quoted"},
+		{"text after quote", "B='" + secret + "'" + secret + "\n", 1, "B: unexpected text after the closing quote"},
+		{"text after double", "A=1\n\nB=\"x\ny\" " + secret + "\n", 4, "B: unexpected text after the closing quote"},
+		{"godotenv escaped single", `B='it\'s ` + secret + `'` + "\n", 1, "B: unexpected text"},
+		{"undefined expansion", "B=" + secret + "${NOPE}\n", 1, "${NOPE} is not defined"},
+		{"undefined expansion double", "B=\"" + secret + "${NOPE}\"\n", 1, "${NOPE} is not defined"},
+		{"bad expansion", "B=${" + secret + " x}\n", 1, "bad ${...}"},
+		{"unterminated expansion", "B=${" + secret + "\n", 1, "unterminated ${"},
+		{"unterminated expansion double", "B=\"${" + secret + "\"\n", 1, "unterminated ${"},
+		{"NUL", "A=1\nB=" + secret + "\x00\n", 2, "NUL byte"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := dotenv.Parse(strings.NewReader(tt.in), "dir/test.env")
+			var se *dotenv.SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse(%q) = %v; want a *SyntaxError", tt.in, err)
+			}
+			if se.File != "dir/test.env" || se.Line != tt.line {
+				t.Errorf("error at %s:%d; want dir/test.env:%d (%v)", se.File, se.Line, tt.line, err)
+			}
+			if !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q does not contain %q", err, tt.msg)
+			}
+			if !strings.HasPrefix(err.Error(), "dir/test.env:") {
+				t.Errorf("error %q does not start with file:line", err)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error text contains the value: %q", err)
+			}
+		})
+	}
+}
+
+// FuzzParse checks that the parser never panics and never puts file content into an error,
+// beyond variable names.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"A=1", "export A='x'", "A=\"a\\nb\"", "A=${B:-c}", "A=\"${", "A='", "\xef\xbb\xbfA=1\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		vars, err := dotenv.Parse(strings.NewReader(in), "f")
+		if err == nil {
+			for _, v := range vars {
+				if !dotenv.ValidName(v.Name) {
+					t.Fatalf("invalid name %q", v.Name)
+				}
+			}
+		}
+	})
+}
