@@ -1,0 +1,181 @@
+package gcpsm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/auth/credentials"
+	"github.com/googleapis/gax-go/v2"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/secretrun/secretrun/providers"
+)
+
+// retryCodes are the codes the SDK itself retries for AccessSecretVersion.
+var retryCodes = []codes.Code{codes.Unavailable, codes.ResourceExhausted}
+
+// retryer wraps the SDK's retry policy to cap the attempts and remember the last RPC error,
+// which gax drops when the context ends during a backoff pause.
+type retryer struct {
+	inner    gax.Retryer
+	max      int
+	attempts int
+	last     error
+}
+
+// Retry is called by gax after each failed attempt.
+func (r *retryer) Retry(err error) (time.Duration, bool) {
+	r.attempts++
+	r.last = err
+	if r.attempts >= r.max {
+		return 0, false
+	}
+	return r.inner.Retry(err)
+}
+
+// classify maps an error from AccessSecretVersion to a providers sentinel, with a hint where one
+// helps. The text names the code and the server's message (which never holds payload data),
+// never a value.
+func (p *Provider) classify(ctx context.Context, resource string, err error, rt *retryer) error {
+	attempts := ""
+	if rt.attempts > 1 {
+		attempts = fmt.Sprintf(" after %d attempts", rt.attempts)
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		if ctxErr == nil {
+			ctxErr = context.DeadlineExceeded
+		}
+		what := "no answer within the deadline"
+		if errors.Is(ctxErr, context.Canceled) {
+			what = "cancelled"
+		}
+		lastErr := rt.last
+		if _, ok := status.FromError(err); ok {
+			lastErr = err // the final attempt's own error, not gax's "context deadline exceeded"
+		}
+		last := ""
+		if lastErr != nil {
+			last = "; last error: " + describe(lastErr)
+		}
+		return fmt.Errorf("%w: %s%s%s: %w", providers.ErrUnavailable, what, attempts, last, ctxErr)
+	}
+	st, _ := status.FromError(err)
+	desc := describe(err)
+	switch st.Code() {
+	case codes.NotFound:
+		return fmt.Errorf("%w: the secret or version does not exist (%s)", providers.ErrNotFound, desc)
+	case codes.FailedPrecondition:
+		return providers.WithHint(
+			fmt.Errorf("%w: the version is disabled or destroyed (%s)", providers.ErrNotFound, desc),
+			"enable it (gcloud secrets versions enable VERSION --secret SECRET) or reference another version")
+	case codes.PermissionDenied:
+		return providers.WithHint(
+			fmt.Errorf("%w: permission denied (%s)", providers.ErrDenied, desc),
+			"secretrun authenticated with %s; that principal needs roles/secretmanager.secretAccessor on %s (or its project)",
+			p.credentialSource(), secretOf(resource))
+	case codes.Unauthenticated:
+		return providers.WithHint(
+			fmt.Errorf("%w: credentials were rejected (%s)", providers.ErrDenied, desc),
+			"secretrun authenticated with %s; refresh them (gcloud auth application-default login) or point GOOGLE_APPLICATION_CREDENTIALS at a valid credentials file",
+			p.credentialSource())
+	case codes.InvalidArgument:
+		return fmt.Errorf("%w: the server rejected the name (%s)", providers.ErrInvalidRef, desc)
+	case codes.DeadlineExceeded, codes.Canceled:
+		return fmt.Errorf("%w: no answer within the deadline%s (%s): %w", providers.ErrUnavailable, attempts, desc, context.DeadlineExceeded)
+	default: // Unavailable, ResourceExhausted, Internal, Unknown, Unimplemented, ...
+		return fmt.Errorf("%w%s (%s)", providers.ErrUnavailable, attempts, desc)
+	}
+}
+
+// describe renders an RPC error as "Code: message", on one line and bounded in length.
+func describe(err error) string {
+	if st, ok := status.FromError(err); ok {
+		return st.Code().String() + ": " + oneLine(st.Message())
+	}
+	return oneLine(err.Error())
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+// secretOf returns projects/P/secrets/S of a version resource name.
+func secretOf(resource string) string {
+	if i := strings.Index(resource, "/versions/"); i >= 0 {
+		return resource[:i]
+	}
+	return resource
+}
+
+// credentialSource says which credentials the client used, for hints.
+func (p *Provider) credentialSource() string {
+	switch {
+	case p.cfg.Plaintext:
+		return "no credentials (plaintext endpoint " + p.cfg.Endpoint + ")"
+	case len(p.clientOpts) > 0:
+		return "the client options it was given"
+	}
+	return "Application Default Credentials from " + adcSource()
+}
+
+// adcSource names where Application Default Credentials come from, in the order the SDK looks.
+func adcSource() string {
+	if v := os.Getenv("GOOGLE_APPLICATION_CREDENTIALS"); v != "" {
+		return "GOOGLE_APPLICATION_CREDENTIALS=" + v
+	}
+	if f := wellKnownFile(); f != "" {
+		if _, err := os.Stat(f); err == nil {
+			return "the gcloud ADC file " + f
+		}
+	}
+	return "the metadata server (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud ADC file)"
+}
+
+func wellKnownFile() string {
+	const name = "application_default_credentials.json"
+	if d := os.Getenv("CLOUDSDK_CONFIG"); d != "" {
+		return filepath.Join(d, name)
+	}
+	if runtime.GOOS == "windows" {
+		return filepath.Join(os.Getenv("APPDATA"), "gcloud", name)
+	}
+	home, _ := os.UserHomeDir()
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".config", "gcloud", name)
+}
+
+// adcProject returns the project of the Application Default Credentials, or "". It reads the
+// credentials file, or asks the metadata server, bounded by ctx.
+func adcProject(ctx context.Context) string {
+	ch := make(chan string, 1)
+	go func() {
+		creds, err := credentials.DetectDefault(&credentials.DetectOptions{
+			Scopes: []string{"https://www.googleapis.com/auth/cloud-platform"},
+		})
+		if err != nil {
+			ch <- ""
+			return
+		}
+		id, _ := creds.ProjectID(ctx)
+		ch <- id
+	}()
+	select {
+	case id := <-ch:
+		return id
+	case <-ctx.Done():
+		return ""
+	}
+}
