@@ -1,0 +1,12 @@
+#!/bin/sh
+# A stand-in for your program: it uses its secrets, and carelessly prints some of them.
+# secretrun masks every one of them, in every form below.
+echo "app:          $APP_NAME ($APP_ENV)"
+echo "database:     $DATABASE_URL"
+echo "password:     $DB_PASSWORD (url-encoded in a query: password=demo-db-pass-8c1f)"
+echo "stripe key:   ${#STRIPE_KEY} characters, starts with ${STRIPE_KEY%%_*}_"
+echo "as JSON:      {\"stripe\": \"$STRIPE_KEY\"}"
+echo "as base64:    $(printf '%s' "$STRIPE_KEY" | base64)"
+echo "tls key file: $TLS_KEY ($(wc -c < "$TLS_KEY") bytes)"
+echo "to stderr:    sentry=$SENTRY_DSN" >&2
+echo "optional:     FEATURE_KEY is ${FEATURE_KEY:-unset (optional and missing)}"
