@@ -1,0 +1,222 @@
+package awssm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+
+	"github.com/secretrun/secretrun/providers"
+)
+
+// Error codes, told apart by type (code), never by HTTP status: moto answers 404 where AWS
+// answers 400.
+var (
+	deniedCodes = map[string]bool{
+		"AccessDeniedException": true, "AccessDenied": true, "UnauthorizedOperation": true,
+		"NotAuthorized": true,
+	}
+	badCredentialCodes = map[string]bool{
+		"UnrecognizedClientException": true, "InvalidClientTokenId": true, "ExpiredToken": true,
+		"ExpiredTokenException": true, "InvalidSignatureException": true, "SignatureDoesNotMatch": true,
+		"IncompleteSignature": true, "MissingAuthenticationToken": true, "InvalidAccessKeyId": true,
+		"MissingAuthenticationTokenException": true, "RequestExpired": true,
+	}
+	unavailableCodes = map[string]bool{
+		"InternalServiceError": true, "InternalFailure": true, "InternalServerError": true,
+		"ServiceUnavailable": true, "ServiceUnavailableException": true, "ThrottlingException": true,
+		"Throttling": true, "TooManyRequestsException": true, "RequestLimitExceeded": true,
+		"RequestTimeout": true, "RequestTimeoutException": true, "SlowDown": true,
+		"EC2ThrottledException": true, "PriorRequestNotComplete": true, "TransactionInProgressException": true,
+	}
+	unsupportedCodes = map[string]bool{
+		"UnknownOperationException": true, "InvalidAction": true, "NotImplemented": true,
+		"UnsupportedOperation": true, "UnsupportedOperationException": true,
+	}
+)
+
+// batchUnsupported reports whether a failed BatchGetSecretValue call should be retried as single
+// GetSecretValue calls: the identity may read secrets but not batch them (AccessDenied on the
+// batch action), or the endpoint (an older emulator, a proxy) does not know the action.
+func batchUnsupported(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return deniedCodes[ae.ErrorCode()] || unsupportedCodes[ae.ErrorCode()]
+}
+
+// callError maps a failed SDK call to a sentinel-wrapping error that names the secret and
+// region, and never carries response bodies (which could hold secret material).
+func (p *Provider) callError(ctx context.Context, op string, t target, credSrc string, err error) error {
+	var ie *insecureEndpointError
+	if errors.As(err, &ie) {
+		return providers.WithHint(fmt.Errorf("%w: awssm: %s of secret %q in %s: %s", providers.ErrDenied, op, t.id, t.region, ie.Error()),
+			"use an https endpoint, or set providers.aws.allow_http: true if plain http is intended (AWS_ENDPOINT_URL, endpoint_url in the profile)")
+	}
+	attempts := 0
+	var mae *retry.MaxAttemptsError
+	if errors.As(err, &mae) {
+		attempts = mae.Attempt
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ctx.Err() == nil {
+		status := 0
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) {
+			status = re.HTTPStatusCode()
+		}
+		return p.codeError(op, t, credSrc, ae.ErrorCode(), ae.ErrorMessage(), status, attempts)
+	}
+	what := describeTransport(ctx, err)
+	if attempts > 1 {
+		what += fmt.Sprintf(" (after %d attempts)", attempts)
+	}
+	return fmt.Errorf("%w: awssm: %s of secret %q in %s: %s", providers.ErrUnavailable, op, t.id, t.region, what)
+}
+
+// codeError maps an AWS error code (from a failed call, or from one entry of
+// BatchGetSecretValue's Errors) to an error. status is the HTTP status and attempts the
+// number of attempts the retryer made, each 0 when unknown.
+func (p *Provider) codeError(op string, t target, credSrc, code, msg string, status, attempts int) error {
+	what := fmt.Sprintf("secret %q in %s", t.id, t.region)
+	if t.version != "" {
+		what = fmt.Sprintf("version_id %s of secret %q in %s", t.version, t.id, t.region)
+	} else if t.stage != "" {
+		what = fmt.Sprintf("version_stage %s of secret %q in %s", t.stage, t.id, t.region)
+	}
+	msg = shorten(msg)
+	detail := code
+	if msg != "" {
+		detail = msg + " (" + code + ")"
+	}
+	perm := "secretsmanager:GetSecretValue on " + resourceFor(t)
+	switch {
+	case code == "ResourceNotFoundException":
+		return fmt.Errorf("%w: awssm: %s (%s)", providers.ErrNotFound, what, code)
+	case code == "InvalidRequestException" && strings.Contains(strings.ToLower(msg), "delet"):
+		return providers.WithHint(fmt.Errorf("%w: awssm: %s is scheduled for deletion (%s)", providers.ErrNotFound, what, code),
+			"restore it with `aws secretsmanager restore-secret --secret-id %s --region %s`, or stop referring to it", t.id, t.region)
+	case deniedCodes[code]:
+		return providers.WithHint(fmt.Errorf("%w: awssm: %s of %s: %s", providers.ErrDenied, op, what, detail),
+			"secretrun used %s; that identity needs %s (and kms:Decrypt on the secret's KMS key if it is a customer managed key)", credSrc, perm)
+	case badCredentialCodes[code]:
+		return providers.WithHint(fmt.Errorf("%w: awssm: %s of %s: AWS did not accept the credentials (%s)", providers.ErrDenied, op, what, code),
+			"secretrun used %s: the access key is unknown to AWS, the session expired, or the secret key or clock is wrong; renew the credentials (for SSO: `aws sso login`)", credSrc)
+	case code == "DecryptionFailure":
+		return providers.WithHint(fmt.Errorf("%w: awssm: %s: Secrets Manager could not decrypt it (%s)", providers.ErrDenied, what, code),
+			"secretrun used %s; that identity needs kms:Decrypt on the secret's KMS key", credSrc)
+	case code == "InvalidRequestException" || code == "InvalidParameterException" || code == "ValidationException":
+		return fmt.Errorf("%w: awssm: %s: %s", providers.ErrInvalidRef, what, detail)
+	}
+	suffix := ""
+	if attempts > 1 {
+		suffix = fmt.Sprintf(" after %d attempts", attempts)
+	}
+	if unavailableCodes[code] || status >= 500 || status == 429 {
+		return fmt.Errorf("%w: awssm: %s of %s: %s%s", providers.ErrUnavailable, op, what, detail, suffix)
+	}
+	// An error this provider does not know: report it as the store failing to answer usefully.
+	return fmt.Errorf("%w: awssm: %s of %s: unexpected error %s%s", providers.ErrUnavailable, op, what, detail, suffix)
+}
+
+// resourceFor names the IAM resource a permission is needed on.
+func resourceFor(t target) string {
+	if strings.HasPrefix(t.id, "arn:") {
+		return t.id
+	}
+	return fmt.Sprintf("arn:aws:secretsmanager:%s:ACCOUNT:secret:%s-*", t.region, t.id)
+}
+
+// credentialError maps a failure to get credentials from the chain.
+func (p *Provider) credentialError(ctx context.Context, cfg aws.Config, err error) error {
+	src := p.credentialSource(cfg)
+	if ctx.Err() != nil {
+		return providers.WithHint(fmt.Errorf("%w: awssm: getting AWS credentials: %s", providers.ErrUnavailable, describeTransport(ctx, err)),
+			"secretrun was getting credentials from %s", src)
+	}
+	var ae smithy.APIError
+	if p.cfg.RoleARN != "" && errors.As(err, &ae) {
+		if unavailableCodes[ae.ErrorCode()] {
+			return fmt.Errorf("%w: awssm: assuming role %s: %s (%s)", providers.ErrUnavailable, p.cfg.RoleARN, shorten(ae.ErrorMessage()), ae.ErrorCode())
+		}
+		return providers.WithHint(fmt.Errorf("%w: awssm: assuming role %s: %s (%s)", providers.ErrDenied, p.cfg.RoleARN, shorten(ae.ErrorMessage()), ae.ErrorCode()),
+			"secretrun used %s; that identity needs sts:AssumeRole on %s, and the role's trust policy must allow it%s",
+			src, p.cfg.RoleARN, map[bool]string{true: " with the configured external_id", false: ""}[p.cfg.ExternalID != ""])
+	}
+	var ie *insecureEndpointError
+	if errors.As(err, &ie) {
+		return providers.WithHint(fmt.Errorf("%w: awssm: getting AWS credentials: %s", providers.ErrDenied, ie.Error()),
+			"use an https endpoint, or set providers.aws.allow_http: true if plain http is intended")
+	}
+	if isTransport(err) {
+		return providers.WithHint(fmt.Errorf("%w: awssm: getting AWS credentials: %s", providers.ErrUnavailable, describeTransport(ctx, err)),
+			"secretrun was getting credentials from %s", src)
+	}
+	// No usable credentials: the chain ended without finding any, or a source was misconfigured.
+	// The SDK's message names files, profiles and sources, never credential values.
+	return providers.WithHint(fmt.Errorf("%w: awssm: no usable AWS credentials (tried %s): %s", providers.ErrDenied, src, shorten(err.Error())),
+		"%s", chainHint)
+}
+
+// isTransport reports whether err is a network failure rather than an answer.
+func isTransport(err error) bool {
+	var ne net.Error
+	var ue *url.Error
+	return errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// describeTransport says what went wrong with a call that got no usable answer. It never includes
+// the text of decoding errors, which can quote response bytes.
+func describeTransport(ctx context.Context, err error) string {
+	host := ""
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			host = " (" + u.Host + ")"
+		}
+	}
+	var (
+		de  *smithy.DeserializationError
+		dns *net.DNSError
+		ne  net.Error
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "no answer before the deadline" + host
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return "canceled" + host
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused" + host
+	case errors.Is(err, syscall.ECONNRESET) || strings.Contains(err.Error(), "connection reset"):
+		return "connection reset" + host
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return "the connection closed before the answer was complete" + host
+	case errors.As(err, &de):
+		return "the answer could not be decoded (cut short or malformed)" + host
+	case errors.As(err, &dns):
+		return "cannot resolve " + dns.Name
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timed out" + host
+	}
+	return "the request failed" + host
+}
+
+// shorten trims an AWS error message to one reasonable line.
+func shorten(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
