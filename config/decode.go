@@ -98,7 +98,9 @@ func (p *parser) decodeStrict(n *yaml.Node, v reflect.Value, path string) {
 			p.add(n.Line, path, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 	default:
-		if n.Kind != yaml.ScalarNode || n.Decode(v.Addr().Interface()) != nil {
+		// Booleans are true and false only, as elsewhere in the file (not yes/no/on/off).
+		badBool := t.Kind() == reflect.Bool && n.ShortTag() != "!!bool"
+		if n.Kind != yaml.ScalarNode || badBool || n.Decode(v.Addr().Interface()) != nil {
 			p.add(n.Line, path, "must be %s, got %s", kindName(t), describe(n))
 		}
 	}

@@ -433,7 +433,7 @@ plain: p
 	}
 	_, errs = decode(`
 count: many
-on: maybe
+on: yes
 wait: soon
 tags: a
 headers: [x]
@@ -442,7 +442,7 @@ skip: x
 `)
 	want := []string{
 		`f:2: providers.x.count: must be an integer, got "many"`,
-		`f:3: providers.x.on: must be true or false, got "maybe"`,
+		`f:3: providers.x.on: must be true or false, got "yes"`,
 		`f:4: providers.x.wait: must be a duration such as "10s", got "soon"`,
 		`f:5: providers.x.tags: must be a list, got "a"`,
 		`f:6: providers.x.headers: must be a mapping, got a list`,
