@@ -1,5 +1,13 @@
 package config
 
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+)
+
 // GCP is the `providers.gcp` section: connection settings for GCP Secret Manager (`gcpsm://`).
 // Credentials never go here: the client uses Application Default Credentials
 // (GOOGLE_APPLICATION_CREDENTIALS, the gcloud ADC file, or the metadata server).
@@ -23,4 +31,41 @@ type GCP struct {
 	// emulator in a sibling container). Traffic, secret values included, is then readable on
 	// the network.
 	AllowRemotePlaintext bool `yaml:"allow_remote_plaintext"`
+}
+
+// Validate checks the section's fields (it does no I/O): endpoint is host:port, plaintext needs
+// an endpoint, and plaintext to a host that is not loopback needs allow_remote_plaintext.
+func (g *GCP) Validate() error {
+	if g.Project != "" && !gcpProjectRE.MatchString(g.Project) {
+		return fmt.Errorf("project: %q is not a project ID (lower-case letters, digits, '-') or number", g.Project)
+	}
+	if g.Endpoint == "" {
+		if g.Plaintext {
+			return errors.New("plaintext needs endpoint (the host:port of an emulator)")
+		}
+		if g.AllowRemotePlaintext {
+			return errors.New("allow_remote_plaintext needs endpoint and plaintext")
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(g.Endpoint)
+	if err != nil || host == "" || port == "" || strings.Contains(g.Endpoint, "/") {
+		return fmt.Errorf("endpoint: %q is not host:port (no scheme; e.g. 127.0.0.1:9090 or secretmanager.googleapis.com:443)", g.Endpoint)
+	}
+	if g.Plaintext && !g.AllowRemotePlaintext && !isLoopbackHost(host) {
+		return fmt.Errorf("plaintext: refusing plaintext gRPC to %q, which is not a loopback address (set allow_remote_plaintext: true if you really mean it)", host)
+	}
+	return nil
+}
+
+// gcpProjectRE matches project IDs (including legacy "domain.com:id") and project numbers.
+var gcpProjectRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.:-]{0,99}$`)
+
+// isLoopbackHost reports whether host is "localhost" or a loopback IP address, without I/O.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"net"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -89,33 +87,13 @@ func New(cfg config.GCP, opts ...Option) (*Provider, error) {
 	return p, nil
 }
 
-// checkConfig validates the providers.gcp section.
+// checkConfig validates the providers.gcp section (config.Parse does the same when it decodes
+// the file; New repeats it for configs built in code).
 func checkConfig(cfg config.GCP) error {
-	if cfg.Project != "" && !projectRE.MatchString(cfg.Project) {
-		return fmt.Errorf("providers.gcp.project: %q is not a project ID or number", cfg.Project)
-	}
-	if cfg.Endpoint == "" {
-		if cfg.Plaintext {
-			return errors.New("providers.gcp.plaintext needs providers.gcp.endpoint (host:port of an emulator)")
-		}
-		return nil
-	}
-	host, port, err := net.SplitHostPort(cfg.Endpoint)
-	if err != nil || host == "" || port == "" || strings.Contains(cfg.Endpoint, "/") {
-		return fmt.Errorf("providers.gcp.endpoint: %q is not host:port (no scheme, e.g. 127.0.0.1:9090 or secretmanager.googleapis.com:443)", cfg.Endpoint)
-	}
-	if cfg.Plaintext && !cfg.AllowRemotePlaintext && !isLoopback(host) {
-		return fmt.Errorf("providers.gcp.plaintext: refusing plaintext gRPC to %q, which is not a loopback address; set providers.gcp.allow_remote_plaintext: true if you really mean it", host)
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("providers.gcp: %w", err)
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Entry describes the provider for the registry. Open calls [New] with cfg.

@@ -160,10 +160,10 @@ func TestNewChecksConfig(t *testing.T) {
 		{cfg: config.GCP{Endpoint: "emulator:9090", Plaintext: true, AllowRemotePlaintext: true}},
 		{cfg: config.GCP{Endpoint: "emulator:9090", Plaintext: true}, bad: "not a loopback"},
 		{cfg: config.GCP{Endpoint: "10.0.0.5:9090", Plaintext: true}, bad: "allow_remote_plaintext"},
-		{cfg: config.GCP{Plaintext: true}, bad: "needs providers.gcp.endpoint"},
+		{cfg: config.GCP{Plaintext: true}, bad: "plaintext needs endpoint"},
 		{cfg: config.GCP{Endpoint: "http://127.0.0.1:9090"}, bad: "not host:port"},
 		{cfg: config.GCP{Endpoint: "127.0.0.1"}, bad: "not host:port"},
-		{cfg: config.GCP{Project: "Acme Prod"}, bad: "providers.gcp.project"},
+		{cfg: config.GCP{Project: "Acme Prod"}, bad: "providers.gcp: project"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%+v", tt.cfg), func(t *testing.T) {
@@ -551,6 +551,27 @@ func TestCloseThenFetch(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://s")}); !errors.Is(err, providers.ErrUnavailable) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// The providers.gcp section as the CLI reads it: the emulator settings decode, and the checks
+// run when the file is parsed.
+func TestConfigFile(t *testing.T) {
+	good := "version: 1\nproviders:\n  gcp:\n    project: demo\n    endpoint: 127.0.0.1:9090\n    plaintext: true\n"
+	c, err := config.Parse("secretrun.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (config.GCP{Project: "demo", Endpoint: "127.0.0.1:9090", Plaintext: true}); c.Providers.GCP != want {
+		t.Fatalf("GCP = %+v", c.Providers.GCP)
+	}
+	if _, err := New(c.Providers.GCP); err != nil {
+		t.Fatal(err)
+	}
+	bad := "version: 1\nproviders:\n  gcp:\n    endpoint: emulator:9090\n    plaintext: true\n"
+	_, err = config.Parse("secretrun.yaml", []byte(bad))
+	if err == nil || !strings.HasPrefix(err.Error(), "secretrun.yaml:") || !strings.Contains(err.Error(), "providers.gcp: plaintext: refusing") {
 		t.Fatalf("err = %v", err)
 	}
 }
