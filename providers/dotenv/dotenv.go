@@ -16,12 +16,16 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/secretrun/secretrun/providers"
 )
 
-// openFile opens a file for reading; tests replace it to count reads.
-var openFile = os.Open
+// openFile opens a file for reading without blocking on a FIFO (which is then refused as not a
+// regular file); tests replace it to count reads.
+var openFile = func(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
 
 // Scheme is the reference scheme this package serves.
 const Scheme = "dotenv"
@@ -132,6 +136,8 @@ func (p *Provider) read(path, asWritten string) ([]Var, error) {
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("%w: %s is a directory, not a dotenv file", providers.ErrInvalidRef, path)
+	} else if err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file", providers.ErrInvalidRef, path)
 	}
 	vars, err := Parse(f, path)
 	if err != nil {

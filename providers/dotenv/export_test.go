@@ -9,7 +9,8 @@ import (
 // CountOpens makes the provider count the files it opens until t ends, and returns the counter.
 func CountOpens(t *testing.T) func() int {
 	var n atomic.Int64
-	openFile = func(name string) (*os.File, error) { n.Add(1); return os.Open(name) }
-	t.Cleanup(func() { openFile = os.Open })
+	orig := openFile
+	openFile = func(name string) (*os.File, error) { n.Add(1); return orig(name) }
+	t.Cleanup(func() { openFile = orig })
 	return func() int { return int(n.Load()) }
 }

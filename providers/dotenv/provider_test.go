@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/secretrun/secretrun/providers"
@@ -102,6 +103,9 @@ func TestFetchErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.env"), []byte("A="+secret+"\nB='"+secret+"\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "good.env"), []byte("A="+secret+"\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "locked.env"), []byte("A="+secret+"\n"), 0o000)
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	p := dotenv.New(dir)
 	tests := []struct {
 		ref      string
@@ -113,6 +117,7 @@ func TestFetchErrors(t *testing.T) {
 		{"dotenv://good.env#B", providers.ErrKeyNotFound, `no variable "B"`},
 		{"dotenv://.#A", providers.ErrInvalidRef, "is a directory"},
 		{"dotenv://locked.env#A", providers.ErrDenied, "permission denied"},
+		{"dotenv://fifo#A", providers.ErrInvalidRef, "not a regular file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
