@@ -81,7 +81,7 @@ func (p *Provider) mapError(ctx context.Context, t target, rec *recorder, elapse
 
 	// Anything else (a response that is not the JSON Key Vault sends, for example): its text may
 	// quote the response, so it is not shown.
-	return fmt.Errorf("%w: unexpected answer from %s for %s (%T)%s", providers.ErrUnavailable, t.host, what, errors.Unwrap(err), attemptsNote(attempts, last))
+	return fmt.Errorf("%w: unreadable answer from %s for %s%s", providers.ErrUnavailable, t.host, what, attemptsNote(attempts, last))
 }
 
 func attemptsNote(attempts int, last string) string {
@@ -117,14 +117,14 @@ func (p *Provider) mapResponse(t target, what string, re *azcore.ResponseError, 
 			_ = json.Unmarshal(b, &body)
 		}
 	}
-	if c := safeToken(re.ErrorCode); c != "" {
+	if c := safeCode(re.ErrorCode); c != "" {
 		codes = append(codes, c)
-	} else if c := safeToken(body.Error.Code); c != "" {
+	} else if c := safeCode(body.Error.Code); c != "" {
 		codes = append(codes, c)
 	}
 	inner := ""
 	if body.Error.InnerError != nil {
-		inner = safeToken(body.Error.InnerError.Code)
+		inner = safeCode(body.Error.InnerError.Code)
 		if inner != "" && (len(codes) == 0 || codes[0] != inner) {
 			codes = append(codes, inner)
 		}
@@ -165,8 +165,8 @@ func (p *Provider) mapResponse(t target, what string, re *azcore.ResponseError, 
 
 	case status == http.StatusTooManyRequests:
 		e := fmt.Errorf("%w: Key Vault throttled the reading of %s (%s)%s", providers.ErrUnavailable, what, desc, attemptsNote(attempts, ""))
-		if ra := re.RawResponse.Header.Get("Retry-After"); ra != "" {
-			return providers.WithHint(e, "Key Vault asked to retry after %s seconds; too many clients read this vault at once", safeToken(ra))
+		if ra := retryAfter(re); secondsRE.MatchString(ra) {
+			return providers.WithHint(e, "Key Vault asked to retry after %s seconds; too many clients read this vault at once", ra)
 		}
 		return e
 
@@ -192,25 +192,35 @@ func vaultName(host string) string {
 	return name
 }
 
-var tokenRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+var (
+	codeRE    = regexp.MustCompile(`^[A-Z][A-Za-z]{1,40}$`)
+	secondsRE = regexp.MustCompile(`^[0-9]{1,6}$`)
+)
 
-// safeToken returns s if it looks like an error code or a number, else "".
-func safeToken(s string) string {
-	if tokenRE.MatchString(s) {
+// safeCode returns s if it has the shape of a Key Vault error code (CamelCase letters), else "".
+// Codes come from error answers, which hold no value, but a shape check keeps anything odd out.
+func safeCode(s string) string {
+	if codeRE.MatchString(s) {
 		return s
 	}
 	return ""
 }
 
-var callerRE = regexp.MustCompile(`Caller: ([A-Za-z0-9=;:._@/-]{1,200})`)
+var (
+	appidRE = regexp.MustCompile(`\bappid=([0-9a-fA-F-]{36})\b`)
+	oidRE   = regexp.MustCompile(`\boid=([0-9a-fA-F-]{36})\b`)
+)
 
-// callerOf extracts "appid=...;oid=..." from a Key Vault 403 message (identifiers, not secrets).
+// callerOf extracts the caller's appid and oid (GUIDs, not secrets) from a Key Vault 403 message.
 func callerOf(msg string) string {
-	m := callerRE.FindStringSubmatch(msg)
-	if m == nil {
-		return ""
+	var parts []string
+	if m := appidRE.FindStringSubmatch(msg); m != nil {
+		parts = append(parts, "appid="+m[1])
 	}
-	return strings.TrimRight(m[1], ";")
+	if m := oidRE.FindStringSubmatch(msg); m != nil {
+		parts = append(parts, "oid="+m[1])
+	}
+	return strings.Join(parts, ";")
 }
 
 // isTransport reports whether err is a failure to talk to the server at all.
@@ -321,4 +331,11 @@ func oneLine(s string, n int) string {
 		s = s[:n] + "..."
 	}
 	return s
+}
+
+func retryAfter(re *azcore.ResponseError) string {
+	if re.RawResponse == nil {
+		return ""
+	}
+	return re.RawResponse.Header.Get("Retry-After")
 }
