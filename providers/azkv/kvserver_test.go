@@ -39,7 +39,7 @@ type kvServer struct {
 	latest     map[string]map[string]string            // vault -> name -> current version
 	challenges map[string]int                          // vault -> 401 challenges sent
 	gets       map[string]int                          // "vault/name/version" -> authorised GETs
-	fault      map[string]func(w http.ResponseWriter) // name -> answer instead of the secret
+	fault      map[string]func(w http.ResponseWriter)  // name -> answer instead of the secret
 	badToken   bool                                    // answer every token with 401
 	nextVer    int
 }
