@@ -85,9 +85,13 @@ func (l *errorList) err() error {
 		return nil
 	}
 	sort.SliceStable(l.errs, func(i, j int) bool { return l.errs[i].Line < l.errs[j].Line })
-	errs := make([]error, len(l.errs))
-	for i, e := range l.errs {
-		errs[i] = e
+	var errs []error
+	seen := map[Error]bool{}
+	for _, e := range l.errs {
+		if !seen[*e] { // a node reached twice (through an alias) is reported once
+			seen[*e] = true
+			errs = append(errs, e)
+		}
 	}
 	if len(errs) == 1 {
 		return errs[0]

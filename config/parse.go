@@ -29,7 +29,7 @@ func Load(path string) (*Config, error) {
 // *Error with file, line and field, joined with errors.Join in line order; on any problem the
 // returned *Config is nil. An empty file is a valid configuration with no profiles.
 func Parse(name string, data []byte) (*Config, error) {
-	p := &parser{errorList: errorList{file: name}, extendsLines: map[string][]int{}}
+	p := &parser{errorList: errorList{file: name}, data: data, extendsLines: map[string][]int{}}
 	cfg := Default()
 	cfg.Path = name
 
@@ -64,6 +64,7 @@ func Parse(name string, data []byte) (*Config, error) {
 
 type parser struct {
 	errorList
+	data         []byte
 	defaultLine  int
 	extendsLines map[string][]int // profile name -> line of each entry of its extends
 }
@@ -93,8 +94,22 @@ func (p *parser) yamlError(err error) {
 		p.add(line, "", "invalid YAML: %s", m[2])
 		return
 	}
-	p.add(0, "", "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line := 1 // the library leaves out "line 1" (it skips a 0-based line 0)
+	if m := anchorRE.FindStringSubmatch(msg); m != nil {
+		// Errors about anchors carry no line at all: find the first use of the name.
+		line = 0
+		for i, l := range strings.Split(string(p.data), "\n") {
+			if strings.Contains(l, "*"+m[1]) || strings.Contains(l, "&"+m[1]) {
+				line = i + 1
+				break
+			}
+		}
+	}
+	p.add(line, "", "invalid YAML: %s", msg)
 }
+
+var anchorRE = regexp.MustCompile(`^(?:unknown )?anchor '([^']*)'`)
 
 // Top-level and section field names, for unknown-field errors and suggestions.
 var (

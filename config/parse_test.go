@@ -301,6 +301,12 @@ func TestParseErrors(t *testing.T) {
 			[]string{`secretrun.yaml:3: invalid YAML: did not find expected ',' or '}'`}},
 		{"tab indentation", "profiles:\n\tdev: {}\n",
 			[]string{`secretrun.yaml:2: invalid YAML: found character that cannot start any token`}},
+		{"YAML syntax error on line 1", "version: 1: 2\n",
+			[]string{`secretrun.yaml:1: invalid YAML: mapping values are not allowed in this context`}},
+		{"unknown anchor", "x-a: &a {}\nprofiles:\n  dev: *b\n",
+			[]string{`secretrun.yaml:3: invalid YAML: unknown anchor 'b' referenced`}},
+		{"error in an aliased node: the line of the text, the field where it is used", "x-s: &s {A: {ref: env://A, optinal: true}}\nprofiles:\n  dev: {secrets: *s}\n",
+			[]string{`secretrun.yaml:1: profiles.dev.secrets.A: unknown field "optinal" (did you mean "optional"?)`}},
 		{"two documents", "version: 1\n---\nversion: 1\n",
 			[]string{`secretrun.yaml:2: a configuration file holds one YAML document; found a second one (remove the "---")`}},
 	}
