@@ -120,17 +120,23 @@ var (
 )
 
 func (p *parser) config(root *yaml.Node, cfg *Config) {
-	cfg.Version = 0
-	var profilesNode *yaml.Node
+	// A file of another version is not checked further: its other fields would only add noise.
+	if root = resolve(root); root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if k, v := resolve(root.Content[i]), resolve(root.Content[i+1]); k.Value == "version" {
+				if n, ok := p.int(v, "version"); !ok || n != Version {
+					if ok {
+						p.add(v.Line, "version", "unsupported version %d (this secretrun reads version %d; a newer secretrun may read it)", n, Version)
+					}
+					return
+				}
+			}
+		}
+	}
 	p.fields(root, "", topFields, true, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "version":
-			if n, ok := p.int(v, "version"); ok {
-				if n != Version {
-					p.add(v.Line, "version", "unsupported version %d (this secretrun reads version %d)", n, Version)
-				}
-				cfg.Version = n
-			}
+			// checked above
 		case "default_profile":
 			if s, ok := p.str(v, "default_profile"); ok {
 				if s == "" {
@@ -144,14 +150,10 @@ func (p *parser) config(root *yaml.Node, cfg *Config) {
 		case "redact":
 			p.redact(v, &cfg.Redact)
 		case "profiles":
-			profilesNode = v
 			p.profiles(v, cfg)
 		}
 	})
-	if cfg.Version == 0 {
-		cfg.Version = Version // a file without `version:` is version 1
-	}
-	p.checkReferences(cfg, profilesNode)
+	p.checkReferences(cfg) // a file without `version:` is version 1, as Default() says
 }
 
 func (p *parser) redact(n *yaml.Node, r *Redact) {
@@ -454,7 +456,7 @@ func (p *parser) grace(n *yaml.Node, field string, prof *Profile) {
 
 // checkReferences validates what refers to profiles: default_profile, extends (unknown parents
 // and cycles).
-func (p *parser) checkReferences(cfg *Config, profilesNode *yaml.Node) {
+func (p *parser) checkReferences(cfg *Config) {
 	names := cfg.ProfileNames()
 	if cfg.DefaultProfile != "" && cfg.Profiles[cfg.DefaultProfile] == nil {
 		p.add(p.defaultLine, "default_profile", "%s", unknownProfileMsg(cfg.DefaultProfile, names))
