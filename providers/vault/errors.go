@@ -1,0 +1,138 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/secretrun/secretrun/providers"
+)
+
+// vaultMessages returns Vault's own error messages from a JSON error response (such as
+// "permission denied"), at most 200 bytes. A body that is not Vault's JSON error shape is never
+// shown: it could be anything, including part of a secret.
+func vaultMessages(re *api.ResponseError) string {
+	if re.RawError || len(re.Errors) == 0 {
+		return fmt.Sprintf("HTTP %d", re.StatusCode)
+	}
+	msg := strings.Join(re.Errors, "; ")
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(msg) > 200 {
+		msg = msg[:200] + "..."
+	}
+	return fmt.Sprintf("%s (HTTP %d)", msg, re.StatusCode)
+}
+
+// retryable reports whether err is worth another attempt: connection errors, truncated or
+// malformed responses, 5xx, 429 and 412 (a performance standby not yet caught up). Never 4xx
+// otherwise, never a done context.
+func retryable(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var re *api.ResponseError
+	if errors.As(err, &re) {
+		return re.StatusCode >= 500 || re.StatusCode == 429 || re.StatusCode == 412
+	}
+	return true
+}
+
+// retry runs op up to p.opts.attempts times while the error is retryable, with exponential
+// backoff and full jitter (base 100 ms), never sleeping past ctx's deadline.
+func (p *Provider) retry(ctx context.Context, op func(context.Context) error) error {
+	var err error
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err = op(ctx)
+		if err == nil || attempt >= p.opts.attempts || !retryable(ctx, err) {
+			return err
+		}
+		wait := backoff/2 + rand.N(backoff/2+1)
+		backoff *= 2
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// mapErr turns an SDK error into a sentinel-wrapping error that names the operation and never
+// contains a value.
+func (p *Provider) mapErr(err error, op string) error {
+	var re *api.ResponseError
+	if errors.As(err, &re) {
+		msg := vaultMessages(re)
+		switch {
+		case re.StatusCode == 403 || re.StatusCode == 401:
+			return providers.WithHint(fmt.Errorf("%w: vault: %s: %s", providers.ErrDenied, op, msg),
+				"Vault refused %s; check that its policies allow this path", p.auth.describe())
+		case re.StatusCode == 404:
+			return fmt.Errorf("%w: vault: %s: %s", providers.ErrNotFound, op, msg)
+		case re.StatusCode == 400 || re.StatusCode == 405:
+			return fmt.Errorf("%w: vault: %s: %s", providers.ErrInvalidRef, op, msg)
+		default:
+			return fmt.Errorf("%w: vault: %s: %s", providers.ErrUnavailable, op, msg)
+		}
+	}
+	return fmt.Errorf("%w: vault: %s: %s", providers.ErrUnavailable, op, transportMessage(err))
+}
+
+// transportMessage describes a non-HTTP failure without quoting any response content.
+func transportMessage(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer before the deadline (--timeout)"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// url.Error names the method and the URL (a path, never a value) and the network error.
+		inner := ue.Err
+		var ne net.Error
+		if errors.As(inner, &ne) && ne.Timeout() {
+			return fmt.Sprintf("%s %s: timed out", ue.Op, redactURL(ue.URL))
+		}
+		var oe *net.OpError
+		if errors.As(inner, &oe) {
+			return fmt.Sprintf("%s %s: %v", ue.Op, redactURL(ue.URL), oe)
+		}
+		if errors.Is(inner, io.EOF) {
+			return fmt.Sprintf("%s %s: connection closed without a response", ue.Op, redactURL(ue.URL))
+		}
+		return fmt.Sprintf("%s %s: connection failed", ue.Op, redactURL(ue.URL))
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return oe.Error()
+	}
+	// Errors while reading or decoding a response body: JSON syntax errors can quote a byte of
+	// the body, so they are never shown.
+	return "truncated or malformed response"
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(url)"
+	}
+	u.User = nil
+	return u.Redacted()
+}

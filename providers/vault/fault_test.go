@@ -1,0 +1,153 @@
+package vault
+
+import (
+	"errors"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/secretrun/secretrun/internal/testenv"
+	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/providertest"
+)
+
+// toxic creates a toxiproxy proxy with a unique name on 127.0.0.1:0 in front of the dev server
+// and returns it with its actual listen address as a URL.
+func toxic(t *testing.T) (*toxiproxy.Proxy, string) {
+	t.Helper()
+	addr, _ := vaultEnv(t)
+	api := testenv.Get(t, testenv.Toxiproxy)
+	u, err := url.Parse(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := toxiproxy.NewClient(strings.TrimPrefix(api, "http://"))
+	px, err := tc.CreateProxy(uniq("vault"), "127.0.0.1:0", u.Host)
+	if err != nil {
+		t.Fatalf("toxiproxy: %v", err)
+	}
+	t.Cleanup(func() { _ = px.Delete() })
+	return px, "http://" + px.Listen
+}
+
+// TestFaults: every network fault ends within the deadline (plus a small margin) with an
+// ErrUnavailable RefError per ref that names the ref and holds no value.
+func TestFaults(t *testing.T) {
+	admin := adminClient(t)
+	mnt := mountKV(t, admin, "2")
+	c := providertest.Canary(t, "fault") + strings.Repeat("x", 8192)
+	kvPut(t, admin, mnt+"/data/app", map[string]any{"data": map[string]any{"k": c, "other": "o"}})
+	refs := []providers.Ref{mustRef(t, "vault://"+mnt+"/app#k"), mustRef(t, "vault://"+mnt+"/app#other")}
+	const deadline = 1500 * time.Millisecond
+	const margin = 500 * time.Millisecond
+
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, px *toxiproxy.Proxy)
+		ok    bool
+	}{
+		{"latency below deadline", func(t *testing.T, px *toxiproxy.Proxy) {
+			addToxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": 200})
+		}, true},
+		{"latency above deadline", func(t *testing.T, px *toxiproxy.Proxy) {
+			addToxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": 5000})
+		}, false},
+		{"black hole", func(t *testing.T, px *toxiproxy.Proxy) {
+			addToxic(t, px, "timeout", "upstream", toxiproxy.Attributes{"timeout": 0})
+		}, false},
+		{"reset peer", func(t *testing.T, px *toxiproxy.Proxy) {
+			addToxic(t, px, "reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})
+		}, false},
+		{"refused", func(t *testing.T, px *toxiproxy.Proxy) {
+			if err := px.Disable(); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"truncated body", func(t *testing.T, px *toxiproxy.Proxy) {
+			addToxic(t, px, "limit_data", "downstream", toxiproxy.Attributes{"bytes": 2000})
+		}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			px, u := toxic(t)
+			tc.setup(t, px)
+			p := tokenProvider(t, u)
+			start := time.Now()
+			s, err := fetch(t, p, deadline, refs...)
+			elapsed := time.Since(start)
+			t.Logf("%s: elapsed %v, err: %v", tc.name, elapsed.Round(time.Millisecond), err)
+			if elapsed > deadline+margin {
+				t.Errorf("took %v; want at most the deadline %v + %v", elapsed, deadline, margin)
+			}
+			providertest.AssertNoValues(t, err, c)
+			if tc.ok {
+				if err != nil || s[0].Reveal() != c {
+					t.Fatalf("want success, got %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, providers.ErrUnavailable) {
+				t.Errorf("want ErrUnavailable, got %v", err)
+			}
+			res := providertest.RefErrors(err)
+			if len(res) != 2 || res[0].Ref != refs[0] || res[1].Ref != refs[1] {
+				t.Errorf("want one RefError per ref, got %v", err)
+			}
+			for i := range s {
+				if s[i].Len() != 0 {
+					t.Errorf("%s: a value despite the failure", refs[i])
+				}
+			}
+		})
+	}
+}
+
+func addToxic(t *testing.T, px *toxiproxy.Proxy, typ, stream string, attrs toxiproxy.Attributes) {
+	t.Helper()
+	if _, err := px.AddToxic("", typ, stream, 1, attrs); err != nil {
+		t.Fatalf("toxic %s: %v", typ, err)
+	}
+}
+
+// TestLatencyRoundTrips: 100 refs to 100 distinct paths behind 20 ms of latency resolve in a few
+// round trips, not 100. Always run with a loose bound; SECRETRUN_BENCH_VAULT=1 prints the number
+// (scripts/bench-vault-latency.sh).
+func TestLatencyRoundTrips(t *testing.T) {
+	admin := adminClient(t)
+	mnt := mountKV(t, admin, "2")
+	var refs []providers.Ref
+	for i := 0; i < 100; i++ {
+		name := uniq("p")
+		kvPut(t, admin, mnt+"/data/"+name, map[string]any{"data": map[string]any{"k": name}})
+		refs = append(refs, mustRef(t, "vault://"+mnt+"/"+name+"#k"))
+	}
+	px, u := toxic(t)
+	const rtt = 20 * time.Millisecond
+	addToxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": int(rtt / time.Millisecond)})
+	p := tokenProvider(t, u)
+	start := time.Now()
+	s, err := fetch(t, p, 30*time.Second, refs...)
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range refs {
+		if s[i].Reveal() != strings.TrimPrefix(r.Path, mnt+"/") {
+			t.Fatalf("%s: wrong value", r)
+		}
+	}
+	multiple := float64(elapsed) / float64(rtt)
+	msg := "100 refs (100 paths) behind 20 ms latency: %v = %.1f round trips (sequential: >= 101)"
+	if os.Getenv("SECRETRUN_BENCH_VAULT") == "1" {
+		t.Logf("BENCH "+msg, elapsed.Round(time.Millisecond), multiple)
+	} else {
+		t.Logf(msg, elapsed.Round(time.Millisecond), multiple)
+	}
+	if multiple > 10 {
+		t.Errorf(msg+"; want a few", elapsed, multiple)
+	}
+}

@@ -1,0 +1,209 @@
+package vault
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/internal/testenv"
+	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/providertest"
+)
+
+// setupDatabase mounts the database secrets engine at a unique path, connected to the test
+// PostgreSQL, with a role "app" of the given TTLs, and returns the mount.
+func setupDatabase(t *testing.T, admin *api.Client, defaultTTL, maxTTL string) string {
+	t.Helper()
+	pg := testenv.Require(t, testenv.PGHost, testenv.PGPort, testenv.PGUser, testenv.PGPassword)
+	mnt := uniq("database")
+	if err := admin.Sys().Mount(mnt, &api.MountInput{Type: "database"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Sys().Unmount(mnt) })
+	if _, err := admin.Logical().Write(mnt+"/config/pg", map[string]any{
+		"plugin_name":    "postgresql-database-plugin",
+		"allowed_roles":  "*",
+		"connection_url": "postgresql://{{username}}:{{password}}@" + pg[0] + ":" + pg[1] + "/postgres?sslmode=disable",
+		"username":       pg[2],
+		"password":       pg[3],
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Logical().Write(mnt+"/roles/app", map[string]any{
+		"db_name": "pg", "default_ttl": defaultTTL, "max_ttl": maxTTL,
+		"creation_statements": []string{`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return mnt
+}
+
+func leaseExpiry(t *testing.T, admin *api.Client, id string) time.Time {
+	t.Helper()
+	s, err := admin.Logical().Write("sys/leases/lookup", map[string]any{"lease_id": id})
+	if err != nil {
+		t.Fatalf("lease lookup: %v", err)
+	}
+	exp, err := time.Parse(time.RFC3339Nano, s.Data["expire_time"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exp
+}
+
+type warnings struct {
+	mu   sync.Mutex
+	msgs []string
+	ch   chan string
+}
+
+func newWarnings() *warnings { return &warnings{ch: make(chan string, 16)} }
+
+func (w *warnings) warn(m string) {
+	w.mu.Lock()
+	w.msgs = append(w.msgs, m)
+	w.mu.Unlock()
+	w.ch <- m
+}
+
+// TestDatabaseLeases: dynamic PostgreSQL credentials from the real database secrets engine log
+// in; Keep renews the lease (a later expiry), warns before it reaches its max TTL, and Close
+// revokes it, which drops the role from PostgreSQL.
+func TestDatabaseLeases(t *testing.T) {
+	admin := adminClient(t)
+	addr, _ := vaultEnv(t)
+	mnt := setupDatabase(t, admin, "4s", "9s")
+	cnt := newCounter(t, addr)
+	p := tokenProvider(t, cnt.URL)
+	user, pass := mustRef(t, "vault://"+mnt+"/creds/app#username"), mustRef(t, "vault://"+mnt+"/creds/app#password")
+	s, err := fetch(t, p, 10*time.Second, user, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := cnt.reads(); n != 1 {
+		t.Errorf("username and password cost %d reads of creds/app; want 1 (one lease)", n)
+	}
+	u, pw := s[0].Reveal(), s[1].Reveal()
+	if out, err := psql(t, u, pw, "select current_user"); err != nil || out != u {
+		t.Fatalf("dynamic credentials do not log in: %v %s", err, out)
+	}
+	if len(p.leases) != 1 {
+		t.Fatalf("%d leases recorded; want 1", len(p.leases))
+	}
+	id := p.leases[0].id
+	first := leaseExpiry(t, admin, id)
+
+	w := newWarnings()
+	ctx, cancel := context.WithCancel(context.Background())
+	kept := make(chan struct{})
+	go func() { p.Keep(ctx, w.warn); close(kept) }()
+
+	// Renewed at about 2/3 of 4 s: the expiry moves later.
+	time.Sleep(3500 * time.Millisecond)
+	if later := leaseExpiry(t, admin, id); !later.After(first.Add(time.Second)) {
+		t.Errorf("lease not renewed: expiry %v, first %v", later, first)
+	}
+	// The max TTL (9 s) is reached: a warning before expiry names the ref, never a value.
+	select {
+	case m := <-w.ch:
+		t.Logf("warning: %s", m)
+		if !strings.Contains(m, mnt+"/creds/app") || !strings.Contains(m, "max TTL") {
+			t.Errorf("warning %q does not name the ref and the max TTL", m)
+		}
+		if strings.Contains(m, pw) || strings.Contains(m, u) {
+			t.Errorf("warning contains a value")
+		}
+		if time.Now().After(first.Add(5 * time.Second)) {
+			t.Errorf("warning came after the lease's max TTL")
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("no warning before the lease reached its max TTL")
+	}
+	cancel()
+	<-kept
+
+	cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer ccancel()
+	if err := p.Close(cctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if out, err := psql(t, "", "", "select count(*) from pg_roles where rolname='"+u+"'"); err != nil || out != "0" {
+		t.Errorf("role still in PostgreSQL after Close: count=%q err=%v", out, err)
+	}
+	if _, err := psql(t, u, pw, "select 1"); err == nil {
+		t.Errorf("revoked credentials still log in")
+	}
+}
+
+// A login token with a short TTL is renewed while the child runs; an AppRole login's leases are
+// revoked with it at Close.
+func TestLoginTokenRenewedAndLeasesRevoked(t *testing.T) {
+	admin := adminClient(t)
+	addr, _ := vaultEnv(t)
+	db := setupDatabase(t, admin, "1m", "5m")
+	pol := uniq("dbread")
+	if err := admin.Sys().PutPolicy(pol, `path "`+db+`/creds/app" { capabilities = ["read"] }`); err != nil {
+		t.Fatal(err)
+	}
+	am := uniq("approle")
+	if err := admin.Sys().EnableAuthWithOptions(am, &api.EnableAuthOptions{Type: "approle"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Sys().DisableAuth(am) })
+	if _, err := admin.Logical().Write("auth/"+am+"/role/ci", map[string]any{"token_policies": pol, "token_ttl": "3s", "token_max_ttl": "1m", "bind_secret_id": false, "secret_id_bound_cidrs": "", "token_bound_cidrs": ""}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := admin.Logical().Read("auth/" + am + "/role/ci/role-id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleID := rs.Data["role_id"].(string)
+	p := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
+	s, err := fetch(t, p, 10*time.Second, mustRef(t, "vault://"+db+"/creds/app#username"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := s[0].Reveal()
+	token := p.client.Token()
+	w := newWarnings()
+	ctx, cancel := context.WithCancel(context.Background())
+	kept := make(chan struct{})
+	go func() { p.Keep(ctx, w.warn); close(kept) }()
+	time.Sleep(4 * time.Second) // past the token's first 3 s TTL
+	if code := lookupSelfStatus(t, token); code != 200 {
+		t.Errorf("login token expired while Keep ran (HTTP %d): not renewed", code)
+	}
+	cancel()
+	<-kept
+	if len(w.msgs) != 0 {
+		t.Errorf("unexpected warnings: %q", w.msgs)
+	}
+	cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer ccancel()
+	// The role's policy does not allow sys/leases/revoke: revoking the login token revokes the
+	// lease anyway, and Close reports no error.
+	if err := p.Close(cctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if code := lookupSelfStatus(t, token); code != 403 {
+		t.Errorf("login token alive after Close (HTTP %d)", code)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		out, err := psql(t, "", "", "select count(*) from pg_roles where rolname='"+u+"'")
+		if err == nil && out == "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("role still in PostgreSQL after Close: count=%q err=%v", out, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = providertest.Canary
+	_ = providers.ErrDenied
+}

@@ -1,0 +1,457 @@
+// Package vault is secretrun's HashiCorp Vault provider (vault://MOUNT/PATH[?version=N][#key]).
+//
+// It reads KV v1 and v2 secrets (the version of each mount is detected once per run) and any other
+// readable path, such as dynamic database credentials, whose leases it renews while the child runs
+// (Keep) and revokes when the child exits (Close), together with the token it created by logging
+// in. It logs in at most once per run and reads each distinct path once.
+//
+// The Vault SDK (github.com/hashicorp/vault/api) is imported here and nowhere else in secretrun.
+// This package must not import cmd/, inject/ or another provider.
+package vault
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/providers"
+)
+
+// Scheme is the reference scheme this provider serves.
+const Scheme = "vault"
+
+// DefaultMaxParallel is the default number of reads in flight at once. Vault serves many small
+// reads concurrently and each costs one round trip, so a high bound keeps a run that needs 100
+// secrets at about three round trips (mount detection, then two waves of reads) instead of one
+// round trip per secret.
+const DefaultMaxParallel = 64
+
+// Option changes how a Provider is built; for tests and embedders.
+type Option func(*options)
+
+type options struct {
+	getenv      func(string) string
+	homeDir     func() (string, error)
+	maxParallel int
+	attempts    int
+	now         func() time.Time
+}
+
+// WithGetenv replaces os.Getenv for reading VAULT_* variables and jwt_env.
+func WithGetenv(getenv func(string) string) Option {
+	return func(o *options) { o.getenv = getenv }
+}
+
+// WithHomeDir replaces os.UserHomeDir for finding ~/.vault-token.
+func WithHomeDir(home func() (string, error)) Option {
+	return func(o *options) { o.homeDir = home }
+}
+
+// WithMaxParallel sets the number of reads in flight at once (overrides max_parallel).
+func WithMaxParallel(n int) Option {
+	return func(o *options) { o.maxParallel = n }
+}
+
+// WithAttempts sets how many times a request that failed with a retryable error (connection
+// error, 5xx, 429) is tried in all, within the caller's deadline. Default 3.
+func WithAttempts(n int) Option {
+	return func(o *options) { o.attempts = n }
+}
+
+// Provider reads secrets from Vault. It implements providers.Provider, providers.Validator,
+// providers.Keeper and providers.Closer. It is safe for concurrent use.
+type Provider struct {
+	cfg    config.Vault
+	opts   options
+	client *api.Client
+	addr   string
+	revoke bool
+
+	authMu   sync.Mutex
+	authDone bool
+	authErr  error
+	auth     authState
+
+	mounts mountCache
+
+	mu       sync.Mutex
+	leases   []*lease
+	closed   bool
+	keepOnce sync.Once
+}
+
+// Entry returns the registry entry for the Vault provider built from cfg. Open builds the
+// provider without any network call; the first Fetch logs in.
+func Entry(cfg config.Vault) providers.Entry {
+	creds := []string{"VAULT_TOKEN", "VAULT_ROLE_ID", "VAULT_SECRET_ID"}
+	if cfg.Auth.JWTEnv != "" {
+		creds = append(creds, cfg.Auth.JWTEnv)
+	}
+	return providers.Entry{
+		Scheme:      Scheme,
+		Remote:      true,
+		Summary:     "HashiCorp Vault: KV v1/v2 and dynamic secrets with leases (vault://MOUNT/PATH[?version=N][#key])",
+		Credentials: creds,
+		Open: func() (providers.Provider, error) {
+			p, err := New(cfg)
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		},
+	}
+}
+
+// New builds a Vault provider from cfg, falling back to the VAULT_* environment for empty fields.
+// It makes no network call. It refuses a plain http:// address that is not loopback unless
+// cfg.AllowHTTP is set.
+func New(cfg config.Vault, opts ...Option) (*Provider, error) {
+	o := options{getenv: os.Getenv, homeDir: os.UserHomeDir, attempts: 3, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.maxParallel < 1 {
+		o.maxParallel = cfg.MaxParallel
+	}
+	if o.maxParallel < 1 {
+		o.maxParallel = DefaultMaxParallel
+	}
+	if o.attempts < 1 {
+		o.attempts = 1
+	}
+	switch cfg.Auth.Method {
+	case "", "token", "approle", "kubernetes", "jwt", "none":
+	default:
+		return nil, providers.WithHint(fmt.Errorf("vault: unknown auth method %q", cfg.Auth.Method),
+			"providers.vault.auth.method is one of token, approle, kubernetes, jwt, none")
+	}
+
+	conf := api.DefaultConfig()
+	if conf.Error != nil {
+		return nil, fmt.Errorf("vault: reading VAULT_* settings: %w", conf.Error)
+	}
+	addr := firstNonEmpty(cfg.Address, o.getenv("VAULT_ADDR"), api.DefaultAddress)
+	conf.Address = addr
+	if agent := o.getenv("VAULT_AGENT_ADDR"); agent != "" && cfg.Address == "" {
+		conf.AgentAddress = agent
+		addr = agent
+	} else {
+		conf.AgentAddress = ""
+	}
+	if err := checkAddress(addr, cfg.AllowHTTP); err != nil {
+		return nil, err
+	}
+	// secretrun retries itself, within the caller's deadline; the SDK must not retry behind our
+	// back or its waits (1-1.5 s each) would outlive --timeout. The deadline comes from ctx.
+	conf.MaxRetries = 0
+	conf.Timeout = 0
+	if t, ok := conf.HttpClient.Transport.(*http.Transport); ok {
+		t.MaxIdleConnsPerHost = o.maxParallel
+		t.MaxIdleConns = 2 * o.maxParallel
+	}
+	tlsConf := &api.TLSConfig{
+		CACert:   firstNonEmpty(cfg.CACert, o.getenv("VAULT_CACERT")),
+		CAPath:   firstNonEmpty(cfg.CAPath, o.getenv("VAULT_CAPATH")),
+		Insecure: cfg.TLSSkipVerify,
+	}
+	if !tlsConf.Insecure {
+		if v := o.getenv("VAULT_SKIP_VERIFY"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, fmt.Errorf("vault: VAULT_SKIP_VERIFY=%q is not a boolean", v)
+			}
+			tlsConf.Insecure = b
+		}
+	}
+	if tlsConf.CACert != "" || tlsConf.CAPath != "" || tlsConf.Insecure {
+		if err := conf.ConfigureTLS(tlsConf); err != nil {
+			return nil, fmt.Errorf("vault: TLS settings: %w", err)
+		}
+	}
+	client, err := api.NewClient(conf)
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	client.ClearToken() // the SDK picks up VAULT_TOKEN by itself; auth decides
+	client.ClearNamespace()
+	if ns := firstNonEmpty(cfg.Namespace, o.getenv("VAULT_NAMESPACE")); ns != "" {
+		client.SetNamespace(ns)
+	}
+	revoke := true
+	if cfg.RevokeOnExit != nil {
+		revoke = *cfg.RevokeOnExit
+	}
+	return &Provider{cfg: cfg, opts: o, client: client, addr: addr, revoke: revoke}, nil
+}
+
+// checkAddress refuses plain http to anything but a loopback address unless allowed.
+func checkAddress(addr string, allowHTTP bool) error {
+	u, err := url.Parse(addr)
+	if err != nil || u.Scheme == "" {
+		return providers.WithHint(fmt.Errorf("vault: address %q is not a URL", addr),
+			"set VAULT_ADDR or providers.vault.address to e.g. https://vault.example.com:8200")
+	}
+	switch u.Scheme {
+	case "https", "unix":
+		return nil
+	case "http":
+		if allowHTTP || isLoopback(u.Hostname()) {
+			return nil
+		}
+		return providers.WithHint(
+			fmt.Errorf("vault: refusing plain http to %s: the token would cross the network unencrypted", u.Host),
+			"use https, or set providers.vault.allow_http: true if the network is trusted")
+	default:
+		return fmt.Errorf("vault: address %q: scheme must be https, http (loopback) or unix", addr)
+	}
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Validate checks a reference's path and options without I/O.
+func (p *Provider) Validate(ref providers.Ref) error {
+	if ref.Scheme != Scheme {
+		return fmt.Errorf("%w: scheme %q is not %s", providers.ErrInvalidRef, ref.Scheme, Scheme)
+	}
+	path := ref.Path
+	if strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") {
+		return providers.WithHint(fmt.Errorf("%w: path %q must not start or end with /", providers.ErrInvalidRef, path),
+			"write vault://MOUNT/PATH, e.g. vault://secret/myapp/db")
+	}
+	segs := strings.Split(path, "/")
+	if len(segs) < 2 {
+		return providers.WithHint(fmt.Errorf("%w: path %q has no mount: want MOUNT/PATH", providers.ErrInvalidRef, path),
+			"write vault://MOUNT/PATH, e.g. vault://secret/myapp/db")
+	}
+	for _, s := range segs {
+		if s == "" || s == "." || s == ".." {
+			return fmt.Errorf("%w: path %q has an empty, . or .. segment", providers.ErrInvalidRef, path)
+		}
+	}
+	for name, vals := range ref.Options() {
+		switch name {
+		case "version":
+			if len(vals) != 1 {
+				return fmt.Errorf("%w: version given %d times", providers.ErrInvalidRef, len(vals))
+			}
+			if n, err := strconv.Atoi(vals[0]); err != nil || n < 0 {
+				return fmt.Errorf("%w: version %q is not a non-negative integer", providers.ErrInvalidRef, vals[0])
+			}
+		default:
+			return providers.WithHint(fmt.Errorf("%w: unknown option %q", providers.ErrInvalidRef, name),
+				"the only option is ?version=N (KV v2)")
+		}
+	}
+	return nil
+}
+
+// Fetch resolves refs: it logs in once (if not done yet), detects each KV mount's version once,
+// reads each distinct path once with at most MaxParallel reads in flight, and takes #keys from
+// the secret's data. Leases of dynamic secrets are remembered for Keep and Close.
+func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
+	out := make([]providers.Secret, len(refs))
+	var errs []error
+	valid := make([]providers.Ref, 0, len(refs))
+	idx := make([]int, 0, len(refs))
+	for i, r := range refs {
+		if err := p.Validate(r); err != nil {
+			errs = append(errs, &providers.RefError{Ref: r, Err: err})
+			continue
+		}
+		valid = append(valid, r)
+		idx = append(idx, i)
+	}
+	if len(valid) == 0 {
+		return out, errors.Join(errs...)
+	}
+	if err := p.login(ctx); err != nil {
+		for _, r := range valid {
+			errs = append(errs, &providers.RefError{Ref: r, Err: err})
+		}
+		return out, errors.Join(errs...)
+	}
+	results := p.readAll(ctx, valid)
+	for j, r := range valid {
+		res := results[r.Source()]
+		if res.err != nil {
+			errs = append(errs, &providers.RefError{Ref: r, Err: res.err})
+			continue
+		}
+		v, err := selectValue(res.data, r.Key)
+		if err != nil {
+			errs = append(errs, &providers.RefError{Ref: r, Err: err})
+			continue
+		}
+		out[idx[j]] = providers.NewSecret(v, res.version)
+	}
+	return out, errors.Join(errs...)
+}
+
+type readResult struct {
+	data    []byte // the secret's data as compact JSON
+	version string
+	err     error
+}
+
+// readAll reads each distinct source of refs once, at most maxParallel at a time.
+func (p *Provider) readAll(ctx context.Context, refs []providers.Ref) map[providers.Ref]*readResult {
+	results := make(map[providers.Ref]*readResult)
+	for _, r := range refs {
+		results[r.Source()] = nil
+	}
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, p.opts.maxParallel)
+	)
+	for src := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var res readResult
+			select {
+			case sem <- struct{}{}:
+				res.data, res.version, res.err = p.read(ctx, src)
+				<-sem
+			case <-ctx.Done():
+				res.err = fmt.Errorf("%w: vault: not read before the deadline: %v", providers.ErrUnavailable, ctx.Err())
+			}
+			mu.Lock()
+			results[src] = &res
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// selectValue applies a ref's #key to a secret's data (compact JSON of a map).
+//
+// Without a key the value is the whole data as JSON, except for a secret whose only field is
+// "value" (vault kv put secret/x value=...), whose value is that field. With a key, the key
+// selects from the data (a field name or a JSON Pointer); for a single-"value" secret a key that
+// is not "value" selects from the value itself when it is a JSON or YAML document.
+func selectValue(data []byte, key string) ([]byte, error) {
+	single, isSingle := singleValue(data)
+	if key == "" {
+		if isSingle {
+			return []byte(single), nil
+		}
+		return data, nil
+	}
+	v, err := providers.SelectKey(data, key)
+	if err != nil && isSingle && errors.Is(err, providers.ErrKeyNotFound) {
+		return providers.SelectKey([]byte(single), key)
+	}
+	return v, err
+}
+
+// singleValue reports whether data is {"value": STRING} and returns the string.
+func singleValue(data []byte) (string, bool) {
+	if !strings.HasPrefix(string(data), `{"value":"`) {
+		return "", false
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil || len(m) != 1 {
+		return "", false
+	}
+	s, ok := m["value"].(string)
+	return s, ok
+}
+
+// read reads one source and returns its data as compact JSON.
+func (p *Provider) read(ctx context.Context, src providers.Ref) ([]byte, string, error) {
+	m, err := p.mountOf(ctx, src.Path)
+	if err != nil {
+		return nil, "", err
+	}
+	version := src.Option("version")
+	apiPath := src.Path
+	var params url.Values
+	if m.kv2 {
+		rel := strings.TrimPrefix(src.Path, m.path)
+		if rel == "" {
+			return nil, "", fmt.Errorf("%w: %q is the KV mount itself; name a secret under it", providers.ErrInvalidRef, src.Path)
+		}
+		apiPath = m.path + "data/" + rel
+		if version != "" {
+			params = url.Values{"version": {version}}
+		}
+	} else if version != "" {
+		return nil, "", providers.WithHint(fmt.Errorf("%w: ?version= needs a KV v2 mount, and %s is %s", providers.ErrInvalidRef, m.path, m.describe()),
+			"remove ?version=")
+	}
+	var secret *api.Secret
+	err = p.retry(ctx, func(ctx context.Context) error {
+		var err error
+		secret, err = p.client.Logical().ReadWithDataWithContext(ctx, apiPath, params)
+		return err
+	})
+	if err != nil {
+		return nil, "", p.mapErr(err, "read "+apiPath)
+	}
+	if secret == nil {
+		return nil, "", providers.WithHint(fmt.Errorf("%w: nothing at %s", providers.ErrNotFound, apiPath),
+			"check the path (mount %s is %s)", m.path, m.describe())
+	}
+	data := secret.Data
+	var ver string
+	if m.kv2 {
+		meta, _ := secret.Data["metadata"].(map[string]any)
+		if meta != nil {
+			ver = fmt.Sprint(meta["version"])
+		}
+		inner, ok := secret.Data["data"].(map[string]any)
+		if !ok || inner == nil {
+			if meta != nil {
+				if dt, _ := meta["deletion_time"].(string); dt != "" {
+					return nil, "", providers.WithHint(fmt.Errorf("%w: version %s of %s was deleted at %s", providers.ErrNotFound, ver, src.Path, dt),
+						"undelete it (vault kv undelete -versions=%s %s) or ask for another ?version=", ver, src.Path)
+				}
+				if d, _ := meta["destroyed"].(bool); d {
+					return nil, "", fmt.Errorf("%w: version %s of %s was destroyed", providers.ErrNotFound, ver, src.Path)
+				}
+			}
+			return nil, "", fmt.Errorf("%w: %s has no data", providers.ErrNotFound, src.Path)
+		}
+		data = inner
+	}
+	if secret.LeaseID != "" {
+		p.addLease(src, secret)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(data); err != nil {
+		return nil, "", fmt.Errorf("%w: %s: the secret's data cannot be encoded as JSON", providers.ErrUnavailable, src.Path)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), ver, nil
+}
