@@ -1,0 +1,26 @@
+// Package redact is secretrun's streaming redactor: it masks every secret
+// value, and the encoded forms a program is likely to print, in a byte stream
+// such as a child's stdout or stderr (see docs REDACTION.md).
+//
+// The package owns three things:
+//
+//   - the policy for weak values and the derivation of needles from secret
+//     values (raw, multi-line, JSON/Go/shell escaping, URL encoding, base64,
+//     parts of structured secrets, and the opt-in hex, base32 and UTF-16),
+//     in policy.go and needles.go;
+//   - a streaming multi-needle automaton (an Aho-Corasick DFA over byte
+//     classes with a Wu-Manber skip scan in front), in automaton.go and
+//     skip.go, shared read-only by any number of streams;
+//   - the per-stream Writer, which emits everything except the shortest
+//     possible hold-back, merges overlapping and adjacent occurrences into one
+//     mask token, releases a held prefix of at most 3 bytes after an idle
+//     pause, and applies the end-of-stream rule, in writer.go.
+//
+// The output of a Writer is exactly what a naive oracle produces on the
+// concatenated input (find every occurrence of every needle, merge
+// overlapping and adjacent occurrences into regions, replace each region by
+// one token), whatever the write boundaries, as long as no idle release
+// happened.
+//
+// Package redact must import only the standard library.
+package redact

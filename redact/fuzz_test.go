@@ -1,0 +1,147 @@
+package redact
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+// fuzzAlphabet is what fuzzed needles are made of. It has no byte of the
+// tokens used ('#', '[', ']', 'N', digits), so no needle can be formed
+// across a token, and it includes the bytes that end ordinary output.
+const fuzzAlphabet = "abcab\n%: \x00\xff"
+
+// fuzzCase turns the fuzzer's bytes into needles, an input and write sizes.
+func fuzzCase(spec, input, splits []byte, mode uint8) (needles, names []string, in []byte, sizes []int) {
+	var cur []byte
+	flush := func() {
+		if len(cur) > 0 && len(needles) < 12 {
+			if len(cur) > 24 {
+				cur = cur[:24]
+			}
+			needles = append(needles, string(cur))
+		}
+		cur = nil
+	}
+	for _, b := range spec {
+		if b >= 0xF0 {
+			flush()
+			continue
+		}
+		cur = append(cur, fuzzAlphabet[int(b)%len(fuzzAlphabet)])
+	}
+	flush()
+	in = make([]byte, len(input))
+	for i, b := range input {
+		if mode&1 != 0 && b != '#' && b != '[' && b != ']' {
+			in[i] = b // raw bytes
+		} else {
+			in[i] = fuzzAlphabet[int(b)%len(fuzzAlphabet)]
+		}
+	}
+	if mode&2 != 0 {
+		names = make([]string, len(needles))
+		for i := range needles {
+			names[i] = fmt.Sprintf("N%d", i%3)
+		}
+	}
+	rest := len(in)
+	for i := 0; rest > 0; i++ {
+		n := 1
+		if len(splits) > 0 {
+			n = 1 + int(splits[i%len(splits)])%23
+			if splits[i%len(splits)]&0x80 != 0 {
+				n = 1
+			}
+		}
+		if n > rest {
+			n = rest
+		}
+		sizes = append(sizes, n)
+		rest -= n
+	}
+	return
+}
+
+// checkStream runs one case through a strict Writer and checks every
+// invariant of REDACTION.md against the naive oracle.
+func checkStream(t *testing.T, needles, names []string, in []byte, sizes []int) {
+	t.Helper()
+	if len(needles) == 0 {
+		return
+	}
+	const token = "#"
+	m := newMatcher(needles, names, Options{Token: token})
+	var out bytes.Buffer
+	w := m.NewWriter(&out, 0)
+	pos := 0
+	for _, n := range sizes {
+		if _, err := w.Write(in[pos : pos+n]); err != nil {
+			t.Fatal(err)
+		}
+		pos += n
+		// Held bytes equal the longest suffix that is a proper needle prefix.
+		if h, _ := naiveHold(needles, in[:pos]); w.a.holdOf(w.st) != h {
+			t.Fatalf("after %d bytes: automaton holds %d, want %d", pos, w.a.holdOf(w.st), h)
+		}
+		// Everything decided is written, nothing more.
+		if want := oracleEmitted(needles, names, token, in[:pos]); !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("after %d bytes (%q):\n got  %q\n want %q", pos, in[:pos], out.Bytes(), want)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := oracle(needles, names, token, in)
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Fatalf("needles %q input %q sizes %v:\n got  %q\n want %q", needles, in, sizes, out.Bytes(), want)
+	}
+	if n, ok := containsAny(out.Bytes(), needles); ok {
+		t.Fatalf("needle %q survived in %q", n, out.Bytes())
+	}
+	// Removing the tokens and putting the masked spans back gives the input.
+	regs := oracleRegions(needles, in, true)
+	var back []byte
+	o, cur := out.Bytes(), 0
+	for _, r := range regs {
+		plain := in[cur:r.s]
+		if !bytes.HasPrefix(o, plain) {
+			t.Fatalf("plain bytes %q not in output %q", plain, o)
+		}
+		o = o[len(plain):]
+		tok := oracleToken(names, token, r.id)
+		if !bytes.HasPrefix(o, []byte(tok)) {
+			t.Fatalf("token %q missing at %q", tok, o)
+		}
+		o = o[len(tok):]
+		back = append(append(back, plain...), in[r.s:r.e]...)
+		cur = r.e
+	}
+	back = append(back, o...)
+	if !bytes.Equal(back, in) {
+		t.Fatalf("reconstructed %q, want %q", back, in)
+	}
+	if got := w.Stats().Masked; got != len(regs) {
+		t.Fatalf("Stats.Masked = %d, want %d", got, len(regs))
+	}
+	if s := m.MaskString(string(in)); s != string(want) {
+		t.Fatalf("MaskString = %q, want %q", s, want)
+	}
+}
+
+// FuzzRedact is the differential fuzz test: random needles, random input,
+// random write splits down to one byte, against the naive oracle.
+func FuzzRedact(f *testing.F) {
+	f.Add([]byte("\x00\x00\x01"), []byte("\x00\x00\x00\x01"), []byte{0x80}, uint8(0)) // aab in aaab
+	f.Add([]byte("\x00\x01\x02\x00\x03\x04\xf0\x00\x03\x04\x02\x01\x00"), []byte("\x00\x01\x02\x00\x03\x04\x02\x01\x00"), []byte{1, 2, 3}, uint8(2))
+	f.Add([]byte("\x00\x01\xf0\x00\x01\x02\x03\xf0\x01\x02"), []byte("xx\x00\x01\x02\x03\x00\x01yy"), []byte{0x81, 5}, uint8(1))
+	f.Add([]byte("\x00\x00\x00\x00\x00\x00\x00\x00\x01"), bytes.Repeat([]byte{0}, 40), []byte{0x80, 7}, uint8(0))
+	f.Add([]byte("\x05\x06\x07\x00\x01\x02\x03\x04\x00\x01\xf1\x07\x00\x01"), []byte("ab\n%: \x07\x00\x01\x02\x03\x04\x00\x01"), []byte{2}, uint8(3))
+	f.Fuzz(func(t *testing.T, spec, input, splits []byte, mode uint8) {
+		if len(input) > 400 || len(spec) > 200 {
+			return
+		}
+		needles, names, in, sizes := fuzzCase(spec, input, splits, mode)
+		checkStream(t, needles, names, in, sizes)
+	})
+}

@@ -1,0 +1,401 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// needleSet collects distinct needles of at least minLen bytes, remembering
+// which secret produced each one first.
+type needleSet struct {
+	minLen int
+	seen   map[string]bool
+	list   []string
+	owner  []int // index into the secrets given to Compile
+}
+
+func newNeedleSet(minLen int) *needleSet {
+	return &needleSet{minLen: minLen, seen: make(map[string]bool)}
+}
+
+// add normalises n and keeps it if it is long enough and new. Normalising
+// trims surrounding whitespace and a leading '%', so that no needle starts
+// with a byte that ends ordinary output ("\n", "\r", " " after ':', "%"):
+// such output is then never held back unless it really continues a secret.
+func (s *needleSet) add(n string, owner int) {
+	n = strings.TrimSpace(n)
+	for strings.HasPrefix(n, "%") || strings.HasPrefix(n, ":") {
+		n = strings.TrimSpace(n[1:])
+	}
+	if len(n) < s.minLen || s.seen[n] {
+		return
+	}
+	s.seen[n] = true
+	s.list = append(s.list, n)
+	s.owner = append(s.owner, owner)
+}
+
+// deriveNeedles adds every form of the (trimmed, policy-checked) value v to
+// s: the forms of v itself and, for structured values, the forms of each
+// part.
+func deriveNeedles(s *needleSet, v string, owner int, opt Options) {
+	addForms(s, v, owner, opt)
+	for _, part := range structuredParts(v) {
+		part = strings.TrimSpace(part)
+		if part == "" || isTrivial(part) || len(part) < s.minLen {
+			continue
+		}
+		addForms(s, part, owner, opt)
+	}
+}
+
+// addForms adds the raw value and every encoded form of v.
+func addForms(s *needleSet, v string, owner int, opt Options) {
+	s.add(v, owner)
+	for _, f := range multiLineForms(v) {
+		s.add(f, owner)
+	}
+	for _, f := range escapedForms(v) {
+		s.add(f, owner)
+	}
+	for _, f := range urlForms(v) {
+		s.add(f, owner)
+	}
+	for _, f := range base64Forms(v) {
+		s.add(f, owner)
+	}
+	if opt.Hex {
+		s.add(hex.EncodeToString([]byte(v)), owner)
+		s.add(strings.ToUpper(hex.EncodeToString([]byte(v))), owner)
+	}
+	if opt.Base32 {
+		for _, f := range alignedForms(v, 5, base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString) {
+			s.add(f, owner)
+		}
+	}
+	if opt.UTF16 {
+		le, be := utf16Forms(v)
+		s.add(le, owner)
+		s.add(be, owner)
+	}
+}
+
+// multiLineForms returns, for a value with line breaks, the value with each
+// line break written as "\n", as "\r\n" and with every run of whitespace as
+// one space (what `echo $X` prints), and each line of 16 bytes or more on
+// its own, except PEM armour lines.
+func multiLineForms(v string) []string {
+	if !strings.ContainsAny(v, "\r\n") {
+		return nil
+	}
+	lines := strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' })
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	var out []string
+	out = append(out,
+		strings.Join(lines, "\n"),
+		strings.Join(lines, "\r\n"),
+		strings.Join(strings.Fields(v), " "),
+	)
+	for _, l := range lines {
+		if len(l) >= 16 && !isPEMArmour(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// isPEMArmour reports whether line is a "-----BEGIN ...-----" or
+// "-----END ...-----" line: identical in every key, so not secret.
+func isPEMArmour(line string) bool {
+	return strings.HasPrefix(line, "-----BEGIN") || strings.HasPrefix(line, "-----END")
+}
+
+// escapedForms returns the string-literal forms of v: JSON as Go writes it
+// (HTML-safe \u003c, \u0026, \u003e) and without HTML escaping, JSON with
+// \uXXXX for every non-ASCII rune, each also with "\/", Go's %q and
+// QuoteToASCII, and the shell forms: bash `printf %q` (backslashes, or $'..'
+// for control characters), the inside of the single quotes `set -x` prints,
+// and the inside of a double-quoted shell string.
+func escapedForms(v string) []string {
+	var out []string
+	html, _ := json.Marshal(v)
+	out = append(out, unquote(string(html)))
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	plain := unquote(strings.TrimSuffix(buf.String(), "\n"))
+	out = append(out, plain)
+	ascii := jsonASCII(plain)
+	out = append(out, ascii)
+	for _, f := range []string{unquote(string(html)), plain, ascii} {
+		out = append(out, strings.ReplaceAll(f, "/", `\/`))
+	}
+	out = append(out,
+		unquote(strconv.Quote(v)),
+		unquote(strconv.QuoteToASCII(v)),
+		bashPrintfQ(v),
+		strings.ReplaceAll(v, "'", `'\''`),
+		shellDoubleQuoted(v),
+	)
+	return out
+}
+
+// unquote strips the first and last byte of a quoted literal.
+func unquote(q string) string {
+	if len(q) < 2 {
+		return q
+	}
+	return q[1 : len(q)-1]
+}
+
+// jsonASCII rewrites every non-ASCII rune of an escaped JSON string body as
+// \uXXXX (lower-case hex, surrogate pairs above U+FFFF), as Python's
+// json.dumps and many other encoders do.
+func jsonASCII(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+// bashSpecial lists the bytes bash's `printf %q` escapes with a backslash
+// (bash 5, lib/sh/shquote.c: sh_backslash_quote).
+const bashSpecial = " \t\n!\"$&'()*,;<>?[\\]^`{|}"
+
+// bashPrintfQ returns v as bash's `printf %q` prints it: $'...' with C
+// escapes when v holds a non-printable byte, else v with shell
+// metacharacters backslash-escaped (and a leading '#' or '~'). For the $'...'
+// form only the inside of the quotes is returned.
+func bashPrintfQ(v string) string {
+	ansi := false
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			ansi = true
+			break
+		}
+	}
+	var b strings.Builder
+	if ansi {
+		for i := 0; i < len(v); i++ {
+			c := v[i]
+			switch c {
+			case '\a':
+				b.WriteString(`\a`)
+			case '\b':
+				b.WriteString(`\b`)
+			case '\f':
+				b.WriteString(`\f`)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\r':
+				b.WriteString(`\r`)
+			case '\t':
+				b.WriteString(`\t`)
+			case '\v':
+				b.WriteString(`\v`)
+			case 0x1b:
+				b.WriteString(`\E`)
+			case '\\':
+				b.WriteString(`\\`)
+			case '\'':
+				b.WriteString(`\'`)
+			default:
+				if c < 0x20 || c == 0x7f {
+					fmt.Fprintf(&b, `\%03o`, c)
+				} else {
+					b.WriteByte(c)
+				}
+			}
+		}
+		return b.String()
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if strings.IndexByte(bashSpecial, c) >= 0 || (i == 0 && (c == '#' || c == '~')) {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// shellDoubleQuoted returns the inside of "..." holding v.
+func shellDoubleQuoted(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '"', '\\', '$', '`':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// urlForms returns the percent-encoded forms of v: form style (url.QueryEscape,
+// "+" for space), path style (url.PathEscape, "%20"), JavaScript's
+// encodeURIComponent, each with upper- and lower-case hex.
+func urlForms(v string) []string {
+	forms := []string{url.QueryEscape(v), url.PathEscape(v), encodeURIComponent(v)}
+	out := forms
+	for _, f := range forms {
+		out = append(out, lowerPercent(f))
+	}
+	return out
+}
+
+// encodeURIComponent escapes like JavaScript's function of that name.
+func encodeURIComponent(v string) string {
+	const keep = "-_.!~*'()"
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(keep, c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// lowerPercent lower-cases the hex digits of every %XX escape in s.
+func lowerPercent(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1] = toLowerHex(b[i+1])
+			b[i+2] = toLowerHex(b[i+2])
+			i += 2
+		}
+	}
+	return string(b)
+}
+
+func toLowerHex(c byte) byte {
+	if 'A' <= c && c <= 'F' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// base64Forms returns, for the standard and URL-safe alphabets and for each
+// of the three alignments v can have inside a longer encoded string, the
+// characters of the encoding that depend on v alone.
+func base64Forms(v string) []string {
+	out := alignedForms(v, 6, base64.RawStdEncoding.EncodeToString)
+	return append(out, alignedForms(v, 6, base64.RawURLEncoding.EncodeToString)...)
+}
+
+// alignedForms encodes v preceded by 0..k-1 filler bytes (k = the encoding's
+// group size in bytes) with enc, an encoding of bits bits per character, and
+// keeps the characters whose bits all come from v.
+func alignedForms(v string, bits int, enc func([]byte) string) []string {
+	group := 3 // bytes per group: lcm(8, bits)/8
+	if bits == 5 {
+		group = 5
+	}
+	var out []string
+	for a := 0; a < group; a++ {
+		buf := make([]byte, a+len(v))
+		copy(buf[a:], v)
+		s := enc(buf)
+		first := (8*a + bits - 1) / bits
+		last := (8 * (a + len(v))) / bits
+		if last > len(s) {
+			last = len(s)
+		}
+		if first < last {
+			out = append(out, s[first:last])
+		}
+	}
+	return out
+}
+
+// utf16Forms returns v encoded as UTF-16LE and UTF-16BE.
+func utf16Forms(v string) (le, be string) {
+	u := utf16.Encode([]rune(v))
+	l := make([]byte, 0, 2*len(u))
+	b := make([]byte, 0, 2*len(u))
+	for _, c := range u {
+		l = append(l, byte(c), byte(c>>8))
+		b = append(b, byte(c>>8), byte(c))
+	}
+	return string(l), string(b)
+}
+
+// structuredParts returns the secret parts of a structured value: every
+// string leaf of a JSON object or array, and the password of a URL or DSN
+// (scheme://user:pass@host, user:pass@tcp(host)/db, key=value lists with
+// password= or pwd=).
+func structuredParts(v string) []string {
+	var parts []string
+	if len(v) > 0 && (v[0] == '{' || v[0] == '[') {
+		var doc any
+		if json.Unmarshal([]byte(v), &doc) == nil {
+			collectLeaves(doc, &parts, 0)
+		}
+	}
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			parts = append(parts, p)
+		}
+	} else if at := strings.LastIndexByte(v, '@'); at > 0 && !strings.ContainsAny(v[:at], " \t\n/") {
+		if c := strings.IndexByte(v[:at], ':'); c >= 0 {
+			parts = append(parts, v[c+1:at])
+		}
+	}
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '&' }) {
+		k, val, ok := strings.Cut(f, "=")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "password", "pwd", "pass", "passwd", "sharedaccesskey", "accountkey", "secret", "token":
+			parts = append(parts, strings.Trim(val, `'"`))
+		}
+	}
+	return parts
+}
+
+// collectLeaves appends every string leaf of a decoded JSON document.
+func collectLeaves(doc any, parts *[]string, depth int) {
+	if depth > 32 {
+		return
+	}
+	switch d := doc.(type) {
+	case string:
+		*parts = append(*parts, d)
+	case map[string]any:
+		for _, x := range d {
+			collectLeaves(x, parts, depth+1)
+		}
+	case []any:
+		for _, x := range d {
+			collectLeaves(x, parts, depth+1)
+		}
+	}
+}

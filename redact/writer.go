@@ -1,0 +1,368 @@
+package redact
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"time"
+)
+
+// Idle release delays: how long a stream must stay quiet before 1–3 held
+// bytes are released. Pass one of them (or any positive duration) to
+// NewWriter; 0 or less means strict mode, with no idle release.
+const (
+	IdleTerminal = 20 * time.Millisecond  // a pseudo-terminal: typed echo and prompts
+	IdlePipe     = 250 * time.Millisecond // a pipe or file
+)
+
+// MaxIdleRelease is the most held bytes an idle release ever writes out: a
+// held prefix of 4 bytes or more is kept until the stream moves on or ends.
+const MaxIdleRelease = 3
+
+// idleTicks is how many quiet timer ticks make an idle period: the timer
+// ticks every idle/idleTicks, so a release happens between idle and
+// idle*(1+1/idleTicks) after the last write, without reading the clock on
+// every write.
+const idleTicks = 4
+
+// ErrClosed is returned by Write after Close.
+var ErrClosed = errors.New("redact: write after close")
+
+// Stats counts what a Writer did.
+type Stats struct {
+	Masked       int // mask tokens written (one per region)
+	IdleReleases int // times 1–3 held bytes were written out by the idle timer
+	LateMasked   int // regions that completed a secret after part of it had been released on idle
+}
+
+// region is a pending masked region [start, end) of the input; id names it.
+type region struct {
+	start, end int64
+	id         int32
+}
+
+// Writer masks one stream and writes the result to its destination. Create
+// it with Matcher.NewWriter; it is safe for use by one writer goroutine while
+// its idle timer runs (writes to the destination never overlap).
+type Writer struct {
+	mu   sync.Mutex
+	m    *Matcher
+	a    *automaton
+	dst  io.Writer
+	idle time.Duration
+
+	st      int32    // automaton state
+	pos     int64    // input bytes consumed
+	emitted int64    // output is decided for every input byte before this
+	held    []byte   // input bytes [pos-len(held), pos): the hold-back window
+	spare   []byte   // scratch for held
+	regions []region // pending regions, sorted, neither overlapping nor adjacent
+	ms      []match
+	out     []byte
+
+	stats  Stats
+	err    error
+	closed bool
+
+	timer   *time.Timer
+	armed   bool
+	gen     uint64 // bumped by every Write
+	seenGen uint64
+	quiet   int
+}
+
+// NewWriter returns a Writer that masks what is written to it and writes
+// the result to dst. idle > 0 enables idle release of 1–3 held bytes after
+// that much quiet (see IdleTerminal, IdlePipe); idle <= 0 is strict mode,
+// whose output is exactly the oracle's for any split of the input.
+func (m *Matcher) NewWriter(dst io.Writer, idle time.Duration) *Writer {
+	w := &Writer{m: m, dst: dst, idle: idle}
+	if !m.Empty() {
+		w.a = m.a
+	}
+	return w
+}
+
+// Write masks p and writes everything that is decided to the destination,
+// holding back only the longest suffix of the input that is a proper prefix
+// of a needle (and the token of a region that such a suffix could still
+// extend). It returns len(p) on success, or the destination's error.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return 0, ErrClosed
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if w.a == nil {
+		if err := w.writeOut(p); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	w.gen++
+	base := w.pos
+	st, ms := w.a.scan(w.st, p, w.ms[:0])
+	w.st = st
+	w.pos += int64(len(p))
+	for _, mt := range ms {
+		end := base + int64(mt.end)
+		w.addMatch(end-int64(mt.n), end, mt.id)
+	}
+	w.ms = ms[:0]
+	safe := w.pos - int64(w.a.holdOf(st))
+
+	var err error
+	if len(w.regions) == 0 && w.emitted >= base {
+		// Fast path: one plain span inside p, no copy.
+		if w.emitted < safe {
+			from := w.emitted
+			w.emitted = safe
+			err = w.writeOut(p[from-base : safe-base])
+		}
+	} else {
+		out := w.flushFinal(w.out[:0], p, base, safe)
+		w.out = out[:0]
+		if len(out) > 0 {
+			err = w.writeOut(out)
+		}
+	}
+	w.keepHeld(p, base, safe)
+	if err != nil {
+		return 0, err
+	}
+	if w.idle > 0 && !w.armed && w.releasable() {
+		w.arm()
+	}
+	return len(p), nil
+}
+
+// addMatch records the occurrence [s, e) of needle id, merging it with the
+// pending regions it overlaps or adjoins. Bytes before emitted were released
+// by the idle timer; the part of the occurrence after them is still masked.
+func (w *Writer) addMatch(s, e int64, id int32) {
+	if s < w.emitted {
+		if e <= w.emitted {
+			return
+		}
+		s = w.emitted
+		w.stats.LateMasked++
+	}
+	cur := region{start: s, end: e, id: id}
+	for n := len(w.regions); n > 0 && w.regions[n-1].end >= cur.start; n-- {
+		last := w.regions[n-1]
+		if last.start <= cur.start {
+			cur.start, cur.id = last.start, last.id
+		}
+		w.regions = w.regions[:n-1]
+	}
+	w.regions = append(w.regions, cur)
+}
+
+// flushFinal appends to out every region that no future byte can extend
+// (it ends before safe) and every plain byte before safe and before the
+// first pending region. p is the current write, which starts at base.
+func (w *Writer) flushFinal(out, p []byte, base, safe int64) []byte {
+	k := 0
+	for ; k < len(w.regions) && w.regions[k].end < safe; k++ {
+		r := w.regions[k]
+		out = w.appendPlain(out, p, base, w.emitted, r.start)
+		out = append(out, w.m.tokenFor(r.id)...)
+		w.stats.Masked++
+		w.emitted = r.end
+	}
+	if k > 0 {
+		n := copy(w.regions, w.regions[k:])
+		w.regions = w.regions[:n]
+	}
+	limit := safe
+	if len(w.regions) > 0 && w.regions[0].start < limit {
+		limit = w.regions[0].start
+	}
+	if w.emitted < limit {
+		out = w.appendPlain(out, p, base, w.emitted, limit)
+		w.emitted = limit
+	}
+	return out
+}
+
+// flushAll appends every pending region and every plain byte up to pos:
+// the end of the stream, or an idle release.
+func (w *Writer) flushAll(out []byte) []byte {
+	for _, r := range w.regions {
+		out = w.appendPlain(out, nil, w.pos, w.emitted, r.start)
+		out = append(out, w.m.tokenFor(r.id)...)
+		w.stats.Masked++
+		w.emitted = r.end
+	}
+	w.regions = w.regions[:0]
+	out = w.appendPlain(out, nil, w.pos, w.emitted, w.pos)
+	w.emitted = w.pos
+	return out
+}
+
+// appendPlain appends input bytes [from, to) to out. Bytes before base come
+// from the hold-back window, the others from p.
+func (w *Writer) appendPlain(out, p []byte, base, from, to int64) []byte {
+	if from >= to {
+		return out
+	}
+	if from < base {
+		hs := base - int64(len(w.held))
+		if from < hs {
+			panic("redact: internal error: plain byte outside the hold-back window")
+		}
+		e := to
+		if e > base {
+			e = base
+		}
+		out = append(out, w.held[from-hs:e-hs]...)
+		from = e
+	}
+	if from < to {
+		out = append(out, p[from-base:to-base]...)
+	}
+	return out
+}
+
+// keepHeld makes held the input bytes [safe, pos) after a write of p at base.
+func (w *Writer) keepHeld(p []byte, base, safe int64) {
+	if safe >= base {
+		w.held = append(w.held[:0], p[safe-base:]...)
+		return
+	}
+	hs := base - int64(len(w.held))
+	nh := append(w.spare[:0], w.held[safe-hs:]...)
+	nh = append(nh, p...)
+	w.spare = w.held
+	w.held = nh
+}
+
+// writeOut writes b to the destination, recording a failure.
+func (w *Writer) writeOut(b []byte) error {
+	n, err := w.dst.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		w.err = err
+	}
+	return err
+}
+
+// Close applies the end-of-stream rule and writes everything still held: a
+// held tail of EOFMaskLength bytes or more that is a prefix of a needle is
+// masked, a shorter one written as is. It stops the idle timer and does not
+// close the destination. It returns the destination's error, if any; calling
+// it again does nothing.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	if w.a == nil || w.err != nil {
+		return w.err
+	}
+	hold := w.a.holdOf(w.st)
+	if hold >= EOFMaskLength {
+		w.addMatch(w.pos-int64(hold), w.pos, w.a.holdID[w.st/w.a.stride])
+	}
+	out := w.flushAll(w.out[:0])
+	w.out = out[:0]
+	if len(out) > 0 {
+		return w.writeOut(out)
+	}
+	return nil
+}
+
+// Stats returns the counters of the Writer so far.
+func (w *Writer) Stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stats
+}
+
+// heldBytes returns how many input bytes are held back (not yet decided).
+func (w *Writer) heldBytes() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return int(w.pos - w.emitted)
+}
+
+// releasable reports whether the idle timer would have something to do:
+// a pending token, or 1–MaxIdleRelease undecided held bytes.
+func (w *Writer) releasable() bool {
+	if len(w.regions) > 0 {
+		return true
+	}
+	h := w.a.holdOf(w.st)
+	return h > 0 && h <= MaxIdleRelease && w.emitted < w.pos
+}
+
+// arm starts the idle timer.
+func (w *Writer) arm() {
+	w.armed = true
+	w.seenGen = w.gen
+	w.quiet = 0
+	tick := w.idle / idleTicks
+	if w.timer == nil {
+		w.timer = time.AfterFunc(tick, w.onTick)
+	} else {
+		w.timer.Reset(tick)
+	}
+}
+
+// onTick runs on the idle timer's goroutine.
+func (w *Writer) onTick() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed || w.err != nil || !w.releasable() {
+		w.armed = false
+		return
+	}
+	if w.gen != w.seenGen {
+		w.seenGen = w.gen
+		w.quiet = 0
+		w.timer.Reset(w.idle / idleTicks)
+		return
+	}
+	w.quiet++
+	if w.quiet < idleTicks {
+		w.timer.Reset(w.idle / idleTicks)
+		return
+	}
+	w.armed = false
+	w.quiet = 0
+	var out []byte
+	if h := w.a.holdOf(w.st); h <= MaxIdleRelease {
+		if h > 0 && w.emitted < w.pos {
+			w.stats.IdleReleases++
+		}
+		out = w.flushAll(w.out[:0])
+	} else {
+		// Too much held to release; write only a token that needs no
+		// held byte before it.
+		out = w.out[:0]
+		if len(w.regions) > 0 && w.regions[0].start <= w.emitted {
+			r := w.regions[0]
+			out = append(out, w.m.tokenFor(r.id)...)
+			w.stats.Masked++
+			w.emitted = r.end
+			w.regions = w.regions[:copy(w.regions, w.regions[1:])]
+		}
+	}
+	w.out = out[:0]
+	if len(out) > 0 {
+		_ = w.writeOut(out)
+	}
+}
