@@ -44,7 +44,7 @@ func (p *parser) decodeStrict(n *yaml.Node, v reflect.Value, path string) {
 	case t == durationType:
 		d, err := time.ParseDuration(n.Value)
 		if n.Kind != yaml.ScalarNode || err != nil {
-			p.add(n.Line, path, "must be a duration such as \"10s\", got %s", describe(n))
+			p.add(n.Line, path, "must be a duration such as \"10s\", got %s", p.describe(n))
 			return
 		}
 		v.SetInt(int64(d))
@@ -68,7 +68,7 @@ func (p *parser) decodeStrict(n *yaml.Node, v reflect.Value, path string) {
 		}
 	case t.Kind() == reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			p.add(n.Line, path, "must be a mapping, got %s", describe(n))
+			p.add(n.Line, path, "must be a mapping, got %s", p.describe(n))
 			return
 		}
 		if t.Key().Kind() != reflect.String {
@@ -92,7 +92,7 @@ func (p *parser) decodeStrict(n *yaml.Node, v reflect.Value, path string) {
 		}
 		v.Set(s)
 	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
-		p.add(n.Line, path, "must be a list, got %s", describe(n))
+		p.add(n.Line, path, "must be a list, got %s", p.describe(n))
 	case t.Kind() == reflect.Interface:
 		if err := n.Decode(v.Addr().Interface()); err != nil {
 			p.add(n.Line, path, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
@@ -101,7 +101,7 @@ func (p *parser) decodeStrict(n *yaml.Node, v reflect.Value, path string) {
 		// Booleans are true and false only, as elsewhere in the file (not yes/no/on/off).
 		badBool := t.Kind() == reflect.Bool && n.ShortTag() != "!!bool"
 		if n.Kind != yaml.ScalarNode || badBool || n.Decode(v.Addr().Interface()) != nil {
-			p.add(n.Line, path, "must be %s, got %s", kindName(t), describe(n))
+			p.add(n.Line, path, "must be %s, got %s", kindName(t), p.describe(n))
 		}
 	}
 }

@@ -65,6 +65,7 @@ func Parse(name string, data []byte) (*Config, error) {
 type parser struct {
 	errorList
 	data         []byte
+	quiet        bool // do not show values in messages (see describe)
 	defaultLine  int
 	extendsLines map[string][]int // profile name -> line of each entry of its extends
 }
@@ -146,7 +147,9 @@ func (p *parser) config(root *yaml.Node, cfg *Config) {
 				p.defaultLine = v.Line
 			}
 		case "providers":
+			p.quiet = true
 			p.decodeStrict(v, reflectValueOf(&cfg.Providers), "providers")
+			p.quiet = false
 		case "redact":
 			p.redact(v, &cfg.Redact)
 		case "profiles":
@@ -210,7 +213,7 @@ func (p *parser) profiles(n *yaml.Node, cfg *Config) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		p.add(n.Line, "profiles", "must be a mapping of profile names to profiles, got %s", describe(n))
+		p.add(n.Line, "profiles", "must be a mapping of profile names to profiles, got %s", p.describe(n))
 		return
 	}
 	for _, kv := range p.pairs(n, "profiles") {
@@ -244,7 +247,9 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 		case "env":
 			p.env(v, field, prof, envLines)
 		case "secrets":
+			p.quiet = true
 			p.secrets(v, field, prof)
+			p.quiet = false
 		case "inherit":
 			p.inherit(v, field, prof)
 		case "deny":
@@ -295,7 +300,7 @@ func (p *parser) env(n *yaml.Node, field string, prof *Profile, lines map[string
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		p.add(n.Line, field, "must be a mapping of NAME: value, got %s", describe(n))
+		p.add(n.Line, field, "must be a mapping of NAME: value, got %s", p.describe(n))
 		return
 	}
 	for _, kv := range p.pairs(n, field) {
@@ -309,7 +314,7 @@ func (p *parser) env(n *yaml.Node, field string, prof *Profile, lines map[string
 			p.add(v.Line, f, "missing value; write %s: \"\" for an empty value", kv.key)
 			continue
 		case v.Kind != yaml.ScalarNode:
-			p.add(v.Line, f, "must be a plain value (string, number or boolean), got %s", describe(v))
+			p.add(v.Line, f, "must be a plain value (string, number or boolean), got %s", p.describe(v))
 			continue
 		}
 		lines[kv.key] = kv.k.Line
@@ -323,7 +328,7 @@ func (p *parser) secrets(n *yaml.Node, field string, prof *Profile) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		p.add(n.Line, field, "must be a mapping of NAME: reference, got %s", describe(n))
+		p.add(n.Line, field, "must be a mapping of NAME: reference, got %s", p.describe(n))
 		return
 	}
 	for _, kv := range p.pairs(n, field) {
@@ -348,7 +353,7 @@ func (p *parser) secret(name string, k, v *yaml.Node, field string) (SecretSpec,
 		s.Ref = ref
 		return s, ok
 	case v.Kind != yaml.MappingNode:
-		p.add(v.Line, field, "must be a reference or a mapping with ref, optional, as, mask; got %s", describe(v))
+		p.add(v.Line, field, "must be a reference or a mapping with ref, optional, as, mask; got %s", p.describe(v))
 		return s, false
 	}
 	ok, hasRef := true, false
@@ -395,7 +400,7 @@ func (p *parser) secret(name string, k, v *yaml.Node, field string) (SecretSpec,
 // ref checks that n is a non-empty string and returns it.
 func (p *parser) ref(n *yaml.Node, field string) (string, bool) {
 	if isNull(n) || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
-		p.add(n.Line, field, "reference must be a string such as vault://secret/app#key, got %s", describe(n))
+		p.add(n.Line, field, "reference must be a string such as vault://secret/app#key, got %s", p.describe(n))
 		return "", false
 	}
 	if strings.TrimSpace(n.Value) == "" {
@@ -428,14 +433,14 @@ func (p *parser) inherit(n *yaml.Node, field string, prof *Profile) {
 		}
 		prof.Inherit = in
 	default:
-		p.add(n.Line, field, "must be all, none or a list of names, got %s", describe(n))
+		p.add(n.Line, field, "must be all, none or a list of names, got %s", p.describe(n))
 	}
 }
 
 func (p *parser) grace(n *yaml.Node, field string, prof *Profile) {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || isNull(n) {
-		p.add(n.Line, field, "must be a duration such as \"10s\", got %s", describe(n))
+		p.add(n.Line, field, "must be a duration such as \"10s\", got %s", p.describe(n))
 		return
 	}
 	if t := n.ShortTag(); t == "!!int" || t == "!!float" {
@@ -515,9 +520,9 @@ func (p *parser) fields(n *yaml.Node, path string, known []string, ext bool, han
 	}
 	if n.Kind != yaml.MappingNode {
 		if path == "" {
-			p.add(n.Line, path, "the file must be a mapping of fields such as version and profiles, got %s", describe(n))
+			p.add(n.Line, path, "the file must be a mapping of fields such as version and profiles, got %s", p.describe(n))
 		} else {
-			p.add(n.Line, path, "must be a mapping of fields, got %s", describe(n))
+			p.add(n.Line, path, "must be a mapping of fields, got %s", p.describe(n))
 		}
 		return
 	}
@@ -548,7 +553,7 @@ func (p *parser) pairs(n *yaml.Node, path string) []pair {
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			p.add(k.Line, path, "keys must be plain strings, got %s", describe(k))
+			p.add(k.Line, path, "keys must be plain strings, got %s", p.describe(k))
 			continue
 		}
 		if first, dup := explicit[k.Value]; dup {
@@ -578,7 +583,7 @@ func (p *parser) pairs(n *yaml.Node, path string) []pair {
 			}
 			for _, m := range maps {
 				if m.Kind != yaml.MappingNode {
-					p.add(m.Line, path, "a merge key (<<) needs a mapping or a list of mappings, got %s", describe(m))
+					p.add(m.Line, path, "a merge key (<<) needs a mapping or a list of mappings, got %s", p.describe(m))
 					continue
 				}
 				for _, kv := range p.pairs(m, path) {
@@ -616,10 +621,20 @@ func isNull(n *yaml.Node) bool {
 	return n == nil || n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
 }
 
-// describe names what a node holds, for "got ..." messages. Scalars are shown, since
-// configuration files hold references, not secret values.
-func describe(n *yaml.Node) string {
+// describe names what a node holds, for "got ..." messages. Scalars are shown (the value
+// helps: "got \"yes\""), except under `secrets` and `providers` (p.quiet), where a mistyped
+// value could be a credential pasted in the wrong place.
+func (p *parser) describe(n *yaml.Node) string {
 	n = resolve(n)
+	if p.quiet && n.Kind == yaml.ScalarNode && !isNull(n) {
+		switch n.ShortTag() {
+		case "!!int", "!!float":
+			return "a number"
+		case "!!bool":
+			return "a boolean"
+		}
+		return "a string"
+	}
 	switch {
 	case isNull(n):
 		return "nothing (null)"
@@ -643,7 +658,7 @@ func describe(n *yaml.Node) string {
 func (p *parser) str(n *yaml.Node, field string) (string, bool) {
 	n = resolve(n)
 	if isNull(n) || n.Kind != yaml.ScalarNode {
-		p.add(n.Line, field, "must be a string, got %s", describe(n))
+		p.add(n.Line, field, "must be a string, got %s", p.describe(n))
 		return "", false
 	}
 	return n.Value, true
@@ -653,7 +668,7 @@ func (p *parser) int(n *yaml.Node, field string) (int, bool) {
 	n = resolve(n)
 	var i int
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
-		p.add(n.Line, field, "must be an integer, got %s", describe(n))
+		p.add(n.Line, field, "must be an integer, got %s", p.describe(n))
 		return 0, false
 	}
 	return i, true
@@ -663,7 +678,7 @@ func (p *parser) bool(n *yaml.Node, field string) (bool, bool) {
 	n = resolve(n)
 	var b bool
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
-		p.add(n.Line, field, "must be true or false, got %s", describe(n))
+		p.add(n.Line, field, "must be true or false, got %s", p.describe(n))
 		return false, false
 	}
 	return b, true
@@ -687,14 +702,14 @@ func (p *parser) stringList(n *yaml.Node, field string) []lineString {
 		for _, e := range n.Content {
 			e = resolve(e)
 			if isNull(e) || e.Kind != yaml.ScalarNode {
-				p.add(e.Line, field, "list entries must be strings, got %s", describe(e))
+				p.add(e.Line, field, "list entries must be strings, got %s", p.describe(e))
 				continue
 			}
 			out = append(out, lineString{e.Value, e.Line})
 		}
 		return out
 	}
-	p.add(n.Line, field, "must be a string or a list of strings, got %s", describe(n))
+	p.add(n.Line, field, "must be a string or a list of strings, got %s", p.describe(n))
 	return nil
 }
 

@@ -226,7 +226,7 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type in providers", "providers:\n  aws: {region: [eu]}\n",
 			[]string{`secretrun.yaml:2: providers.aws.region: must be a string, got a list`}},
 		{"providers not a mapping", "providers: vault\n",
-			[]string{`secretrun.yaml:1: providers: must be a mapping of fields, got "vault"`}},
+			[]string{`secretrun.yaml:1: providers: must be a mapping of fields, got a string`}},
 		{"file not a mapping", "- a\n- b\n",
 			[]string{`secretrun.yaml:1: the file must be a mapping of fields such as version and profiles, got a list`}},
 		{"unsupported version", "version: 2\n",
@@ -246,7 +246,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad as", "profiles:\n  p:\n    secrets:\n      K: {ref: env://A, as: fille}\n",
 			[]string{`secretrun.yaml:4: profiles.p.secrets.K.as: must be env or file, got "fille" (did you mean "file"?)`}},
 		{"optional not a boolean", "profiles:\n  p:\n    secrets:\n      K: {ref: env://A, optional: 1}\n",
-			[]string{`secretrun.yaml:4: profiles.p.secrets.K.optional: must be true or false, got the number 1`}},
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K.optional: must be true or false, got a number`}},
 		{"missing ref", "profiles:\n  p:\n    secrets:\n      K: {optional: true}\n",
 			[]string{`secretrun.yaml:4: profiles.p.secrets.K: missing ref`}},
 		{"empty ref", "profiles:\n  p:\n    secrets:\n      K: \"\"\n",
@@ -254,7 +254,7 @@ func TestParseErrors(t *testing.T) {
 		{"null ref", "profiles:\n  p:\n    secrets:\n      K:\n",
 			[]string{`secretrun.yaml:4: profiles.p.secrets.K: missing reference, such as vault://secret/app#key`}},
 		{"ref not a string", "profiles:\n  p:\n    secrets:\n      K: 42\n",
-			[]string{`secretrun.yaml:4: profiles.p.secrets.K: reference must be a string such as vault://secret/app#key, got the number 42`}},
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K: reference must be a string such as vault://secret/app#key, got a number`}},
 		{"secret is a list", "profiles:\n  p:\n    secrets:\n      K: [a]\n",
 			[]string{`secretrun.yaml:4: profiles.p.secrets.K: must be a reference or a mapping with ref, optional, as, mask; got a list`}},
 		{"bad variable name", "profiles:\n  p:\n    secrets:\n      1DB: env://A\n",
@@ -459,5 +459,32 @@ skip: x
 	}
 	if !reflect.DeepEqual(errs, want) {
 		t.Errorf("got:\n  %s\nwant:\n  %s", strings.Join(errs, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// A value pasted in the wrong place under secrets or providers may be a credential: messages
+// there say what kind of value it is, never the value.
+func TestErrorsDoNotShowValuesUnderSecretsAndProviders(t *testing.T) {
+	_, err := Parse("secretrun.yaml", []byte(`
+providers:
+  vault: {address: [x], max_parallel: hunter2-vault}
+  aws: hunter2-aws
+profiles:
+  dev:
+    secrets:
+      PIN: 73190248
+      DB: {ref: 12345678, optional: hunter2-opt}
+      K: {ref: env://K, mask: hunter2-mask}
+`))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, v := range []string{"hunter2", "73190248", "12345678"} {
+		if strings.Contains(err.Error(), v) {
+			t.Errorf("the message shows %q:\n%v", v, err)
+		}
+	}
+	if n := len(Errors(err)); n != 7 {
+		t.Errorf("got %d errors, want 7:\n%v", n, err)
 	}
 }
