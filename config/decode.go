@@ -16,7 +16,8 @@ var (
 
 // Validator is implemented by provider settings types (in `providers:`) that check their own
 // fields after decoding, such as "external_id needs role_arn". Parse reports a non-nil error as
-// an *Error at the section's line and field path; the message should name the fields.
+// an *Error at the section's line and field path; the message should name the fields, and must
+// not quote values that could be credentials.
 type Validator interface {
 	Validate() error
 }
@@ -112,11 +113,12 @@ func structFields(t reflect.Type) map[string][]int {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("yaml")
-		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+		name, opts, _ := strings.Cut(tag, ",")
+		inline := strings.Contains(","+opts+",", ",inline,") && f.Type.Kind() == reflect.Struct
+		if tag == "-" || (!f.IsExported() && !(f.Anonymous && inline)) {
 			continue
 		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if strings.Contains(","+opts+",", ",inline,") && f.Type.Kind() == reflect.Struct {
+		if inline {
 			for n, idx := range structFields(f.Type) {
 				out[n] = append([]int{i}, idx...)
 			}

@@ -379,6 +379,11 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
+// Inline is embedded with ",inline" in TestDecodeStrict.
+type Inline struct {
+	Extra string `yaml:"extra"`
+}
+
 type validated struct {
 	A string `yaml:"a"`
 	B string `yaml:"b"`
@@ -405,6 +410,8 @@ func TestDecodeStrict(t *testing.T) {
 		Ptr     *validated        `yaml:"ptr"`
 		Skip    string            `yaml:"-"`
 		Plain   string
+		Inline  `yaml:",inline"`
+		private string
 	}
 	decode := func(src string) (settings, []string) {
 		var doc yaml.Node
@@ -430,13 +437,17 @@ headers: {X-Api: v, x-api: w}
 nested: {a: 1}
 ptr: {a: 2, b: 3}
 plain: p
+extra: e
 `)
 	if len(errs) != 0 {
 		t.Fatalf("errors: %q", errs)
 	}
+	if s.private != "" {
+		t.Errorf("unexported field set: %q", s.private)
+	}
 	if s.Name != "n" || s.Count != 3 || s.On == nil || *s.On || s.Wait != 2*time.Second ||
 		!reflect.DeepEqual(s.Tags, []string{"a", "b"}) || s.Headers["X-Api"] != "v" || s.Headers["x-api"] != "w" ||
-		s.Nested.A != "1" || s.Ptr == nil || s.Ptr.B != "3" || s.Plain != "p" {
+		s.Nested.A != "1" || s.Ptr == nil || s.Ptr.B != "3" || s.Plain != "p" || s.Extra != "e" {
 		t.Errorf("got %+v", s)
 	}
 	_, errs = decode(`
@@ -447,6 +458,7 @@ tags: a
 headers: [x]
 nested: {b: 1}
 skip: x
+private: x
 `)
 	want := []string{
 		`f:2: providers.x.count: must be an integer, got "many"`,
@@ -456,6 +468,7 @@ skip: x
 		`f:6: providers.x.headers: must be a mapping, got a list`,
 		`f:7: providers.x.nested: b needs a`,
 		`f:8: providers.x: unknown field "skip"`,
+		`f:9: providers.x: unknown field "private"`,
 	}
 	if !reflect.DeepEqual(errs, want) {
 		t.Errorf("got:\n  %s\nwant:\n  %s", strings.Join(errs, "\n  "), strings.Join(want, "\n  "))
