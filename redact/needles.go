@@ -48,7 +48,7 @@ func (s *needleSet) add(n string, owner int) {
 // s: the forms of v itself and, for structured values, the forms of each
 // part.
 func deriveNeedles(s *needleSet, v string, owner int, opt Options) {
-	addForms(s, v, owner, opt)
+	addForms(s, unarmour(v), owner, opt)
 	for _, part := range structuredParts(v) {
 		part = strings.TrimSpace(part)
 		if part == "" || isTrivial(part) || len(part) < s.minLen {
@@ -87,6 +87,25 @@ func addForms(s *needleSet, v string, owner int, opt Options) {
 		s.add(le, owner)
 		s.add(be, owner)
 	}
+}
+
+// unarmour returns v without its PEM armour lines ("-----BEGIN ...-----",
+// "-----END ...-----"), which are the same in every key and so not secret;
+// needles that started with them would hold back and, at end of stream, mask
+// an armour line printed on its own. v is returned unchanged when it has no
+// armour line.
+func unarmour(v string) string {
+	if !strings.Contains(v, "-----BEGIN") && !strings.Contains(v, "-----END") {
+		return v
+	}
+	lines := strings.Split(v, "\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if !isPEMArmour(strings.TrimSpace(l)) {
+			kept = append(kept, l)
+		}
+	}
+	return strings.TrimSpace(strings.Join(kept, "\n"))
 }
 
 // multiLineForms returns, for a value with line breaks, the value with each
@@ -256,10 +275,11 @@ func shellDoubleQuoted(v string) string {
 }
 
 // urlForms returns the percent-encoded forms of v: form style (url.QueryEscape,
-// "+" for space), path style (url.PathEscape, "%20"), JavaScript's
-// encodeURIComponent, each with upper- and lower-case hex.
+// "+" for space), path style (url.PathEscape, "%20"), a whole path as
+// url.URL writes it, JavaScript's encodeURIComponent, each with upper- and
+// lower-case hex.
 func urlForms(v string) []string {
-	forms := []string{url.QueryEscape(v), url.PathEscape(v), encodeURIComponent(v)}
+	forms := []string{url.QueryEscape(v), url.PathEscape(v), encodeURIComponent(v), (&url.URL{Path: v}).EscapedPath()}
 	out := forms
 	for _, f := range forms {
 		out = append(out, lowerPercent(f))
