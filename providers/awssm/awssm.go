@@ -200,20 +200,20 @@ func (t target) batchable() bool { return t.stage == "" && t.version == "" }
 
 func parseRef(ref providers.Ref) (target, error) {
 	invalid := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", providers.ErrInvalidRef, fmt.Sprintf(format, args...))
+		return fmt.Errorf("awssm: %w: %s", providers.ErrInvalidRef, fmt.Sprintf(format, args...))
 	}
 	if ref.Scheme != Scheme {
-		return target{}, invalid("awssm: scheme %q is not %s", ref.Scheme, Scheme)
+		return target{}, invalid("scheme %q is not %s", ref.Scheme, Scheme)
 	}
 	t := target{id: ref.Path}
 	opts, err := url.ParseQuery(ref.Query)
 	if err != nil {
-		return target{}, invalid("awssm: bad options")
+		return target{}, invalid("bad options")
 	}
 	var unknown []string
 	for k, vs := range opts {
 		if len(vs) != 1 {
-			return target{}, invalid("awssm: option %q given %d times", k, len(vs))
+			return target{}, invalid("option %q given %d times", k, len(vs))
 		}
 		switch k {
 		case optVersionStage:
@@ -228,36 +228,36 @@ func parseRef(ref providers.Ref) (target, error) {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return target{}, invalid("awssm: unknown option %s (known: version_stage, version_id, region)", strings.Join(unknown, ", "))
+		return target{}, invalid("unknown option %s (known: version_stage, version_id, region)", strings.Join(unknown, ", "))
 	}
 	if t.stage != "" && t.version != "" {
-		return target{}, invalid("awssm: use version_stage or version_id, not both")
+		return target{}, invalid("use version_stage or version_id, not both")
 	}
 	if opts.Has(optVersionStage) && !stageRE.MatchString(t.stage) {
-		return target{}, invalid("awssm: version_stage %q is not a staging label", t.stage)
+		return target{}, invalid("version_stage %q is not a staging label", t.stage)
 	}
 	if opts.Has(optVersionID) && !versionRE.MatchString(t.version) {
-		return target{}, invalid("awssm: version_id %q is not a version id", t.version)
+		return target{}, invalid("version_id %q is not a version id", t.version)
 	}
 	if opts.Has(optRegion) && !regionRE.MatchString(t.region) {
-		return target{}, invalid("awssm: region %q is not an AWS region name (like eu-west-1)", t.region)
+		return target{}, invalid("region %q is not an AWS region name (like eu-west-1)", t.region)
 	}
 	if strings.HasPrefix(t.id, "arn:") {
 		m := secretARNRE.FindStringSubmatch(t.id)
 		if m == nil {
-			return target{}, invalid("awssm: %q is not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)", t.id)
+			return target{}, invalid("%q is not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)", t.id)
 		}
 		if t.region != "" && t.region != m[2] {
-			return target{}, invalid("awssm: region=%s contradicts the ARN's region %s", t.region, m[2])
+			return target{}, invalid("region=%s contradicts the ARN's region %s", t.region, m[2])
 		}
 		t.region = m[2]
 		if !nameRE.MatchString(m[4]) {
-			return target{}, invalid("awssm: the ARN's secret name %q has characters a secret name cannot have", m[4])
+			return target{}, invalid("the ARN's secret name %q has characters a secret name cannot have", m[4])
 		}
 		return t, nil
 	}
 	if !nameRE.MatchString(t.id) {
-		return target{}, invalid("awssm: %q is not a secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -) or ARN", t.id)
+		return target{}, invalid("%q is not a secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -) or ARN", t.id)
 	}
 	return t, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"syscall"
@@ -57,31 +58,43 @@ func batchUnsupported(err error) bool {
 
 // callError maps a failed SDK call to a sentinel-wrapping error that names the secret and
 // region, and never carries response bodies (which could hold secret material).
-func (p *Provider) callError(ctx context.Context, op string, t target, credSrc string, err error) error {
+func (p *Provider) callError(ctx context.Context, log *attemptLog, op string, t target, credSrc string, err error) error {
 	var ie *insecureEndpointError
 	if errors.As(err, &ie) {
-		return providers.WithHint(fmt.Errorf("%w: awssm: %s of secret %q in %s: %s", providers.ErrDenied, op, t.id, t.region, ie.Error()),
+		return providers.WithHint(fmt.Errorf("awssm: %s of secret %q in %s: %w: %s", op, t.id, t.region, providers.ErrDenied, ie.Error()),
 			"use an https endpoint, or set providers.aws.allow_http: true if plain http is intended (AWS_ENDPOINT_URL, endpoint_url in the profile)")
 	}
-	attempts := 0
+	attempts, last := log.get()
 	var mae *retry.MaxAttemptsError
 	if errors.As(err, &mae) {
 		attempts = mae.Attempt
 	}
+	cause := err
+	gaveUp := ""
+	if ctx.Err() != nil && last != nil {
+		// The deadline ended the call while it was retrying: report why it was retrying.
+		cause = last
+		gaveUp = fmt.Sprintf("; gave up at the deadline after %d attempt%s", attempts, map[bool]string{true: "s", false: ""}[attempts != 1])
+	}
 	var ae smithy.APIError
-	if errors.As(err, &ae) && ctx.Err() == nil {
+	if errors.As(cause, &ae) {
 		status := 0
 		var re *awshttp.ResponseError
-		if errors.As(err, &re) {
+		if errors.As(cause, &re) {
 			status = re.HTTPStatusCode()
+		}
+		if gaveUp != "" {
+			return withSuffix(p.codeError(op, t, credSrc, ae.ErrorCode(), ae.ErrorMessage(), status, 0), gaveUp)
 		}
 		return p.codeError(op, t, credSrc, ae.ErrorCode(), ae.ErrorMessage(), status, attempts)
 	}
-	what := describeTransport(ctx, err)
-	if attempts > 1 {
+	what := describeTransport(ctx, cause)
+	if gaveUp != "" {
+		what += gaveUp
+	} else if attempts > 1 {
 		what += fmt.Sprintf(" (after %d attempts)", attempts)
 	}
-	return fmt.Errorf("%w: awssm: %s of secret %q in %s: %s", providers.ErrUnavailable, op, t.id, t.region, what)
+	return fmt.Errorf("awssm: %s of secret %q in %s: %w: %s", op, t.id, t.region, providers.ErrUnavailable, what)
 }
 
 // codeError maps an AWS error code (from a failed call, or from one entry of
@@ -102,31 +115,31 @@ func (p *Provider) codeError(op string, t target, credSrc, code, msg string, sta
 	perm := "secretsmanager:GetSecretValue on " + resourceFor(t)
 	switch {
 	case code == "ResourceNotFoundException":
-		return fmt.Errorf("%w: awssm: %s (%s)", providers.ErrNotFound, what, code)
+		return fmt.Errorf("awssm: %s: %w (%s)", what, providers.ErrNotFound, code)
 	case code == "InvalidRequestException" && strings.Contains(strings.ToLower(msg), "delet"):
-		return providers.WithHint(fmt.Errorf("%w: awssm: %s is scheduled for deletion (%s)", providers.ErrNotFound, what, code),
+		return providers.WithHint(fmt.Errorf("awssm: %s: %w: the secret is scheduled for deletion (%s)", what, providers.ErrNotFound, code),
 			"restore it with `aws secretsmanager restore-secret --secret-id %s --region %s`, or stop referring to it", t.id, t.region)
 	case deniedCodes[code]:
-		return providers.WithHint(fmt.Errorf("%w: awssm: %s of %s: %s", providers.ErrDenied, op, what, detail),
+		return providers.WithHint(fmt.Errorf("awssm: %s of %s: %w: %s", op, what, providers.ErrDenied, detail),
 			"secretrun used %s; that identity needs %s (and kms:Decrypt on the secret's KMS key if it is a customer managed key)", credSrc, perm)
 	case badCredentialCodes[code]:
-		return providers.WithHint(fmt.Errorf("%w: awssm: %s of %s: AWS did not accept the credentials (%s)", providers.ErrDenied, op, what, code),
+		return providers.WithHint(fmt.Errorf("awssm: %s of %s: %w: AWS did not accept the credentials (%s)", op, what, providers.ErrDenied, code),
 			"secretrun used %s: the access key is unknown to AWS, the session expired, or the secret key or clock is wrong; renew the credentials (for SSO: `aws sso login`)", credSrc)
 	case code == "DecryptionFailure":
-		return providers.WithHint(fmt.Errorf("%w: awssm: %s: Secrets Manager could not decrypt it (%s)", providers.ErrDenied, what, code),
+		return providers.WithHint(fmt.Errorf("awssm: %s: %w: Secrets Manager could not decrypt it (%s)", what, providers.ErrDenied, code),
 			"secretrun used %s; that identity needs kms:Decrypt on the secret's KMS key", credSrc)
 	case code == "InvalidRequestException" || code == "InvalidParameterException" || code == "ValidationException":
-		return fmt.Errorf("%w: awssm: %s: %s", providers.ErrInvalidRef, what, detail)
+		return fmt.Errorf("awssm: %s: %w: %s", what, providers.ErrInvalidRef, detail)
 	}
 	suffix := ""
 	if attempts > 1 {
 		suffix = fmt.Sprintf(" after %d attempts", attempts)
 	}
 	if unavailableCodes[code] || status >= 500 || status == 429 {
-		return fmt.Errorf("%w: awssm: %s of %s: %s%s", providers.ErrUnavailable, op, what, detail, suffix)
+		return fmt.Errorf("awssm: %s of %s: %w: %s%s", op, what, providers.ErrUnavailable, detail, suffix)
 	}
 	// An error this provider does not know: report it as the store failing to answer usefully.
-	return fmt.Errorf("%w: awssm: %s of %s: unexpected error %s%s", providers.ErrUnavailable, op, what, detail, suffix)
+	return fmt.Errorf("awssm: %s of %s: %w: unexpected error %s%s", op, what, providers.ErrUnavailable, detail, suffix)
 }
 
 // resourceFor names the IAM resource a permission is needed on.
@@ -141,30 +154,30 @@ func resourceFor(t target) string {
 func (p *Provider) credentialError(ctx context.Context, cfg aws.Config, err error) error {
 	src := p.credentialSource(cfg)
 	if ctx.Err() != nil {
-		return providers.WithHint(fmt.Errorf("%w: awssm: getting AWS credentials: %s", providers.ErrUnavailable, describeTransport(ctx, err)),
+		return providers.WithHint(fmt.Errorf("awssm: getting AWS credentials: %w: %s", providers.ErrUnavailable, describeTransport(ctx, err)),
 			"secretrun was getting credentials from %s", src)
 	}
 	var ae smithy.APIError
 	if p.cfg.RoleARN != "" && errors.As(err, &ae) {
 		if unavailableCodes[ae.ErrorCode()] {
-			return fmt.Errorf("%w: awssm: assuming role %s: %s (%s)", providers.ErrUnavailable, p.cfg.RoleARN, shorten(ae.ErrorMessage()), ae.ErrorCode())
+			return fmt.Errorf("awssm: assuming role %s: %w: %s (%s)", p.cfg.RoleARN, providers.ErrUnavailable, shorten(ae.ErrorMessage()), ae.ErrorCode())
 		}
-		return providers.WithHint(fmt.Errorf("%w: awssm: assuming role %s: %s (%s)", providers.ErrDenied, p.cfg.RoleARN, shorten(ae.ErrorMessage()), ae.ErrorCode()),
+		return providers.WithHint(fmt.Errorf("awssm: assuming role %s: %w: %s (%s)", p.cfg.RoleARN, providers.ErrDenied, shorten(ae.ErrorMessage()), ae.ErrorCode()),
 			"secretrun used %s; that identity needs sts:AssumeRole on %s, and the role's trust policy must allow it%s",
 			src, p.cfg.RoleARN, map[bool]string{true: " with the configured external_id", false: ""}[p.cfg.ExternalID != ""])
 	}
 	var ie *insecureEndpointError
 	if errors.As(err, &ie) {
-		return providers.WithHint(fmt.Errorf("%w: awssm: getting AWS credentials: %s", providers.ErrDenied, ie.Error()),
+		return providers.WithHint(fmt.Errorf("awssm: getting AWS credentials: %w: %s", providers.ErrDenied, ie.Error()),
 			"use an https endpoint, or set providers.aws.allow_http: true if plain http is intended")
 	}
 	if isTransport(err) {
-		return providers.WithHint(fmt.Errorf("%w: awssm: getting AWS credentials: %s", providers.ErrUnavailable, describeTransport(ctx, err)),
+		return providers.WithHint(fmt.Errorf("awssm: getting AWS credentials: %w: %s", providers.ErrUnavailable, describeTransport(ctx, err)),
 			"secretrun was getting credentials from %s", src)
 	}
 	// No usable credentials: the chain ended without finding any, or a source was misconfigured.
 	// The SDK's message names files, profiles and sources, never credential values.
-	return providers.WithHint(fmt.Errorf("%w: awssm: no usable AWS credentials (tried %s): %s", providers.ErrDenied, src, shorten(err.Error())),
+	return providers.WithHint(fmt.Errorf("awssm: no usable AWS credentials (tried %s): %w: %s", src, providers.ErrDenied, shorten(err.Error())),
 		"%s", chainHint)
 }
 
@@ -187,25 +200,26 @@ func describeTransport(ctx context.Context, err error) string {
 		}
 	}
 	var (
+		pe  textproto.ProtocolError
 		de  *smithy.DeserializationError
 		dns *net.DNSError
 		ne  net.Error
 	)
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return "no answer before the deadline" + host
-	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
-		return "canceled" + host
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused" + host
 	case errors.Is(err, syscall.ECONNRESET) || strings.Contains(err.Error(), "connection reset"):
 		return "connection reset" + host
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return "the connection closed before the answer was complete" + host
-	case errors.As(err, &de):
+	case errors.As(err, &pe) || errors.As(err, &de):
 		return "the answer could not be decoded (cut short or malformed)" + host
 	case errors.As(err, &dns):
 		return "cannot resolve " + dns.Name
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "no answer before the deadline" + host
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return "canceled" + host
 	case errors.As(err, &ne) && ne.Timeout():
 		return "timed out" + host
 	}
@@ -220,3 +234,14 @@ func shorten(s string) string {
 	}
 	return s
 }
+
+// withSuffix appends text to err's message, keeping what it wraps (sentinel and hint).
+func withSuffix(err error, suffix string) error { return &suffixed{err: err, suffix: suffix} }
+
+type suffixed struct {
+	err    error
+	suffix string
+}
+
+func (s *suffixed) Error() string { return s.err.Error() + s.suffix }
+func (s *suffixed) Unwrap() error { return s.err }

@@ -93,12 +93,12 @@ func (p *Provider) fetchSources(ctx context.Context, pending []*source) {
 		}
 		if s.t.region == "" {
 			s.err, s.done = providers.WithHint(
-				fmt.Errorf("%w: awssm: no AWS region for secret %q", providers.ErrInvalidRef, s.t.id),
+				fmt.Errorf("awssm: secret %q: %w: no AWS region", s.t.id, providers.ErrInvalidRef),
 				"set providers.aws.region, AWS_REGION, a region in the AWS profile, or add ?region= to the reference (an ARN carries its own)"), true
 		}
 	}
 	if cfg.Credentials == nil {
-		fail(providers.WithHint(fmt.Errorf("%w: awssm: no AWS credentials", providers.ErrDenied), "%s", chainHint))
+		fail(providers.WithHint(fmt.Errorf("awssm: no AWS credentials: %w", providers.ErrDenied), "%s", chainHint))
 		return
 	}
 	// One authentication per run: the credentials cache is shared by every client and call.
@@ -187,9 +187,10 @@ func (r *run) single(s *source) {
 	if s.t.stage != "" {
 		in.VersionStage = aws.String(s.t.stage)
 	}
-	o, err := r.p.client(r.cfg, s.t.region).GetSecretValue(r.ctx, in)
+	ctx, log := withAttemptLog(r.ctx)
+	o, err := r.p.client(r.cfg, s.t.region).GetSecretValue(ctx, in)
 	if err != nil {
-		r.set(s, nil, "", r.p.callError(r.ctx, "GetSecretValue", s.t, r.credSrc, err))
+		r.set(s, nil, "", r.p.callError(r.ctx, log, "GetSecretValue", s.t, r.credSrc, err))
 		return
 	}
 	r.set(s, secretBytes(o.SecretString, o.SecretBinary), versionString(o.VersionId, o.VersionStages), nil)
@@ -217,7 +218,8 @@ func (r *run) batch(region string, ids []string, byID map[string][]*source) {
 		apiErrs []types.APIErrorType
 	)
 	for page := 0; ; page++ {
-		o, err := client.BatchGetSecretValue(r.ctx, in)
+		ctx, log := withAttemptLog(r.ctx)
+		o, err := client.BatchGetSecretValue(ctx, in)
 		if err != nil {
 			if batchUnsupported(err) {
 				r.p.batchOff.Store(true)
@@ -226,7 +228,7 @@ func (r *run) batch(region string, ids []string, byID map[string][]*source) {
 			}
 			for _, id := range ids {
 				for _, s := range byID[id] {
-					r.set(s, nil, "", r.p.callError(r.ctx, "BatchGetSecretValue", s.t, r.credSrc, err))
+					r.set(s, nil, "", r.p.callError(r.ctx, log, "BatchGetSecretValue", s.t, r.credSrc, err))
 				}
 			}
 			return

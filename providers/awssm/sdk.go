@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/secretrun/secretrun/providers"
 )
@@ -24,6 +25,8 @@ func (p *Provider) load(ctx context.Context) (aws.Config, error) {
 	p.initOnce.Do(func() {
 		opts := p.opts
 		lo := []func(*awsconfig.LoadOptions) error{
+			// The SDK must not write to secretrun's stderr; failures come back as errors.
+			awsconfig.WithLogger(logging.Nop{}),
 			awsconfig.WithRetryer(func() aws.Retryer {
 				return retry.NewStandard(func(so *retry.StandardOptions) {
 					so.MaxAttempts = opts.maxAttempts
@@ -40,7 +43,7 @@ func (p *Provider) load(ctx context.Context) (aws.Config, error) {
 		cfg, err := awsconfig.LoadDefaultConfig(ctx, lo...)
 		if err != nil {
 			// The SDK's text names files and profiles, never credential values.
-			p.initErr = providers.WithHint(fmt.Errorf("%w: awssm: cannot load the AWS configuration: %v", providers.ErrDenied, err),
+			p.initErr = providers.WithHint(fmt.Errorf("awssm: cannot load the AWS configuration: %w: %v", providers.ErrDenied, err),
 				"check AWS_PROFILE / providers.aws.profile and the files named by AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/config, ~/.aws/credentials)")
 			return
 		}
@@ -84,6 +87,7 @@ func (p *Provider) client(cfg aws.Config, region string) *secretsmanager.Client 
 	c := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
 		o.Region = region
 		o.HTTPClient = &guardedClient{inner: o.HTTPClient, allowHTTP: p.cfg.AllowHTTP}
+		o.APIOptions = append(o.APIOptions, addAttemptLog)
 	}, func(o *secretsmanager.Options) {
 		for _, fn := range p.opts.clientOpts {
 			fn(o)

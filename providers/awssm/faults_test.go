@@ -1,0 +1,164 @@
+package awssm
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/secretrun/secretrun/internal/testenv"
+	"github.com/secretrun/secretrun/providers"
+)
+
+// faultProxy puts a fresh toxiproxy proxy (unique name, 127.0.0.1:0) in front of moto and points
+// the SDK at it. It is deleted when the test ends.
+func faultProxy(t *testing.T) (*toxiproxy.Proxy, string) {
+	t.Helper()
+	addrs := testenv.Require(t, testenv.AWSEndpoint, testenv.Toxiproxy)
+	endpoint, api := addrs[0], addrs[1]
+	awsEnv(t, endpoint)
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.NewReplacer("/", "_", "-", "_").Replace("awssm_" + uniq(t))
+	proxy, err := toxiproxy.NewClient(api).CreateProxy(name, "127.0.0.1:0", u.Host)
+	if err != nil {
+		t.Fatalf("toxiproxy: %v", err)
+	}
+	t.Cleanup(func() { _ = proxy.Delete() })
+	t.Setenv("AWS_ENDPOINT_URL", "http://"+proxy.Listen)
+	return proxy, endpoint
+}
+
+// TestFaults drives every fault through toxiproxy against moto, for a batched read and a single
+// (versioned) read in the same Fetch. Each must fail closed within the deadline plus a small
+// margin, with ErrUnavailable naming the ref and no value.
+func TestFaults(t *testing.T) {
+	const deadline = 1500 * time.Millisecond
+	const margin = 400 * time.Millisecond
+	type fault struct {
+		name  string
+		setup func(t *testing.T, p *toxiproxy.Proxy)
+		ok    bool // the fetch succeeds (latency below the deadline)
+	}
+	toxic := func(typ string, attrs toxiproxy.Attributes) func(*testing.T, *toxiproxy.Proxy) {
+		return func(t *testing.T, p *toxiproxy.Proxy) {
+			if _, err := p.AddToxic("", typ, "downstream", 1, attrs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	faults := []fault{
+		{name: "latency_below_deadline", setup: toxic("latency", toxiproxy.Attributes{"latency": 300}), ok: true},
+		{name: "latency_above_deadline", setup: toxic("latency", toxiproxy.Attributes{"latency": 3000})},
+		{name: "black_hole", setup: toxic("timeout", toxiproxy.Attributes{"timeout": 0})},
+		{name: "reset_peer", setup: toxic("reset_peer", toxiproxy.Attributes{"timeout": 0})},
+		{name: "refused", setup: func(t *testing.T, p *toxiproxy.Proxy) {
+			if err := p.Disable(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "truncated_headers", setup: toxic("limit_data", toxiproxy.Attributes{"bytes": 120})},
+		// The values are 4 KiB, so 1500 bytes ends inside the JSON body, after the headers.
+		{name: "truncated_body", setup: toxic("limit_data", toxiproxy.Attributes{"bytes": 1500})},
+	}
+	for _, f := range faults {
+		t.Run(f.name, func(t *testing.T) {
+			proxy, endpoint := faultProxy(t)
+			adm := admin(endpoint)
+			base := uniq(t)
+			pad := strings.Repeat("x", 4096)
+			v1, v2 := canary("a")+pad, canary("b")+pad
+			a := putString(t, adm, base+"/a", fmt.Sprintf(`{"k":%q}`, v1))
+			b := putString(t, adm, base+"/b", v2)
+			refs := []providers.Ref{ref(t, "awssm://"+a.Name+"#k"), ref(t, "awssm://"+b.Name+"?version_stage=AWSCURRENT")}
+			f.setup(t, proxy)
+			p := newProvider(t)
+			start := time.Now()
+			got, err := p.Fetch(fetchCtx(t, deadline), refs)
+			elapsed := time.Since(start)
+			t.Logf("%s: elapsed %v, error: %v", f.name, elapsed.Round(time.Millisecond), err)
+			if elapsed > deadline+margin {
+				t.Errorf("took %v, deadline %v", elapsed, deadline)
+			}
+			if f.ok {
+				if err != nil || got[0].Reveal() != v1 || got[1].Reveal() != v2 {
+					t.Fatalf("Fetch under latency below the deadline: %v", err)
+				}
+				return
+			}
+			errs := refErrors(t, err)
+			for _, r := range refs {
+				e := errs[r.String()]
+				if !errors.Is(e, providers.ErrUnavailable) {
+					t.Errorf("%s: error %v, want ErrUnavailable", r, e)
+				} else if !strings.HasPrefix(e.Error(), r.String()+": ") {
+					t.Errorf("error does not name the ref: %v", e)
+				}
+			}
+			noValues(t, err, v1, v2)
+		})
+	}
+}
+
+// TestThrottlingRetries: a server that always answers ThrottlingException (HTTP 400, as AWS does)
+// or 503 is retried with backoff up to the attempt limit, and never past the deadline.
+func TestThrottlingRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"throttling_400", 400, `{"__type":"ThrottlingException","message":"Rate exceeded"}`},
+		{"unavailable_503", 503, `{"__type":"ServiceUnavailable","message":"Service unavailable"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var requests atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				requests.Add(1)
+				w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			awsEnv(t, srv.URL)
+
+			// Attempts limited by the retryer: 4 attempts with short backoff, then ErrUnavailable.
+			p := newProvider(t, WithRetry(4, 20*time.Millisecond))
+			_, err := p.Fetch(fetchCtx(t, 5*time.Second), []providers.Ref{ref(t, "awssm://x?version_stage=AWSCURRENT")})
+			if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "after 4 attempts") {
+				t.Errorf("error %v, want ErrUnavailable after 4 attempts", err)
+			}
+			if n := requests.Load(); n != 4 {
+				t.Errorf("server saw %d requests, want 4", n)
+			}
+
+			// Default retry policy against a short deadline: retries stop at the deadline.
+			requests.Store(0)
+			p = newProvider(t)
+			start := time.Now()
+			_, err = p.Fetch(fetchCtx(t, 700*time.Millisecond), []providers.Ref{ref(t, "awssm://x"), ref(t, "awssm://y?version_id=abc")})
+			elapsed := time.Since(start)
+			t.Logf("default policy, 700ms deadline: %d requests, %v, %v", requests.Load(), elapsed.Round(time.Millisecond), err)
+			if !errors.Is(err, providers.ErrUnavailable) {
+				t.Errorf("error %v, want ErrUnavailable", err)
+			}
+			if elapsed > 700*time.Millisecond+300*time.Millisecond {
+				t.Errorf("took %v with a 700ms deadline", elapsed)
+			}
+			if requests.Load() < 2 {
+				t.Errorf("server saw %d requests: want at least one per call", requests.Load())
+			}
+		})
+	}
+}
