@@ -1,0 +1,284 @@
+//go:build unix
+
+package inject
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"sync"
+
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
+)
+
+// outerTerm is pty mode: the pseudo-terminal given to the child, and secretrun's own
+// ("outer") terminal whose settings and size it copies and which is in raw mode while stdin is
+// relayed.
+type outerTerm struct {
+	master, slave *os.File
+	in            *os.File // the outer terminal stdin is relayed from; nil unless stdin is relayed
+	sizeFrom      *os.File // the outer terminal the window size is copied from; may be nil
+
+	mu      sync.Mutex // guards saved, raw, wantRaw
+	saved   *term.State
+	raw     bool // the outer terminal is in raw mode now
+	wantRaw bool // it should be while the child runs (false once Run is finishing)
+
+	suspendMu sync.Mutex // one Ctrl-Z at a time
+	closeOnce sync.Once
+
+	wakeR, wakeW *os.File
+	relayDone    chan struct{}
+}
+
+func openOuterTerm(s Streams, l layout) (*outerTerm, error) {
+	master, slave, err := openPTY()
+	if err != nil {
+		return nil, err
+	}
+	t := &outerTerm{master: master, slave: slave}
+	if l.ptyIn {
+		t.in = s.InFile
+	}
+	pick := func(cands ...struct {
+		f   *os.File
+		tty bool
+	}) *os.File {
+		for _, c := range cands {
+			if c.f != nil && c.tty {
+				return c.f
+			}
+		}
+		return nil
+	}
+	type cand = struct {
+		f   *os.File
+		tty bool
+	}
+	in, out, errf := cand{s.InFile, s.InTTY}, cand{s.OutFile, s.OutTTY}, cand{s.ErrFile, s.ErrTTY}
+	t.sizeFrom = pick(out, in, errf)
+	// The user's terminal settings (erase and interrupt characters, iutf8, ...) are copied
+	// before the outer terminal is put in raw mode.
+	if src := pick(in, out, errf); src != nil {
+		var tio *unix.Termios
+		if err := withFd(src, func(fd int) (err error) {
+			tio, err = unix.IoctlGetTermios(fd, ioctlGetTermios)
+			return err
+		}); err == nil {
+			_ = withFd(slave, func(fd int) error { return unix.IoctlSetTermios(fd, ioctlSetTermios, tio) })
+		}
+	}
+	t.resize()
+	return t, nil
+}
+
+// resize copies the outer window size to the pseudo-terminal; the kernel then sends SIGWINCH
+// to the child's foreground process group if the size changed.
+func (t *outerTerm) resize() {
+	if t == nil || t.sizeFrom == nil {
+		return
+	}
+	var ws *unix.Winsize
+	if err := withFd(t.sizeFrom, func(fd int) (err error) {
+		ws, err = unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ)
+		return err
+	}); err != nil {
+		return
+	}
+	_ = withFd(t.master, func(fd int) error { return unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, ws) })
+}
+
+func (t *outerTerm) makeRaw() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return withFd(t.in, func(fd int) error {
+		st, err := term.MakeRaw(fd)
+		if err != nil {
+			return err
+		}
+		if t.saved == nil {
+			t.saved = st
+		}
+		t.raw, t.wantRaw = true, true
+		return nil
+	})
+}
+
+// restore puts the outer terminal back as it was before raw mode (for a suspend; resumed
+// re-enters raw mode).
+func (t *outerTerm) restore() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.raw && t.saved != nil {
+		_ = withFd(t.in, func(fd int) error { return term.Restore(fd, t.saved) })
+		t.raw = false
+	}
+}
+
+// restoreFinal restores the outer terminal for good.
+func (t *outerTerm) restoreFinal() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.wantRaw = false
+	t.mu.Unlock()
+	t.restore()
+}
+
+// resumed runs after secretrun was continued (SIGCONT): the shell may have reset the terminal,
+// so raw mode is entered again, and the window may have changed size meanwhile.
+func (t *outerTerm) resumed() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	if t.wantRaw {
+		_ = withFd(t.in, func(fd int) error {
+			_, err := term.MakeRaw(fd)
+			return err
+		})
+		t.raw = true
+	}
+	t.mu.Unlock()
+	t.resize()
+}
+
+// copyOutput copies the child's terminal output to w until the last holder of the
+// pseudo-terminal's slave side closes it (EIO) or closeMaster is called. Bytes pass unchanged,
+// including the \r\n the child's terminal produces. If w fails (EPIPE: secretrun's stdout was
+// closed), the master is closed so the child gets a hangup, as it would on a closed terminal.
+func (t *outerTerm) copyOutput(w io.Writer) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := t.master.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				t.closeMaster()
+				return
+			}
+		}
+		if err != nil {
+			return // EIO (the child side is closed), or the master was closed
+		}
+	}
+}
+
+func (t *outerTerm) closeMaster() {
+	t.closeOnce.Do(func() { _ = t.master.Close() })
+}
+
+// startRelay copies what the user types on the outer terminal to the pseudo-terminal, where
+// the child's terminal settings apply: Ctrl-C reaches the child's foreground process group as
+// the byte 0x03 and the terminal makes one SIGINT of it. Ctrl-Z (the child terminal's VSUSP
+// character while it has ISIG) is not relayed: it suspends the child and secretrun together.
+func (t *outerTerm) startRelay(r *runner) {
+	var err error
+	t.wakeR, t.wakeW, err = os.Pipe()
+	if err != nil {
+		return
+	}
+	t.relayDone = make(chan struct{})
+	go func() {
+		defer close(t.relayDone)
+		defer r.panicGuard()
+		t.relay(r)
+	}()
+}
+
+func (t *outerTerm) relay(r *runner) {
+	inFd, wakeFd := -1, -1
+	_ = withFd(t.in, func(fd int) error { inFd = fd; return nil })
+	_ = withFd(t.wakeR, func(fd int) error { wakeFd = fd; return nil })
+	if inFd < 0 || wakeFd < 0 {
+		return
+	}
+	buf := make([]byte, 4096)
+	for {
+		// poll first, so that no byte is consumed from the terminal after the child ended.
+		fds := []unix.PollFd{{Fd: int32(inFd), Events: unix.POLLIN}, {Fd: int32(wakeFd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return
+		}
+		if fds[1].Revents != 0 {
+			return
+		}
+		if fds[0].Revents == 0 {
+			continue
+		}
+		n, err := unix.Read(inFd, buf)
+		if err != nil {
+			if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
+				continue
+			}
+			return // EIO: the terminal is gone
+		}
+		if n == 0 {
+			return
+		}
+		if !t.forwardInput(r, buf[:n]) {
+			return
+		}
+	}
+}
+
+// forwardInput writes p to the pseudo-terminal, turning the suspend character into a suspend.
+func (t *outerTerm) forwardInput(r *runner, p []byte) bool {
+	for len(p) > 0 {
+		i := -1
+		if c, ok := t.suspendChar(); ok {
+			i = bytes.IndexByte(p, c)
+		}
+		chunk := p
+		if i >= 0 {
+			chunk = p[:i]
+		}
+		if len(chunk) > 0 {
+			if _, err := t.master.Write(chunk); err != nil {
+				return false
+			}
+		}
+		if i < 0 {
+			return true
+		}
+		r.suspend()
+		p = p[i+1:]
+	}
+	return true
+}
+
+// suspendChar returns the child terminal's VSUSP character when its ISIG is on.
+func (t *outerTerm) suspendChar() (byte, bool) {
+	var tio *unix.Termios
+	if err := withFd(t.master, func(fd int) (err error) {
+		tio, err = unix.IoctlGetTermios(fd, ioctlGetTermios)
+		return err
+	}); err != nil {
+		return 0, false
+	}
+	c := tio.Cc[unix.VSUSP]
+	return c, tio.Lflag&unix.ISIG != 0 && c != 0 // 0 is _POSIX_VDISABLE
+}
+
+// stopRelay asks the relay to stop; waitRelay waits until it has.
+func (t *outerTerm) stopRelay() {
+	if t.wakeW != nil {
+		_, _ = t.wakeW.Write([]byte{0})
+	}
+}
+
+func (t *outerTerm) waitRelay() {
+	if t.relayDone != nil {
+		<-t.relayDone
+		_ = t.wakeR.Close()
+		_ = t.wakeW.Close()
+	}
+}

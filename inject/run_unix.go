@@ -1,0 +1,495 @@
+//go:build unix
+
+package inject
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// forwardedSignals are relayed to the child. Never SIGURG (the Go runtime's preemption signal)
+// nor SIGCHLD.
+var forwardedSignals = []os.Signal{
+	syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2,
+}
+
+// groupMode says which process group the child is in.
+type groupMode int
+
+const (
+	// groupOwn: the child leads a new process group (pipe mode, secretrun not in the foreground
+	// of a terminal: CI, cron, Docker, a background job). Signals go to the whole group.
+	groupOwn groupMode = iota
+	// groupShared: the child stays in secretrun's process group (pipe mode while secretrun is in
+	// the foreground of its controlling terminal), so it can read the terminal, the terminal
+	// delivers Ctrl-C / Ctrl-\ / Ctrl-Z to it directly and job control works unchanged.
+	groupShared
+	// groupSession: the child leads a new session whose controlling terminal is its
+	// pseudo-terminal (pty mode).
+	groupSession
+)
+
+// layout is the stream plan for one run (the matrix of PROCESS.md).
+type layout struct {
+	ptyOut, ptyErr, ptyIn bool
+	group                 groupMode
+}
+
+func planLayout(s Streams, mode PTYMode) layout {
+	var l layout
+	switch mode {
+	case PTYAlways:
+		l.ptyOut = true
+	case PTYNever:
+	default:
+		l.ptyOut = s.OutTTY
+	}
+	// One pseudo-terminal for stdout and stderr only when both go to a terminal (the same one,
+	// as far as anyone can tell): its output goes to Out.
+	l.ptyErr = l.ptyOut && s.OutTTY && s.ErrTTY
+	// stdin is relayed through the pseudo-terminal only when all three are terminals; otherwise
+	// it is inherited as is, so a pipe's EOF still arrives.
+	l.ptyIn = l.ptyErr && s.InTTY && s.InFile != nil
+	switch {
+	case l.ptyOut:
+		l.group = groupSession
+	case inForeground(s):
+		l.group = groupShared
+	default:
+		l.group = groupOwn
+	}
+	return l
+}
+
+// inForeground reports whether one of secretrun's terminals is its controlling terminal with
+// secretrun's process group in the foreground.
+func inForeground(s Streams) bool {
+	pgrp := unix.Getpgrp()
+	for _, c := range []struct {
+		f   *os.File
+		tty bool
+	}{{s.InFile, s.InTTY}, {s.OutFile, s.OutTTY}, {s.ErrFile, s.ErrTTY}} {
+		if c.f == nil || !c.tty {
+			continue
+		}
+		fg := -1
+		_ = withFd(c.f, func(fd int) error {
+			v, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+			if err == nil {
+				fg = v
+			}
+			return err
+		})
+		if fg == pgrp {
+			return true
+		}
+	}
+	return false
+}
+
+// withFd runs fn with f's descriptor without calling f.Fd (which would switch a pollable file
+// to blocking mode for good).
+func withFd(f *os.File, fn func(fd int) error) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// runner is the state of one Run.
+type runner struct {
+	spec   Spec
+	grace  time.Duration
+	layout layout
+
+	cmd *exec.Cmd
+	pid int
+
+	mu       sync.Mutex // guards exited, termSent, killTimer
+	exited   bool       // the child has been reaped: never signal its pid again
+	termSent bool
+	killTmr  *time.Timer
+
+	term *outerTerm // pty mode: the outer terminal and the pseudo-terminal; nil in pipe mode
+}
+
+func runChild(ctx context.Context, spec Spec) (status int, err error) {
+	path, rerr := lookPathIn(spec.Args[0], spec.Env, spec.Dir)
+	if rerr != nil {
+		return rerr.Status, rerr
+	}
+	if spec.Dir != "" {
+		if fi, err := os.Stat(spec.Dir); err != nil || !fi.IsDir() {
+			return StatusFailure, &RunError{Command: spec.Args[0], Status: StatusFailure,
+				Err: fmt.Errorf("working directory %s: not a directory", spec.Dir)}
+		}
+	}
+	r := &runner{spec: spec, grace: spec.Grace}
+	if r.grace <= 0 {
+		r.grace = DefaultGrace
+	}
+	r.layout = planLayout(spec.Streams, spec.PTY)
+
+	// The outer terminal is restored on every exit path, panics included.
+	defer func() {
+		if p := recover(); p != nil {
+			r.restoreTerminal()
+			panic(p)
+		}
+		r.restoreTerminal()
+	}()
+	return r.run(ctx, path)
+}
+
+func (r *runner) wrap(name string, dst io.Writer, tty bool) io.WriteCloser {
+	if dst == nil {
+		dst = io.Discard
+	}
+	if r.spec.Wrap == nil {
+		return nopWriteCloser{dst}
+	}
+	return r.spec.Wrap(name, dst, tty)
+}
+
+func (r *runner) fail(status int, err error) (int, error) {
+	return status, &RunError{Command: r.spec.Args[0], Status: status, Err: err}
+}
+
+func (r *runner) run(ctx context.Context, path string) (int, error) {
+	s := r.spec.Streams
+	l := r.layout
+
+	// Signals first, so none arriving while the child starts is lost or kills secretrun.
+	sigs := append([]os.Signal{syscall.SIGPIPE}, forwardedSignals...)
+	if l.group == groupSession {
+		sigs = append(sigs, syscall.SIGWINCH, syscall.SIGTSTP, syscall.SIGCONT)
+	}
+	sigCh := make(chan os.Signal, 16)
+	signal.Notify(sigCh, sigs...)
+	defer signal.Stop(sigCh)
+
+	cmd := exec.CommandContext(ctx, path)
+	cmd.Args = r.spec.Args
+	cmd.Env = r.spec.Env
+	if cmd.Env == nil {
+		cmd.Env = []string{}
+	}
+	cmd.Dir = r.spec.Dir
+	cmd.Cancel = func() error { r.stop(); return nil }
+	// Cmd kills the child and closes the pipes this long after ctx is done, and closes the
+	// pipes this long after the child exited if a descendant still holds them open.
+	cmd.WaitDelay = r.grace + time.Second
+	attr := &syscall.SysProcAttr{}
+	setParentDeathSignal(attr)
+	cmd.SysProcAttr = attr
+	r.cmd = cmd
+
+	var (
+		outW, errW, ptyW io.WriteCloser
+		closeAfterStart  []*os.File
+		stdinCopy        func() // starts the stdin copy when In is not a file
+	)
+	defer func() {
+		for _, f := range closeAfterStart {
+			_ = f.Close()
+		}
+	}()
+
+	// stdin
+	switch {
+	case l.ptyIn:
+		// set up below with the pseudo-terminal
+	case s.InFile != nil:
+		cmd.Stdin = s.InFile
+	case s.In != nil:
+		// Our own pipe rather than exec.Cmd's: a Read on s.In that never returns must not
+		// keep Wait from returning.
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			return r.fail(StatusFailure, fmt.Errorf("stdin pipe: %w", err))
+		}
+		cmd.Stdin = pr
+		closeAfterStart = append(closeAfterStart, pr)
+		stdinCopy = func() {
+			go func() {
+				defer r.panicGuard()
+				_, _ = io.Copy(pw, s.In)
+				_ = pw.Close()
+			}()
+		}
+	}
+
+	if l.ptyOut {
+		t, err := openOuterTerm(s, l)
+		if err != nil {
+			return r.fail(StatusFailure, fmt.Errorf("pseudo-terminal: %w", err))
+		}
+		r.term = t
+		defer t.closeMaster()
+		closeAfterStart = append(closeAfterStart, t.slave)
+		ptyW = r.wrap("pty", s.Out, s.OutTTY)
+		if l.ptyIn {
+			cmd.Stdin = t.slave
+			attr.Ctty = 0
+		} else {
+			attr.Ctty = 1
+		}
+		cmd.Stdout = t.slave
+		attr.Setsid, attr.Setctty = true, true
+	} else {
+		outW = r.wrap("stdout", s.Out, s.OutTTY)
+		cmd.Stdout = outW
+	}
+	if l.ptyErr {
+		cmd.Stderr = r.term.slave
+	} else {
+		errW = r.wrap("stderr", s.Err, s.ErrTTY)
+		cmd.Stderr = errW
+	}
+	if l.group == groupOwn {
+		attr.Setpgid = true
+	}
+	closeWriters := func() {
+		for _, w := range []io.WriteCloser{ptyW, outW, errW} {
+			if w != nil {
+				_ = w.Close()
+			}
+		}
+	}
+
+	if r.term != nil && l.ptyIn {
+		if err := r.term.makeRaw(); err != nil {
+			closeWriters()
+			return r.fail(StatusFailure, fmt.Errorf("terminal raw mode: %w", err))
+		}
+	}
+
+	if err := startChild(cmd); err != nil {
+		closeWriters()
+		return r.startError(err)
+	}
+	r.pid = cmd.Process.Pid
+	for _, f := range closeAfterStart {
+		_ = f.Close()
+	}
+	closeAfterStart = nil
+	if stdinCopy != nil {
+		stdinCopy()
+	}
+
+	reaper := startReaper(r.pid)
+	if r.spec.Started != nil {
+		r.spec.Started(r.pid)
+	}
+
+	var ptyDone chan struct{}
+	if r.term != nil {
+		ptyDone = make(chan struct{})
+		go func() {
+			defer close(ptyDone)
+			defer r.panicGuard()
+			r.term.copyOutput(ptyW)
+		}()
+		if l.ptyIn {
+			r.term.startRelay(r)
+		}
+	}
+
+	sigDone := make(chan struct{})
+	sigStopped := make(chan struct{})
+	go func() {
+		defer close(sigStopped)
+		defer r.panicGuard()
+		for {
+			select {
+			case sig := <-sigCh:
+				r.handleSignal(sig.(syscall.Signal))
+			case <-sigDone:
+				return
+			}
+		}
+	}()
+
+	_ = cmd.Wait() // the status comes from ProcessState; errors are copy errors, ctx, WaitDelay
+	r.mu.Lock()
+	r.exited = true
+	if r.killTmr != nil {
+		r.killTmr.Stop()
+	}
+	r.mu.Unlock()
+	close(sigDone)
+	<-sigStopped
+	reaper.childReaped()
+
+	if r.term != nil {
+		r.term.stopRelay()
+		select {
+		case <-ptyDone:
+		case <-time.After(cmd.WaitDelay):
+			// A descendant holds the pseudo-terminal open: stop reading.
+		}
+		r.term.closeMaster()
+		<-ptyDone
+		r.term.waitRelay()
+		r.term.restoreFinal()
+	}
+	closeWriters()
+	reaper.stop()
+
+	ps := cmd.ProcessState
+	if ps == nil {
+		return r.fail(StatusFailure, errors.New("lost the child's exit status"))
+	}
+	ws, ok := ps.Sys().(syscall.WaitStatus)
+	if !ok {
+		return ps.ExitCode(), nil
+	}
+	return exitCodeFromWait(ws.Exited(), ws.ExitStatus(), ws.Signaled(), int(ws.Signal())), nil
+}
+
+// startChild starts cmd from a fresh goroutine locked to its OS thread. On Linux the
+// parent-death signal fires when the thread that forked the child exits, not the process; a
+// fresh goroutine is never one a caller has locked to a thread that dies with it, and after
+// UnlockOSThread its thread returns to the runtime's pool, which does not end idle threads.
+func startChild(cmd *exec.Cmd) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		errc <- cmd.Start()
+	}()
+	return <-errc
+}
+
+// startError maps a failed exec to 126/127/125.
+func (r *runner) startError(err error) (int, error) {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case syscall.ENOENT:
+			return r.fail(StatusNotExecutable, fmt.Errorf("%w: %v (a missing interpreter or loader?)", ErrCommandNotExecutable, errno))
+		case syscall.EACCES, syscall.ENOEXEC, syscall.EISDIR, syscall.ETXTBSY, syscall.ELOOP, syscall.EPERM, syscall.ENOTDIR:
+			return r.fail(StatusNotExecutable, fmt.Errorf("%w: %v", ErrCommandNotExecutable, errno))
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return r.fail(StatusFailure, fmt.Errorf("cancelled before the command started: %w", err))
+	}
+	return r.fail(StatusFailure, err)
+}
+
+// handleSignal is called for every signal secretrun receives while the child runs.
+func (r *runner) handleSignal(sig syscall.Signal) {
+	switch sig {
+	case syscall.SIGPIPE:
+		// Caught only so that a write to a closed stdout returns EPIPE instead of killing
+		// secretrun; the copy then stops and the child gets EPIPE/SIGPIPE itself.
+	case syscall.SIGWINCH:
+		r.term.resize()
+	case syscall.SIGTSTP:
+		r.suspend()
+	case syscall.SIGCONT:
+		r.term.resumed()
+	case syscall.SIGTERM:
+		r.mu.Lock()
+		r.termSent = true
+		r.mu.Unlock()
+		r.signalChild(syscall.SIGTERM)
+		r.armKill()
+	case syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP:
+		if r.layout.group == groupShared {
+			// The child is in secretrun's foreground process group: the terminal (Ctrl-C,
+			// Ctrl-\, hangup) or the shell already delivered this signal to it.
+			return
+		}
+		r.signalChild(sig)
+	default:
+		r.signalChild(sig)
+	}
+}
+
+// signalChild sends sig to the child's process group, or to the child alone when it shares
+// secretrun's group. It never signals a pid that has been reaped.
+func (r *runner) signalChild(sig syscall.Signal) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.exited || r.pid <= 0 {
+		return
+	}
+	if r.layout.group == groupShared {
+		_ = syscall.Kill(r.pid, sig)
+		return
+	}
+	if err := syscall.Kill(-r.pid, sig); err != nil {
+		_ = syscall.Kill(r.pid, sig)
+	}
+}
+
+// stop is exec.Cmd.Cancel: the stop signal (unless a forwarded SIGTERM already was one), then
+// SIGKILL after the grace period.
+func (r *runner) stop() {
+	r.mu.Lock()
+	sent := r.termSent
+	r.termSent = true
+	r.mu.Unlock()
+	if !sent {
+		r.signalChild(syscall.SIGTERM)
+	}
+	r.armKill()
+}
+
+func (r *runner) armKill() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.killTmr != nil || r.exited {
+		return
+	}
+	r.killTmr = time.AfterFunc(r.grace, func() { r.signalChild(syscall.SIGKILL) })
+}
+
+// suspend stops the child and secretrun together (Ctrl-Z in pty mode, or SIGTSTP), and on
+// continuation puts the terminal back and continues the child.
+func (r *runner) suspend() {
+	if r.term == nil {
+		return
+	}
+	r.term.suspendMu.Lock()
+	defer r.term.suspendMu.Unlock()
+	r.signalChild(syscall.SIGSTOP)
+	r.term.restore()
+	_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+	// Continued (fg or bg).
+	r.term.resumed()
+	r.signalChild(syscall.SIGCONT)
+}
+
+func (r *runner) restoreTerminal() {
+	if r.term != nil {
+		r.term.restoreFinal()
+	}
+}
+
+// panicGuard is deferred by every goroutine of the runner: a panic there would end the process
+// without running Run's defers, so the terminal is restored first.
+func (r *runner) panicGuard() {
+	if p := recover(); p != nil {
+		r.restoreTerminal()
+		panic(p)
+	}
+}
