@@ -454,7 +454,7 @@ func (e *credError) Unwrap() error { return e.err }
 // recorder notes what each HTTP attempt of one GetSecret call got, for error messages.
 type recorder struct {
 	mu       sync.Mutex
-	attempts int // requests sent with a token (challenge requests not counted)
+	attempts int // tries (requests that only elicited the auth challenge not counted)
 	last     string
 }
 
@@ -471,7 +471,9 @@ func (recordPolicy) Do(req *policy.Request) (*http.Response, error) {
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if req.Raw().Header.Get("Authorization") != "" {
+	// A request without a token that gets Key Vault's 401 challenge is part of the same try
+	// (the authentication policy sends it again with a token); every other request is a try.
+	if req.Raw().Header.Get("Authorization") != "" || err != nil || resp.StatusCode != http.StatusUnauthorized {
 		rec.attempts++
 	}
 	switch {

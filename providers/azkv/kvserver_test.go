@@ -10,6 +10,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -59,6 +61,7 @@ func newKVServer(t *testing.T) *kvServer {
 	s.pool = x509.NewCertPool()
 	s.pool.AddCert(caCert)
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // fault tests cut TLS handshakes on purpose
 	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{newLeaf(t, caCert, caKey, "*.vault.azure.net")}}
 	s.srv.StartTLS()
 	t.Cleanup(s.srv.Close)
