@@ -3,6 +3,7 @@ package providers
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,6 +19,11 @@ import (
 // Errors wrap ErrKeyNotFound and name the key, never the document or any value.
 func SelectKey(value []byte, key string) ([]byte, error) {
 	doc, err := decodeDocument(value)
+	switch doc.(type) {
+	case map[string]any, []any:
+	default:
+		err = errNotDocument
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: cannot take key %q: the value is not a JSON or YAML object", ErrKeyNotFound, key)
 	}
@@ -62,6 +68,8 @@ func SelectKey(value []byte, key string) ([]byte, error) {
 	}
 }
 
+var errNotDocument = errors.New("not a document")
+
 func where(path []string) string {
 	if len(path) == 0 {
 		return ""
@@ -82,8 +90,8 @@ func fieldNames(m map[string]any) string {
 	return strings.Join(names, ", ")
 }
 
-// decodeDocument parses JSON, falling back to YAML (whose string-keyed maps decode to
-// map[string]any, as JSON's do).
+// decodeDocument parses JSON, falling back to YAML. YAML scalars keep the text they were written
+// with (a date stays "2024-01-02", a port 5432 stays 5432), and mapping keys are always strings.
 func decodeDocument(value []byte) (any, error) {
 	trimmed := bytes.TrimSpace(value)
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
@@ -94,9 +102,96 @@ func decodeDocument(value []byte) (any, error) {
 			return doc, nil
 		}
 	}
-	var doc any
-	if err := yaml.Unmarshal(value, &doc); err != nil {
+	var root yaml.Node
+	if err := yaml.Unmarshal(value, &root); err != nil {
 		return nil, err
 	}
-	return doc, nil
+	budget := maxYAMLNodes
+	return fromYAML(&root, 0, &budget)
+}
+
+// maxYAMLNodes bounds the nodes visited while converting YAML, aliases expanded, so that a
+// document of nested aliases ("billion laughs") cannot exhaust memory.
+const maxYAMLNodes = 1 << 20
+
+var errYAMLTooBig = errors.New("YAML document too large or too deeply nested")
+
+// fromYAML converts a YAML node to the shapes encoding/json decodes to.
+func fromYAML(n *yaml.Node, depth int, budget *int) (any, error) {
+	*budget--
+	if *budget < 0 || depth > 200 {
+		return nil, errYAMLTooBig
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return fromYAML(n.Content[0], depth+1, budget)
+	case yaml.AliasNode:
+		return fromYAML(n.Alias, depth+1, budget)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := fromYAML(c, depth+1, budget)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		// Merge keys (<<: *base) first, so that explicit keys win whatever their order.
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].ShortTag() != "!!merge" {
+				continue
+			}
+			merged, err := fromYAML(n.Content[i+1], depth+1, budget)
+			if err != nil {
+				return nil, err
+			}
+			maps, _ := merged.([]any)
+			if m, ok := merged.(map[string]any); ok {
+				maps = []any{m}
+			}
+			for j := len(maps) - 1; j >= 0; j-- { // earlier maps in a merge list win
+				if m, ok := maps[j].(map[string]any); ok {
+					for k, v := range m {
+						out[k] = v
+					}
+				}
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].ShortTag() == "!!merge" {
+				continue
+			}
+			v, err := fromYAML(n.Content[i+1], depth+1, budget)
+			if err != nil {
+				return nil, err
+			}
+			out[n.Content[i].Value] = v
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return nil, nil
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err != nil {
+				return n.Value, nil
+			}
+			return b, nil
+		case "!!int", "!!float":
+			if json.Valid([]byte(n.Value)) {
+				return json.Number(n.Value), nil
+			}
+			return n.Value, nil // 0x1F, 1_000, .inf: the text as written
+		default: // !!str, !!timestamp, !!binary and custom tags: the text as written
+			return n.Value, nil
+		}
+	}
+	return nil, errYAMLTooBig
 }

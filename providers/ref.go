@@ -24,32 +24,51 @@ type Ref struct {
 	Key string
 }
 
-// ParseRef parses s as a reference. It does no I/O.
+// ParseRef parses s as a reference. It does no I/O. Its errors match ErrInvalidRef (errors.Is).
+//
+// When s is not a reference at all (no "://", or a malformed scheme), the error does not quote
+// it: a value put where a reference belongs may be a secret.
 func ParseRef(s string) (Ref, error) {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return Ref{}, fmt.Errorf("%q is not a reference: want scheme://path", s)
+		return Ref{}, &syntaxError{"not a reference: want scheme://path[?options][#key]"}
 	}
 	if !validScheme(scheme) {
-		return Ref{}, fmt.Errorf("reference %q: scheme %q must be lower-case letters, digits, '+', '-' or '.'", s, scheme)
+		if lower := strings.ToLower(scheme); validScheme(lower) {
+			return Ref{}, &syntaxError{fmt.Sprintf("reference scheme %q must be lower case (%s://...)", scheme, lower)}
+		}
+		return Ref{}, &syntaxError{"not a reference: the scheme before :// must be lower-case letters, digits, '+', '-' or '.'"}
 	}
 	var r Ref
 	r.Scheme = scheme
-	rest, r.Key, _ = strings.Cut(rest, "#")
+	rest, key, hasKey := strings.Cut(rest, "#")
+	if hasKey && key == "" {
+		return Ref{}, &syntaxError{fmt.Sprintf("reference %q: empty key after '#'", s)}
+	}
+	r.Key = key
 	rest, query, hasQuery := strings.Cut(rest, "?")
 	r.Path = rest
 	if r.Path == "" {
-		return Ref{}, fmt.Errorf("reference %q: empty path after %s://", s, scheme)
+		return Ref{}, &syntaxError{fmt.Sprintf("reference %q: empty path after %s://", s, scheme)}
 	}
 	if hasQuery {
 		values, err := url.ParseQuery(query)
 		if err != nil {
-			return Ref{}, fmt.Errorf("reference %q: bad options: %v", s, err)
+			return Ref{}, &syntaxError{fmt.Sprintf("reference %q: bad options: %v", s, err)}
 		}
 		r.Query = values.Encode()
 	}
 	return r, nil
 }
+
+// syntaxError is a grammar error from ParseRef. It matches ErrInvalidRef without repeating its
+// text, so callers can wrap it as they like.
+type syntaxError struct{ msg string }
+
+func (e *syntaxError) Error() string { return e.msg }
+
+// Is reports whether target is ErrInvalidRef.
+func (e *syntaxError) Is(target error) bool { return target == ErrInvalidRef }
 
 // IsRef reports whether s looks like a reference (scheme://...) with a scheme in schemes.
 // It is used to decide whether an inherited variable's value should be resolved.

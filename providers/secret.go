@@ -14,7 +14,9 @@ const masked = "***"
 // The value may hold any bytes, including NUL bytes and invalid UTF-8: whether that is acceptable
 // depends on where it goes (an environment variable cannot hold NUL; a file can).
 type Secret struct {
-	value string
+	// value is behind a pointer so that a Secret held in an unexported struct field, which fmt
+	// prints by reflection without calling Format, shows an address rather than the value.
+	value *string
 	// Version is the version the store resolved (e.g. a KV v2 version number, an AWS VersionId,
 	// a GCP version name), or "" when the store has none. It is not secret.
 	Version string
@@ -22,14 +24,20 @@ type Secret struct {
 
 // NewSecret returns a Secret holding value, with the resolved version (may be "").
 func NewSecret(value []byte, version string) Secret {
-	return Secret{value: string(value), Version: version}
+	v := string(value)
+	return Secret{value: &v, Version: version}
 }
 
 // Reveal returns the secret value. Callers must never log, print or wrap it into an error.
-func (s Secret) Reveal() string { return s.value }
+func (s Secret) Reveal() string {
+	if s.value == nil {
+		return ""
+	}
+	return *s.value
+}
 
 // Len returns the length of the value in bytes.
-func (s Secret) Len() int { return len(s.value) }
+func (s Secret) Len() int { return len(s.Reveal()) }
 
 // String implements fmt.Stringer and always returns a mask.
 func (s Secret) String() string { return masked }
