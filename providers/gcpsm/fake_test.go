@@ -37,6 +37,7 @@ type fakeServer struct {
 	byName   map[string]int      // requests per requested name
 	fault    func(ctx context.Context, name string, call int64) error
 	corrupt  bool // send a wrong CRC32C
+	zeroCRC  bool // send a CRC32C of 0, as the emulator does for versions added without one
 
 	calls atomic.Int64
 }
@@ -91,7 +92,7 @@ func (f *fakeServer) AccessSecretVersion(ctx context.Context, req *secretmanager
 	n := f.calls.Add(1)
 	f.mu.Lock()
 	f.byName[req.GetName()]++
-	fault, corrupt := f.fault, f.corrupt
+	fault := f.fault
 	f.mu.Unlock()
 	if fault != nil {
 		if err := fault(ctx, req.GetName(), n); err != nil {
@@ -122,8 +123,11 @@ func (f *fakeServer) AccessSecretVersion(ctx context.Context, req *secretmanager
 	}
 	data := versions[idx-1]
 	crc := int64(crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)))
-	if corrupt {
+	if f.corrupt {
 		crc ^= 1
+	}
+	if f.zeroCRC {
+		crc = 0
 	}
 	return &secretmanagerpb.AccessSecretVersionResponse{
 		Name:    fmt.Sprintf("projects/%s/secrets/%s/versions/%d", f.number, seg[3], idx),

@@ -2,11 +2,10 @@ package gcpsm
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,16 +14,10 @@ import (
 
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/providertest"
 )
 
-func canary(t *testing.T, label string) string {
-	t.Helper()
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return "CANARY-" + label + "-" + hex.EncodeToString(b)
-}
+func canary(t *testing.T, label string) string { return providertest.Canary(t, label) }
 
 func mustRef(t *testing.T, s string) providers.Ref {
 	t.Helper()
@@ -35,29 +28,7 @@ func mustRef(t *testing.T, s string) providers.Ref {
 	return r
 }
 
-// refErrors returns the *RefError values in err, in order.
-func refErrors(err error) []*providers.RefError {
-	var out []*providers.RefError
-	var walk func(error)
-	walk = func(err error) {
-		if re, ok := err.(*providers.RefError); ok {
-			out = append(out, re)
-			return
-		}
-		switch u := err.(type) {
-		case interface{ Unwrap() []error }:
-			for _, e := range u.Unwrap() {
-				walk(e)
-			}
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		}
-	}
-	if err != nil {
-		walk(err)
-	}
-	return out
-}
+func refErrors(err error) []*providers.RefError { return providertest.RefErrors(err) }
 
 // noLeak fails the test if err's text or hint contains any of the values.
 func noLeak(t *testing.T, err error, values ...string) {
@@ -74,6 +45,7 @@ func noLeak(t *testing.T, err error, values ...string) {
 			t.Fatalf("error leaks a value: %s", text)
 		}
 	}
+	providertest.AssertNoValues(t, err, values...)
 }
 
 func TestParseName(t *testing.T) {
@@ -400,6 +372,8 @@ func TestFaults(t *testing.T) {
 			ref: "gcpsm://s", want: providers.ErrInvalidRef, text: "rejected the name", calls: 1},
 		{name: "bad crc32c", setup: func(f *fakeServer) { f.corrupt = true },
 			ref: "gcpsm://s", want: providers.ErrUnavailable, text: "payload corrupted in transit", calls: 1},
+		{name: "zero crc32c", setup: func(f *fakeServer) { f.zeroCRC = true },
+			ref: "gcpsm://s", want: providers.ErrUnavailable, text: "payload corrupted in transit", calls: 1},
 		{name: "internal", fault: always(codes.Internal, "boom"), ref: "gcpsm://s", want: providers.ErrUnavailable, text: "Internal: boom", calls: 1},
 		// Retried codes: the capped policy gives up after maxAttempts, well before the deadline.
 		{name: "unavailable capped", fault: always(codes.Unavailable, "try again"), ref: "gcpsm://s",
@@ -407,8 +381,9 @@ func TestFaults(t *testing.T) {
 		{name: "resource exhausted", fault: always(codes.ResourceExhausted, "quota"), ref: "gcpsm://s",
 			deadline: 20 * time.Second, want: providers.ErrUnavailable, text: "ResourceExhausted: quota", maxTime: 4 * time.Second, calls: maxAttempts},
 		{name: "slow handler", fault: func(ctx context.Context, _ string, _ int64) error {
-			select {
+			select { // answers only well after the caller's deadline
 			case <-ctx.Done():
+				time.Sleep(300 * time.Millisecond)
 			case <-time.After(10 * time.Second):
 			}
 			return nil
@@ -574,4 +549,48 @@ func TestConfigFile(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "secretrun.yaml:") || !strings.Contains(err.Error(), "providers.gcp: plaintext: refusing") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// On a plaintext (emulator) endpoint a checksum of 0 means "none stored"; a wrong non-zero
+// checksum is still refused.
+func TestEmulatorZeroCRC(t *testing.T) {
+	f, addr := startFake(t)
+	value := canary(t, "z")
+	f.put("acme", "s", []byte(value))
+	f.mu.Lock()
+	f.zeroCRC = true
+	f.mu.Unlock()
+	p := newTestProvider(t, config.GCP{Project: "acme", Endpoint: addr, Plaintext: true})
+	got, err := p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://s")})
+	if err != nil || got[0].Reveal() != value {
+		t.Fatalf("zero checksum on plaintext endpoint: %v", err)
+	}
+	f.mu.Lock()
+	f.zeroCRC, f.corrupt = false, true
+	f.mu.Unlock()
+	_, err = p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://s")})
+	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "CRC32C mismatch") {
+		t.Fatalf("err = %v", err)
+	}
+	noLeak(t, err, value)
+}
+
+// TestConformance runs the shared suite against the in-process server, counting its reads.
+func TestConformance(t *testing.T) {
+	f, addr := startFake(t)
+	var n atomic.Int64
+	providertest.Run(t, providertest.Harness{
+		Provider: func(t *testing.T) providers.Provider {
+			return newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+		},
+		Put: func(t *testing.T, value []byte) providers.Ref {
+			s := fmt.Sprintf("s%d", n.Add(1))
+			f.put("acme", s, value)
+			return providers.Ref{Scheme: Scheme, Path: s}
+		},
+		Missing: func(t *testing.T) providers.Ref { return providers.Ref{Scheme: Scheme, Path: "missing"} },
+		Binary:  true,
+		Reads:   func(t *testing.T) int { return int(f.calls.Load()) },
+		Timeout: 10 * time.Second,
+	})
 }
