@@ -1,0 +1,118 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secretrun/secretrun/providers"
+)
+
+// checkRow is one line of `secretrun check`: never a value.
+type checkRow struct {
+	Name     string `json:"name"`
+	Ref      string `json:"ref"`
+	Provider string `json:"provider"`
+	Status   string `json:"status"` // ok, skipped (optional, not found), error
+	Version  string `json:"version,omitempty"`
+	Millis   int64  `json:"fetch_ms"`
+	Error    string `json:"error,omitempty"`
+	Hint     string `json:"hint,omitempty"`
+	Origin   string `json:"origin,omitempty"`
+}
+
+func newCheckCommand(a *app) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "check [-p NAME] [--json]",
+		Short: "Resolve every reference and print NAME / ref / status, never a value",
+		Long: `Resolve every reference of the profile (and --env-file, and inherited references)
+and print, for each variable, its reference, provider, status, resolved version and fetch
+time. Values are never printed. Exits 0 when every required secret resolved, 125 otherwise.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			p, err := a.loadPlan()
+			if err != nil {
+				return err
+			}
+			defer a.closeProviders(p)
+			results, resolveErr := a.resolve(c.Context(), p)
+			a.matcher(p, results) // masks any provider text we print, and warns about weak values
+			rows := make([]checkRow, len(results))
+			for i, r := range results {
+				row := checkRow{Name: r.Name, Ref: r.Request.Ref, Provider: r.Parsed.Scheme, Status: "ok",
+					Version: r.Secret.Version, Millis: r.Elapsed.Milliseconds(), Origin: r.Origin}
+				if r.Err != nil {
+					row.Status = "error"
+					if r.Skipped {
+						row.Status = "skipped"
+					}
+					row.Error = a.ui().mask(leafText(r.Err))
+					row.Hint = a.ui().mask(providers.Hint(r.Err))
+				}
+				rows[i] = row
+			}
+			out := c.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rows); err != nil {
+					return err
+				}
+			} else {
+				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tREF\tPROVIDER\tSTATUS\tVERSION\tTIME")
+				for _, r := range rows {
+					status := r.Status
+					if r.Error != "" {
+						status += ": " + r.Error
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Ref, r.Provider, status, dash(r.Version),
+						(time.Duration(r.Millis) * time.Millisecond).String())
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+			}
+			if resolveErr != nil {
+				return withStatus(ExitUsage, resolveErr)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+// leafText is an error's own message without the variable and reference prefix.
+func leafText(err error) string {
+	var re *providers.RefError
+	for e := err; e != nil; {
+		if r, ok := e.(*providers.RefError); ok {
+			re = r
+			break
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			break
+		}
+		e = u.Unwrap()
+	}
+	if re != nil {
+		return re.Err.Error()
+	}
+	if u, ok := err.(interface{ Unwrap() error }); ok && u.Unwrap() != nil {
+		return u.Unwrap().Error()
+	}
+	return err.Error()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,58 @@
+package cmd
+
+import (
+	"errors"
+)
+
+// Exit statuses of secretrun's own failures (CONTRACT.md §2). The child's own status is passed
+// through unchanged.
+const (
+	// ExitUsage is secretrun's own failure before the child started: bad flags, bad config, a bad
+	// reference, a secret that could not be fetched.
+	ExitUsage = 125
+	// ExitNotExecutable: the command was found but could not be executed.
+	ExitNotExecutable = 126
+	// ExitNotFound: the command was not found.
+	ExitNotFound = 127
+)
+
+// exitError carries the status secretrun exits with. Commands return it; Execute maps every other
+// error to ExitUsage.
+type exitError struct {
+	status int
+	err    error // nil when the message was already printed (e.g. the child's own status)
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return "exit status"
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// withStatus returns err marked with an exit status.
+func withStatus(status int, err error) error { return &exitError{status: status, err: err} }
+
+// exitStatus returns the status for err: 0 for nil, the carried status for an *exitError, and
+// ExitUsage for anything else.
+func exitStatus(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.status
+	}
+	return ExitUsage
+}
+
+// exitHelp is the exit status table shown in `secretrun --help`.
+const exitHelp = `Exit status:
+  N      the command exited with N (0-255, unchanged)
+  128+S  the command was killed by signal S
+  125    secretrun failed before the command started: bad flags or config, a bad
+         reference, a secret that could not be fetched (nothing was run)
+  126    the command was found but could not be executed
+  127    the command was not found`

@@ -1,0 +1,241 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/inject"
+	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/dotenv"
+	"github.com/secretrun/secretrun/redact"
+)
+
+// plan is what a profile and the flags ask for, before anything is fetched.
+type plan struct {
+	cfg      *config.Config
+	profile  *config.Profile // nil when there is no config and no profile was named
+	registry *providers.Registry
+	// env holds the plain values: the profile's env, then literal --env-file entries.
+	env []inject.Var
+	// requests are the secrets to fetch, with their delivery and masking options.
+	requests []request
+}
+
+// request is one secret to fetch and how to deliver it.
+type request struct {
+	inject.Request
+	asFile    bool
+	masked    bool
+	inherited bool // came from an inherited variable whose value is a reference
+}
+
+// loadPlan finds and loads the configuration, resolves the profile and collects every request:
+// the profile's secrets, --env-file entries, and inherited variables whose whole value is a
+// remote reference.
+func (a *app) loadPlan() (*plan, error) {
+	path, err := config.Find(config.FindOptions{
+		Explicit:      a.opts.configPath,
+		Env:           a.configEnv(),
+		Dir:           a.deps.Dir,
+		XDGConfigHome: a.deps.getenv("XDG_CONFIG_HOME"),
+		Home:          a.deps.getenv("HOME"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{cfg: config.Default()}
+	baseDir := a.deps.Dir
+	if path != "" {
+		if p.cfg, err = config.Load(a.displayPath(path)); err != nil {
+			return nil, err
+		}
+		baseDir = filepath.Dir(path)
+		a.ui().Tracef("config %s", path)
+	}
+	p.registry = a.deps.Registry(p.cfg, baseDir)
+
+	name := a.profileName()
+	if path != "" || name != "" {
+		if p.profile, err = p.cfg.Profile(name); err != nil {
+			return nil, err
+		}
+		a.ui().Tracef("profile %s", p.profile.Name)
+	}
+	if p.profile != nil {
+		for _, e := range p.profile.Env {
+			p.env = append(p.env, inject.Var{Name: e.Name, Value: e.Value})
+		}
+		for _, s := range p.profile.Secrets {
+			p.requests = append(p.requests, request{
+				Request: inject.Request{Name: s.Name, Ref: s.Ref, Optional: s.Optional, Origin: fmt.Sprintf("%s:%d", p.cfg.Path, s.Line)},
+				asFile:  s.As == config.AsFile,
+				masked:  s.Masked(),
+			})
+		}
+	}
+	if err := a.addEnvFiles(p); err != nil {
+		return nil, err
+	}
+	a.addInheritedRefs(p)
+	if path == "" && len(p.requests) == 0 && len(p.env) == 0 {
+		a.ui().Tracef("no config file and no references: the command runs with the scrubbed environment only")
+	}
+	return p, nil
+}
+
+// displayPath returns path relative to the working directory when it lies below it, so that
+// messages name "secretrun.yaml:12" rather than a long absolute path. Both name the same file.
+func (a *app) displayPath(path string) string {
+	if rel, err := filepath.Rel(a.deps.Dir, path); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	return path
+}
+
+// addEnvFiles reads each --env-file: a value that is a reference with a registered scheme is a
+// secret; anything else is a literal.
+func (a *app) addEnvFiles(p *plan) error {
+	for _, name := range a.opts.envFiles {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("--env-file %s: %w", name, err)
+		}
+		vars, err := dotenv.Parse(f, name)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--env-file %s: %w", name, err)
+		}
+		for _, v := range vars {
+			if isRef(v.Value, p.registry) {
+				p.requests = append(p.requests, request{
+					Request: inject.Request{Name: v.Name, Ref: v.Value, Origin: fmt.Sprintf("--env-file %s:%d", name, v.Line)},
+					masked:  true,
+				})
+				continue
+			}
+			p.env = append(p.env, inject.Var{Name: v.Name, Value: v.Value})
+		}
+	}
+	return nil
+}
+
+// isRef reports whether s is a reference whose scheme is registered.
+func isRef(s string, reg *providers.Registry) bool {
+	scheme, _, ok := strings.Cut(s, "://")
+	return ok && reg.Has(scheme)
+}
+
+// addInheritedRefs turns inherited variables whose whole value is a remote reference
+// (`docker run -e DB_PASS=awssm://prod/db#password`) into requests, unless the profile already
+// defines that variable.
+func (a *app) addInheritedRefs(p *plan) {
+	defined := map[string]bool{}
+	for _, r := range p.requests {
+		defined[r.Name] = true
+	}
+	for _, e := range p.env {
+		defined[e.Name] = true
+	}
+	remote := p.registry.RemoteSchemes()
+	for _, kv := range a.deps.Environ {
+		name, value, _ := strings.Cut(kv, "=")
+		if defined[name] || !providers.IsRef(value, remote...) || !a.inherits(p, name) {
+			continue
+		}
+		p.requests = append(p.requests, request{
+			Request:   inject.Request{Name: name, Ref: value, Origin: "inherited environment"},
+			masked:    true,
+			inherited: true,
+		})
+	}
+}
+
+// inherits reports whether the child inherits the variable name: the inherit rule, minus
+// secretrun's own SECRETRUN_* variables.
+func (a *app) inherits(p *plan, name string) bool {
+	return !inject.MatchAny(scrubAlways, name) && a.inheritRule(p)(name)
+}
+
+// inheritRule decides which variables of secretrun's environment the child inherits: --pristine's
+// keep-list or the profile's inherit setting, minus the profile's deny patterns.
+func (a *app) inheritRule(p *plan) func(string) bool {
+	switch {
+	case a.opts.pristine:
+		return func(name string) bool {
+			return inject.MatchAny(config.PristineKeep, name) && (p.profile == nil || !config.MatchAny(p.profile.Deny, name))
+		}
+	case p.profile != nil:
+		return p.profile.Inherits
+	}
+	return func(string) bool { return true }
+}
+
+// scrubAlways are never passed to the child: secretrun's own settings.
+var scrubAlways = []string{"SECRETRUN_*"}
+
+// resolve fetches every request under --timeout. It returns the results in request order.
+func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, error) {
+	reqs := make([]inject.Request, len(p.requests))
+	for i, r := range p.requests {
+		reqs[i] = r.Request
+	}
+	resolver := &inject.Resolver{Registry: p.registry, Timeout: a.opts.timeout}
+	results, err := resolver.Resolve(ctx, reqs)
+	for _, r := range results {
+		switch {
+		case r.Skipped:
+			a.ui().Tracef("%s: %s: optional and not found; left unset", r.Name, r.Request.Ref)
+		case r.Err == nil:
+			a.ui().Tracef("%s: %s fetched in %s%s", r.Name, r.Request.Ref, r.Elapsed.Round(100_000), versionSuffix(r.Secret.Version))
+		}
+	}
+	return results, err
+}
+
+func versionSuffix(v string) string {
+	if v == "" {
+		return ""
+	}
+	return " (version " + v + ")"
+}
+
+// matcher compiles the redactor for the fetched secrets and warns, by name, about values that
+// will not be masked.
+func (a *app) matcher(p *plan, results []inject.Result) *redact.Matcher {
+	var secrets []redact.Secret
+	for i, r := range results {
+		if r.Err != nil {
+			continue
+		}
+		secrets = append(secrets, redact.Secret{Name: r.Name, Value: r.Secret.Reveal(), NoMask: !p.requests[i].masked})
+	}
+	rc := p.cfg.Redact
+	opt := redact.Options{MinLength: rc.MinLength, Token: rc.Token, NameTokens: rc.NameTokens}
+	for _, e := range rc.Encodings {
+		switch e {
+		case config.EncodingHex:
+			opt.Hex = true
+		case config.EncodingBase32:
+			opt.Base32 = true
+		case config.EncodingUTF16:
+			opt.UTF16 = true
+		}
+	}
+	m, skipped := redact.Compile(secrets, opt)
+	for _, s := range skipped {
+		if s.Reason == "mask: false" {
+			a.ui().Tracef("%s is not masked (mask: false)", s.Name)
+			continue
+		}
+		a.ui().Warnf("%s will not be masked in output: %s", s.Name, s.Reason)
+	}
+	a.ui().setMask(m.MaskString)
+	return m
+}
+
+// strict reports whether idle release of held bytes is off (--strict or redact.strict).
+func (a *app) strict(p *plan) bool { return a.opts.strict || p.cfg.Redact.Strict }

@@ -1,0 +1,204 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secretrun/secretrun/inject"
+	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/redact"
+)
+
+func newRunCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run [flags] -- COMMAND [ARGS...]",
+		Short: "Run COMMAND with the profile's secrets (the same as secretrun -- COMMAND)",
+		Long:  "Run COMMAND with the profile's secrets in its environment, masked in its output.\n\n" + exitHelp,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 || c.ArgsLenAtDash() != 0 {
+				return usageErrorf("put -- before the command to run: secretrun run [flags] -- COMMAND [ARGS...]")
+			}
+			return a.run(c.Context(), args)
+		},
+	}
+}
+
+// closeTimeout bounds releasing leases and tokens after the child exited.
+const closeTimeout = 10 * time.Second
+
+// run is secretrun's main job: resolve, build the environment, run the child, clean up.
+func (a *app) run(ctx context.Context, args []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	// Until the child runs, SIGINT and SIGTERM cancel the fetch so that cleanup still happens.
+	fetchCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+
+	p, err := a.loadPlan()
+	if err != nil {
+		return err
+	}
+	defer a.closeProviders(p)
+	results, err := a.resolve(fetchCtx, p)
+	if err != nil {
+		return err
+	}
+	if fetchCtx.Err() != nil {
+		return withStatus(130, errors.New("interrupted before the command started"))
+	}
+	m := a.matcher(p, results)
+
+	files, env, err := a.childEnv(p, results)
+	defer files.Remove()
+	if err != nil {
+		return err
+	}
+	stopSignals() // from here on the runner forwards signals to the child
+
+	spec := inject.Spec{
+		Args:    args,
+		Env:     env,
+		Dir:     a.deps.Dir,
+		Streams: a.deps.Streams,
+		PTY:     a.ptyMode(),
+		Grace:   a.grace(p),
+	}
+	if a.opts.noMask {
+		a.ui().Warnf("--no-mask: the command's output is not masked")
+	} else {
+		strict := a.strict(p)
+		spec.Wrap = func(_ string, dst io.Writer, tty bool) io.WriteCloser {
+			idle := redact.IdlePipe
+			if tty {
+				idle = redact.IdleTerminal
+			}
+			if strict {
+				idle = 0
+			}
+			return m.NewWriter(dst, idle)
+		}
+	}
+	keepCtx, stopKeeping := context.WithCancel(ctx)
+	defer stopKeeping()
+	spec.Started = func(pid int) {
+		a.ui().Tracef("started %s (pid %d)", args[0], pid)
+		for _, prov := range p.registry.Opened() {
+			if k, ok := prov.(providers.Keeper); ok {
+				go k.Keep(keepCtx, func(msg string) { a.ui().Warnf("%s", msg) })
+			}
+		}
+	}
+	status, err := inject.Run(ctx, spec)
+	stopKeeping()
+	if err != nil {
+		return withStatus(status, err)
+	}
+	if status != 0 {
+		return withStatus(status, nil)
+	}
+	return nil
+}
+
+// childEnv builds the child's environment, writing `as: file` secrets to a private directory.
+// The returned *SecretFiles may be nil; Remove is safe on nil.
+func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, []string, error) {
+	var files *inject.SecretFiles
+	var secrets []inject.Var
+	used := map[string]bool{}
+	for i, r := range results {
+		if r.Skipped {
+			continue
+		}
+		used[r.Parsed.Scheme] = true
+		value := r.Secret.Reveal()
+		if p.requests[i].asFile {
+			if files == nil {
+				var err error
+				if files, err = inject.NewSecretFiles(""); err != nil {
+					return nil, nil, err
+				}
+				a.ui().Tracef("secret files in %s", files.Dir())
+			}
+			path, err := files.Write(r.Name, value)
+			if err != nil {
+				return files, nil, err
+			}
+			value = path
+		}
+		secrets = append(secrets, inject.Var{Name: r.Name, Value: value})
+	}
+	scrub := append([]string{}, scrubAlways...)
+	for _, e := range p.registry.Entries() {
+		if used[e.Scheme] {
+			scrub = append(scrub, e.Credentials...)
+		}
+	}
+	spec := inject.EnvSpec{
+		Parent:    a.deps.Environ,
+		Scrub:     scrub,
+		Env:       p.env,
+		Secrets:   secrets,
+		Inherit:   a.inheritRule(p),
+		NoClobber: a.opts.noClobber || (p.profile != nil && !p.profile.ClobberOrDefault()),
+	}
+	env, err := inject.BuildEnv(spec)
+	if err != nil {
+		return files, nil, err
+	}
+	inherited := map[string]bool{}
+	for i, r := range p.requests {
+		if r.inherited && !results[i].Skipped {
+			inherited[r.Name] = true
+		}
+	}
+	for _, name := range env.Clobbered {
+		if inherited[name] {
+			continue // the variable held the reference itself
+		}
+		if spec.NoClobber {
+			a.ui().WarnOnce("clobber:"+name, "%s is already set in the environment; keeping the inherited value (no clobber)", name)
+		} else {
+			a.ui().WarnOnce("clobber:"+name, "%s is already set in the environment; the secret replaces it (--no-clobber keeps it)", name)
+		}
+	}
+	return files, env.Vars, nil
+}
+
+func (a *app) ptyMode() inject.PTYMode {
+	switch {
+	case a.opts.pty:
+		return inject.PTYAlways
+	case a.opts.noPTY:
+		return inject.PTYNever
+	}
+	return inject.PTYAuto
+}
+
+func (a *app) grace(p *plan) time.Duration {
+	if a.opts.grace > 0 {
+		return a.opts.grace
+	}
+	return p.profile.GraceOrDefault()
+}
+
+// closeProviders releases leases and tokens (providers.Closer) once the child has exited.
+func (a *app) closeProviders(p *plan) {
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	for _, prov := range p.registry.Opened() {
+		if c, ok := prov.(providers.Closer); ok {
+			if err := c.Close(ctx); err != nil {
+				a.ui().Warnf("%v", err)
+			}
+		}
+	}
+}

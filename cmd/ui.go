@@ -1,0 +1,123 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/fatih/color"
+
+	"github.com/secretrun/secretrun/providers"
+)
+
+// ui is secretrun's one voice on stderr: "secretrun: error: ...", "secretrun: warning: ...",
+// "secretrun: hint: ...", and -v traces. Every line passes through mask, which is the redactor once
+// secrets are known, so that not even a provider's error text can print a value.
+type ui struct {
+	mu      sync.Mutex
+	w       io.Writer
+	verbose bool
+	mask    func(string) string
+	warned  map[string]bool
+
+	errLabel, warnLabel, hintLabel, traceLabel *color.Color
+}
+
+func newUI(w io.Writer, tty, noColor, verbose bool) *ui {
+	u := &ui{w: w, verbose: verbose, mask: func(s string) string { return s }, warned: map[string]bool{}}
+	u.errLabel = color.New(color.FgRed, color.Bold)
+	u.warnLabel = color.New(color.FgYellow, color.Bold)
+	u.hintLabel = color.New(color.FgCyan)
+	u.traceLabel = color.New(color.Faint)
+	for _, c := range []*color.Color{u.errLabel, u.warnLabel, u.hintLabel, u.traceLabel} {
+		if tty && !noColor {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+	}
+	return u
+}
+
+// setMask makes every later message pass through mask.
+func (u *ui) setMask(mask func(string) string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.mask = mask
+}
+
+func (u *ui) say(label *color.Color, kind, msg string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, line := range strings.Split(strings.TrimRight(u.mask(msg), "\n"), "\n") {
+		fmt.Fprintf(u.w, "secretrun: %s %s\n", label.Sprint(kind+":"), line)
+	}
+}
+
+// Errorf prints an error.
+func (u *ui) Errorf(format string, args ...any) {
+	u.say(u.errLabel, "error", fmt.Sprintf(format, args...))
+}
+
+// Warnf prints a warning.
+func (u *ui) Warnf(format string, args ...any) {
+	u.say(u.warnLabel, "warning", fmt.Sprintf(format, args...))
+}
+
+// WarnOnce prints a warning the first time key is seen.
+func (u *ui) WarnOnce(key, format string, args ...any) {
+	u.mu.Lock()
+	seen := u.warned[key]
+	u.warned[key] = true
+	u.mu.Unlock()
+	if !seen {
+		u.Warnf(format, args...)
+	}
+}
+
+// Hintf prints advice on how to fix the last error.
+func (u *ui) Hintf(format string, args ...any) {
+	u.say(u.hintLabel, "hint", fmt.Sprintf(format, args...))
+}
+
+// Tracef prints a -v trace: decisions and timings, never values.
+func (u *ui) Tracef(format string, args ...any) {
+	if u.verbose {
+		u.say(u.traceLabel, "trace", fmt.Sprintf(format, args...))
+	}
+}
+
+// Error prints err: one line per joined error (every failed variable, every config problem),
+// each followed by its hint, if any.
+func (u *ui) Error(err error) {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return
+	}
+	hints := map[string]bool{}
+	for _, e := range leaves(err) {
+		u.Errorf("%s", e.Error())
+		if h := providers.Hint(e); h != "" && !hints[h] {
+			hints[h] = true
+			u.Hintf("%s", h)
+		}
+	}
+}
+
+// leaves splits joined errors (every failed variable, every config problem) into their parts.
+func leaves(err error) []error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err != nil {
+		err = ee.err
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
