@@ -24,13 +24,14 @@ import (
 var (
 	deniedCodes = map[string]bool{
 		"AccessDeniedException": true, "AccessDenied": true, "UnauthorizedOperation": true,
-		"NotAuthorized": true,
+		"NotAuthorized": true, "HTTP403": true, // HTTP403: a refusal without an AWS error code
 	}
 	badCredentialCodes = map[string]bool{
 		"UnrecognizedClientException": true, "InvalidClientTokenId": true, "ExpiredToken": true,
 		"ExpiredTokenException": true, "InvalidSignatureException": true, "SignatureDoesNotMatch": true,
 		"IncompleteSignature": true, "MissingAuthenticationToken": true, "InvalidAccessKeyId": true,
 		"MissingAuthenticationTokenException": true, "RequestExpired": true,
+		"HTTP401": true, // a 401 without an AWS error code
 	}
 	unavailableCodes = map[string]bool{
 		"InternalServiceError": true, "InternalFailure": true, "InternalServerError": true,

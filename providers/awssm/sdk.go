@@ -1,10 +1,14 @@
 package awssm
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -110,7 +114,35 @@ func (g *guardedClient) Do(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && !g.allowHTTP && !isLoopback(req.URL.Hostname()) {
 		return nil, &insecureEndpointError{host: req.URL.Host}
 	}
-	return g.inner.Do(req)
+	resp, err := g.inner.Do(req)
+	if err == nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) &&
+		!strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		normalizeAuthError(resp)
+	}
+	return resp, err
+}
+
+// xmlErrorCodeRE finds the code of an XML error document (<Code>InvalidClientTokenId</Code>).
+var xmlErrorCodeRE = regexp.MustCompile(`<Code>([A-Za-z0-9.]{1,64})</Code>`)
+
+// normalizeAuthError rewrites a 401/403 answer that is not JSON (an XML error document from an
+// emulator or an authenticating proxy, an HTML page from a firewall) into the JSON error shape of
+// the Secrets Manager protocol, so that it is classified by its error code like any other:
+// the SDK cannot decode it otherwise. Only refusals are rewritten; they carry no secret values.
+func normalizeAuthError(resp *http.Response) {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<10))
+	_ = resp.Body.Close()
+	code := fmt.Sprintf("HTTP%d", resp.StatusCode)
+	if m := xmlErrorCodeRE.FindSubmatch(body); m != nil {
+		code = string(m[1])
+	}
+	msg := fmt.Sprintf("HTTP %d answer that is not a Secrets Manager JSON error", resp.StatusCode)
+	doc, _ := json.Marshal(map[string]string{"__type": code, "message": msg})
+	resp.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp.Header.Set("X-Amzn-ErrorType", code)
+	resp.Header.Del("Content-Length")
+	resp.ContentLength = int64(len(doc))
+	resp.Body = io.NopCloser(bytes.NewReader(doc))
 }
 
 func isLoopback(host string) bool {

@@ -1,0 +1,243 @@
+package awssm
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/internal/testenv"
+	"github.com/secretrun/secretrun/providers"
+)
+
+// TestNoCredentials: with nothing in the chain, every ref fails with ErrDenied, a hint listing
+// the chain, and no request to Secrets Manager.
+func TestNoCredentials(t *testing.T) {
+	endpoint := moto(t)
+	cnt := newCounter(t, endpoint)
+	t.Setenv("AWS_ENDPOINT_URL", cnt.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	p := newProvider(t)
+	start := time.Now()
+	_, err := p.Fetch(fetchCtx(t, 5*time.Second), []providers.Ref{ref(t, "awssm://a"), ref(t, "awssm://b?version_stage=AWSPREVIOUS")})
+	if !errors.Is(err, providers.ErrDenied) {
+		t.Fatalf("error %v, want ErrDenied", err)
+	}
+	list := refErrorsList(err)
+	if len(list) != 2 {
+		t.Fatalf("want one error per ref, got %v", err)
+	}
+	hint := providers.Hint(list[0])
+	for _, want := range []string{"AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE", "~/.aws/config", "AWS_CONTAINER_CREDENTIALS", "instance metadata"} {
+		if !strings.Contains(hint, want) {
+			t.Errorf("hint %q does not mention %s", hint, want)
+		}
+	}
+	if c := cnt.snapshot(); len(c) != 0 {
+		t.Errorf("requests = %v, want none", c)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	t.Logf("%v\nhint: %s", err, hint)
+}
+
+// authMoto starts a private moto server that checks signatures and IAM policies after the first
+// n actions (INITIAL_NO_AUTH_ACTION_COUNT), and stops it when the test ends.
+func authMoto(t *testing.T, n int) string {
+	t.Helper()
+	testenv.Get(t, testenv.AWSEndpoint) // the shared server proves moto is installed and wanted
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		t.Fatalf("moto_server: %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("INITIAL_NO_AUTH_ACTION_COUNT=%d", n))
+	logf, err := os.Create(t.TempDir() + "/moto.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(endpoint + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			return endpoint
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(logf.Name())
+			t.Fatalf("moto with auth did not start: %v\n%s", err, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// iamCall makes one IAM query-protocol call to moto during its no-auth phase (moto reads the
+// service from the credential scope and does not check the signature then).
+func iamCall(t *testing.T, endpoint string, form url.Values) []byte {
+	t.Helper()
+	form.Set("Version", "2010-05-08")
+	req, err := http.NewRequest("POST", endpoint+"/", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDADMIN/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("IAM %s: %s: %s", form.Get("Action"), resp.Status, body)
+	}
+	return body
+}
+
+// TestCredentialErrors runs against a moto that checks credentials and IAM policies:
+// an unknown access key, a user without permission, and a user allowed GetSecretValue but not
+// BatchGetSecretValue (the provider falls back to single reads).
+func TestCredentialErrors(t *testing.T) {
+	// Setup actions moto performs without auth: CreateUser x2, CreateAccessKey x2,
+	// PutUserPolicy x1, CreateSecret x2.
+	const setupActions = 7
+	endpoint := authMoto(t, setupActions)
+	awsEnv(t, endpoint)
+	keys := map[string][2]string{}
+	for _, user := range []string{"reader", "nobody"} {
+		iamCall(t, endpoint, url.Values{"Action": {"CreateUser"}, "UserName": {user}})
+		body := iamCall(t, endpoint, url.Values{"Action": {"CreateAccessKey"}, "UserName": {user}})
+		var k struct {
+			ID     string `xml:"CreateAccessKeyResult>AccessKey>AccessKeyId"`
+			Secret string `xml:"CreateAccessKeyResult>AccessKey>SecretAccessKey"`
+		}
+		if err := xml.Unmarshal(body, &k); err != nil || k.ID == "" {
+			t.Fatalf("CreateAccessKey: %v %s", err, body)
+		}
+		keys[user] = [2]string{k.ID, k.Secret}
+	}
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`
+	iamCall(t, endpoint, url.Values{"Action": {"PutUserPolicy"}, "UserName": {"reader"}, "PolicyName": {"read"}, "PolicyDocument": {policy}})
+	adm := admin(endpoint)
+	v1, v2 := canary("one"), canary("two")
+	s1 := putString(t, adm, "auth/one", v1)
+	s2 := putString(t, adm, "auth/two", fmt.Sprintf(`{"k":%q}`, v2))
+	refs := []providers.Ref{ref(t, "awssm://"+s1.Name), ref(t, "awssm://"+s2.ARN+"#k")}
+
+	use := func(id, secret string) {
+		t.Setenv("AWS_ACCESS_KEY_ID", id)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	}
+
+	t.Run("unknown_key", func(t *testing.T) {
+		use("AKIAUNKNOWNUNKNOWN00", "wrong")
+		_, err := newProvider(t).Fetch(fetchCtx(t, 10*time.Second), refs)
+		checkDenied(t, err, "credentials from the environment (AWS_ACCESS_KEY_ID", v1, v2)
+	})
+	t.Run("wrong_secret_key", func(t *testing.T) {
+		use(keys["reader"][0], "not-the-secret-key")
+		_, err := newProvider(t).Fetch(fetchCtx(t, 10*time.Second), refs)
+		checkDenied(t, err, "credentials from the environment", v1, v2)
+	})
+	t.Run("no_permission", func(t *testing.T) {
+		use(keys["nobody"][0], keys["nobody"][1])
+		_, err := newProvider(t).Fetch(fetchCtx(t, 10*time.Second), refs)
+		checkDenied(t, err, "secretsmanager:GetSecretValue on", v1, v2)
+	})
+	t.Run("get_but_not_batch", func(t *testing.T) {
+		use(keys["reader"][0], keys["reader"][1])
+		cnt := newCounter(t, endpoint)
+		t.Setenv("AWS_ENDPOINT_URL", cnt.URL)
+		got, err := newProvider(t).Fetch(fetchCtx(t, 10*time.Second), refs)
+		if err != nil {
+			t.Fatalf("Fetch with GetSecretValue only: %v", err)
+		}
+		if got[0].Reveal() != v1 || got[1].Reveal() != v2 {
+			t.Error("wrong values")
+		}
+		if c := cnt.snapshot(); c["BatchGetSecretValue"] != 1 || c["GetSecretValue"] != 2 {
+			t.Errorf("requests = %v, want 1 denied batch then 2 single reads", c)
+		}
+	})
+}
+
+func checkDenied(t *testing.T, err error, hintWant string, values ...string) {
+	t.Helper()
+	if !errors.Is(err, providers.ErrDenied) {
+		t.Fatalf("error %v, want ErrDenied", err)
+	}
+	list := refErrorsList(err)
+	if len(list) != 2 {
+		t.Fatalf("want one error per ref: %v", err)
+	}
+	hint := providers.Hint(list[0])
+	if !strings.Contains(hint, hintWant) {
+		t.Errorf("hint %q does not contain %q", hint, hintWant)
+	}
+	noValues(t, err, values...)
+	t.Logf("%v\nhint: %s", err, hint)
+}
+
+// TestAssumeRole: with role_arn, secretrun assumes the role once (sts:AssumeRole against moto's
+// STS) and signs every Secrets Manager call with the role's temporary credentials.
+func TestAssumeRole(t *testing.T) {
+	endpoint := moto(t)
+	adm := admin(endpoint)
+	base := uniq(t)
+	v := canary("role")
+	a := putString(t, adm, base+"/a", v)
+	b := putString(t, adm, base+"/b", v)
+	cnt := newCounter(t, endpoint)
+	t.Setenv("AWS_ENDPOINT_URL", cnt.URL)
+	p, err := New(config.AWS{RoleARN: "arn:aws:iam::123456789012:role/secretrun-reader", ExternalID: "ext-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		got, err := p.Fetch(fetchCtx(t, 10*time.Second), []providers.Ref{
+			ref(t, "awssm://"+a.Name), ref(t, "awssm://"+b.Name+"?version_stage=AWSCURRENT"),
+		})
+		if err != nil || got[0].Reveal() != v || got[1].Reveal() != v {
+			t.Fatalf("Fetch: %v", err)
+		}
+	}
+	c := cnt.snapshot()
+	if c["AssumeRole"] != 1 {
+		t.Errorf("AssumeRole calls = %d, want 1 for the whole run (requests %v)", c["AssumeRole"], c)
+	}
+	cnt.mu.Lock()
+	keys := cnt.keys
+	cnt.mu.Unlock()
+	if keys["AKIDTESTTESTTEST"] != 1 {
+		t.Errorf("the base key signed %d requests, want only the AssumeRole call (keys %v)", keys["AKIDTESTTESTTEST"], keys)
+	}
+	if len(keys) != 2 {
+		t.Errorf("keys = %v, want the base key and one assumed-role key", keys)
+	}
+}
