@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# AWS half of the provider latency benchmark: resolve 100 awssm:// refs in one Fetch behind
+# toxiproxy latency (default 20 ms per round trip) in front of moto, and report the wall time as a
+# multiple of the injected round trip (target <= 3; sequential single reads would be 100).
+#
+# Usage: scripts/bench-awssm-latency.sh
+# Env:   SECRETRUN_BENCH_LATENCY (20ms), SECRETRUN_BENCH_MAX_MULTIPLE (3),
+#        TESTENV_MOTO_PORT (34566), TESTENV_TOXIPROXY_PORT (38474).
+#        If SECRETRUN_TEST_AWS_ENDPOINT and SECRETRUN_TEST_TOXIPROXY are already set, those
+#        servers are used and nothing is started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/testenv/lib.sh
+if [[ -z "${SECRETRUN_TEST_AWS_ENDPOINT:-}" || -z "${SECRETRUN_TEST_TOXIPROXY:-}" ]]; then
+  STATE="$(mktemp -d /tmp/secretrun-bench-awssm.XXXXXX)"
+  trap 'testenv_stop_all; rm -rf "$STATE"' EXIT
+  command -v moto_server >/dev/null || { testenv_log "moto_server not found (pip package moto[server] 5.x)"; exit 1; }
+  testenv_build_tool toxiproxy "$BACKENDS_BIN/toxiproxy-server" "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION" github.com/Shopify/toxiproxy/v2/cmd/server
+  TESTENV_MOTO_PORT="${TESTENV_MOTO_PORT:-34566}" testenv_start_moto
+  TESTENV_TOXIPROXY_PORT="${TESTENV_TOXIPROXY_PORT:-38474}" testenv_start_toxiproxy
+fi
+export SECRETRUN_BENCH_AWSSM=1 SECRETRUN_TEST_REQUIRE_SERVERS=1
+go test -count=1 -v -run '^TestLatencyBench$' ./providers/awssm | grep -E 'BENCH|bench_test|^(ok|FAIL|---)'
