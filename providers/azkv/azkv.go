@@ -82,12 +82,13 @@ func WithCredential(cred azcore.TokenCredential) Option {
 	return func(o *options) { o.cred = cred }
 }
 
-// WithTransport makes the Key Vault clients send their HTTP requests through t.
+// WithTransport makes every HTTP request of the provider go through t: Key Vault's, and those of
+// DefaultAzureCredential's sign-ins (the Azure CLI credential runs `az` and sends none).
 func WithTransport(t policy.Transporter) Option {
 	return func(o *options) { o.transport = t }
 }
 
-// WithHTTPClient makes the Key Vault clients send their HTTP requests with c.
+// WithHTTPClient is WithTransport(c).
 func WithHTTPClient(c *http.Client) Option {
 	return WithTransport(c)
 }
@@ -380,8 +381,12 @@ func (p *Provider) client(host string) (*vaultClient, error) {
 			p.cred = &tokenCache{base: p.opts.cred, sem: make(chan struct{}, 1), tokens: map[string]azcore.AccessToken{}}
 			return
 		}
+		copts := azcore.ClientOptions{Cloud: p.cloud} // the credentials keep their own retry rules (IMDS needs them); ctx bounds them
+		if p.opts.transport != nil {
+			copts.Transport = p.opts.transport
+		}
 		dac, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
-			ClientOptions: azcore.ClientOptions{Cloud: p.cloud},
+			ClientOptions: copts,
 			TenantID:      p.cfg.TenantID,
 		})
 		if err != nil {

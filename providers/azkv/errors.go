@@ -21,7 +21,7 @@ import (
 	"github.com/secretrun/secretrun/providers"
 )
 
-const credentialHint = "secretrun signs in to Azure with DefaultAzureCredential: set AZURE_TENANT_ID, " +
+const credentialHint = "To sign in, set AZURE_TENANT_ID, " +
 	"AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), run where a workload or " +
 	"managed identity is available (AZURE_CLIENT_ID selects a user-assigned one), or run `az login`; " +
 	"AZURE_TOKEN_CREDENTIALS=prod|dev|<credential name> narrows the chain"
@@ -54,7 +54,7 @@ func (p *Provider) mapError(ctx context.Context, t target, rec *recorder, elapse
 		}
 		return providers.WithHint(
 			fmt.Errorf("%w: cannot get an Azure access token for %s", providers.ErrDenied, t.host),
-			"%s. Tried: %s", credentialHint, credentialSummary(ce.err))
+			"DefaultAzureCredential tried: %s. %s", credentialSummary(ce.err), credentialHint)
 	}
 
 	var re *azcore.ResponseError
@@ -136,6 +136,12 @@ func (p *Provider) mapResponse(t target, what string, re *azcore.ResponseError, 
 	msg := body.Error.Message
 
 	switch {
+	case (status == http.StatusNotFound || status == http.StatusConflict) && strings.Contains(strings.ToLower(msg), "deleted"):
+		return providers.WithHint(
+			fmt.Errorf("%w: %s is deleted (%s)", providers.ErrNotFound, what, desc),
+			"a soft-deleted secret can be restored with `az keyvault secret recover --vault-name %s --name %s`",
+			vaultName(t.host), t.name)
+
 	case status == http.StatusNotFound:
 		return fmt.Errorf("%w: %s does not exist (%s)", providers.ErrNotFound, what, desc)
 
@@ -267,7 +273,7 @@ func describeTransport(err error) string {
 }
 
 var (
-	aadstsRE = regexp.MustCompile(`AADSTS[0-9]{4,8}`)
+	aadstsRE = regexp.MustCompile(`AADSTS[0-9]{4,8}(: [^."\\\n\r]{1,120})?`)
 	nameRE   = regexp.MustCompile(`^([A-Za-z]+Credential)\b`)
 )
 
@@ -299,9 +305,9 @@ func credentialSummary(err error) string {
 		if i := strings.Index(first, ". To troubleshoot"); i >= 0 {
 			first = first[:i]
 		}
-		part := oneLine(first, 160)
+		part := strings.TrimRight(oneLine(first, 160), ". ")
 		if codes := aadstsRE.FindAllString(strings.Join(b, "\n"), 3); len(codes) > 0 && !strings.Contains(part, codes[0]) {
-			part += " [" + strings.Join(dedup(codes), ", ") + "]"
+			part += " [" + strings.Join(dedup(codes), "; ") + "]"
 		}
 		if nameRE.FindString(part) == "" && len(parts) == 0 && len(blocks) == 1 {
 			part = "credential: " + part

@@ -43,6 +43,7 @@ type kvServer struct {
 	gets       map[string]int                          // "vault/name/version" -> authorised GETs
 	fault      map[string]func(w http.ResponseWriter)  // name -> answer instead of the secret
 	badToken   bool                                    // answer every token with 401
+	entra      entra                                   // the fake Microsoft Entra sign-in endpoint
 	nextVer    int
 }
 
@@ -62,7 +63,7 @@ func newKVServer(t *testing.T) *kvServer {
 	s.pool.AddCert(caCert)
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // fault tests cut TLS handshakes on purpose
-	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{newLeaf(t, caCert, caKey, "*.vault.azure.net")}}
+	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{newLeaf(t, caCert, caKey, "*.vault.azure.net", "login.microsoftonline.com")}}
 	s.srv.StartTLS()
 	t.Cleanup(s.srv.Close)
 	return s
@@ -173,6 +174,10 @@ func kvErrorBody(w http.ResponseWriter, status int, code, msg, inner string) {
 
 func (s *kvServer) serve(w http.ResponseWriter, r *http.Request) {
 	host, _, _ := strings.Cut(r.Host, ":")
+	if host == "login.microsoftonline.com" {
+		s.entra.serve(w, r)
+		return
+	}
 	vault, ok := strings.CutSuffix(host, ".vault.azure.net")
 	if !ok || r.URL.Query().Get("api-version") == "" || r.Method != http.MethodGet {
 		kvErrorBody(w, http.StatusBadRequest, "BadParameter", "bad request", "")
