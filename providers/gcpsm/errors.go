@@ -61,7 +61,7 @@ func (p *Provider) classify(ctx context.Context, resource string, err error, rt 
 			lastErr = err // the final attempt's own error, not gax's "context deadline exceeded"
 		}
 		last := ""
-		if lastErr != nil {
+		if st, ok := status.FromError(lastErr); lastErr != nil && !(ok && (st.Message() == context.DeadlineExceeded.Error() || st.Message() == context.Canceled.Error())) {
 			last = "; last error: " + describe(lastErr)
 		}
 		return fmt.Errorf("%w: %s%s%s: %w", providers.ErrUnavailable, what, attempts, last, ctxErr)

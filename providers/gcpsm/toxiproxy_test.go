@@ -1,0 +1,108 @@
+package gcpsm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/internal/testenv"
+	"github.com/secretrun/secretrun/providers"
+)
+
+// TestToxiproxyFaults puts toxiproxy between the provider and the emulator's gRPC port and checks
+// that each network fault ends within the deadline (plus a small margin) with ErrUnavailable
+// naming the ref and no value. The provider is configured as the CLI would be (endpoint +
+// plaintext), pointed at the proxy.
+func TestToxiproxyFaults(t *testing.T) {
+	vars := testenv.Require(t, testenv.GCPSMGRPC, testenv.Toxiproxy)
+	e := startEmulator(t)
+	tp := toxiproxy.NewClient(vars[1])
+
+	s := e.newSecret(t)
+	value := canary(t, "toxic")
+	e.addVersion(t, s, []byte(`{"password":"`+value+`"}`))
+	ref := mustRef(t, "gcpsm://"+s+"#password")
+
+	const margin = 500 * time.Millisecond
+	tests := []struct {
+		name     string
+		toxic    func(t *testing.T, p *toxiproxy.Proxy)
+		deadline time.Duration
+		ok       bool          // the fetch succeeds
+		minTime  time.Duration // it takes at least this long
+	}{
+		{name: "none", ok: true, deadline: 5 * time.Second},
+		{name: "latency below deadline", deadline: 5 * time.Second, ok: true, minTime: 300 * time.Millisecond,
+			toxic: addToxic("latency", "downstream", toxiproxy.Attributes{"latency": 300})},
+		{name: "latency above deadline", deadline: 1500 * time.Millisecond,
+			toxic: addToxic("latency", "downstream", toxiproxy.Attributes{"latency": 5000})},
+		{name: "black hole", deadline: 1500 * time.Millisecond,
+			toxic: addToxic("timeout", "upstream", toxiproxy.Attributes{"timeout": 0})},
+		{name: "reset peer", deadline: 3 * time.Second,
+			toxic: addToxic("reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})},
+		{name: "truncated", deadline: 3 * time.Second,
+			toxic: addToxic("limit_data", "downstream", toxiproxy.Attributes{"bytes": 20})},
+		{name: "refused", deadline: 3 * time.Second,
+			toxic: func(t *testing.T, p *toxiproxy.Proxy) {
+				if err := p.Disable(); err != nil {
+					t.Fatal(err)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := fmt.Sprintf("gcpsm-%s-%d", strings.ReplaceAll(tt.name, " ", "-"), time.Now().UnixNano())
+			proxy, err := tp.CreateProxy(name, "127.0.0.1:0", e.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = proxy.Delete() })
+			listen := proxy.Listen
+			if tt.toxic != nil {
+				tt.toxic(t, proxy)
+			}
+			p := newTestProvider(t, config.GCP{Project: emuProject, Endpoint: listen, Plaintext: true})
+			ctx, cancel := context.WithTimeout(context.Background(), tt.deadline)
+			defer cancel()
+			start := time.Now()
+			got, err := p.Fetch(ctx, []providers.Ref{ref})
+			elapsed := time.Since(start)
+			t.Logf("FAULT %-24s deadline %-6v elapsed %-8v err: %v", tt.name, tt.deadline, elapsed.Round(time.Millisecond), err)
+			if tt.ok {
+				if err != nil || got[0].Reveal() != value {
+					t.Fatalf("err = %v", err)
+				}
+				if elapsed < tt.minTime {
+					t.Fatalf("took %v, the toxic did not apply", elapsed)
+				}
+			} else {
+				res := refErrors(err)
+				if len(res) != 1 || res[0].Ref != ref || !errors.Is(err, providers.ErrUnavailable) {
+					t.Fatalf("err = %v, want one RefError for %s wrapping ErrUnavailable", err, ref)
+				}
+				if got[0].Len() != 0 {
+					t.Fatal("a failed ref has a value")
+				}
+			}
+			noLeak(t, err, value)
+			if elapsed > tt.deadline+margin {
+				t.Fatalf("took %v, more than the deadline %v + %v", elapsed, tt.deadline, margin)
+			}
+		})
+	}
+}
+
+func addToxic(typ, stream string, attrs toxiproxy.Attributes) func(t *testing.T, p *toxiproxy.Proxy) {
+	return func(t *testing.T, p *toxiproxy.Proxy) {
+		t.Helper()
+		if _, err := p.AddToxic("", typ, stream, 1, attrs); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
