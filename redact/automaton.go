@@ -22,6 +22,10 @@ type automaton struct {
 	hold     []int32 // length of the longest suffix of the state's string that is a proper prefix of a needle
 	holdID   []int32 // index of a needle that the held suffix is a prefix of
 
+	levelStart []int32 // levelStart[d]: the first state id of depth d
+	shallow1   int32   // premultiplied id of the first state of depth 2
+	shallow2   int32   // premultiplied id of the first state of depth 3
+
 	needles []string
 	maxLen  int
 	minLen  int
@@ -73,7 +77,7 @@ func newAutomaton(needles []string) *automaton {
 	for i := range sorted {
 		sorted[i] = i
 	}
-	sort.Slice(sorted, func(i, j int) bool { return needles[sorted[i]] < needles[sorted[j]] })
+	sort.SliceStable(sorted, func(i, j int) bool { return needles[sorted[i]] < needles[sorted[j]] })
 	nodes := 1
 	prev := ""
 	for _, i := range sorted {
@@ -86,33 +90,47 @@ func newAutomaton(needles []string) *automaton {
 		prev = n
 	}
 
+	// Build the trie level by level, so that state ids grow with depth:
+	// the shallow states the scan visits most are contiguous in memory,
+	// and "depth <= 2" is a comparison of ids.
 	stride := int(nc)
 	trans := make([]int32, nodes*stride)
 	out := make([]int32, nodes)   // needle length ending exactly here
 	outID := make([]int32, nodes) // its index
 	depth := make([]int32, nodes)
 	hasChild := make([]bool, nodes)
-	nodeID := make([]int32, nodes) // first needle through each node
+	nodeID := make([]int32, nodes) // lowest needle index through each node
+	parent := make([]int32, len(sorted))
+	a.levelStart = []int32{0, 1}
 	next := 1
-	for i, n := range needles {
-		cur := 0
-		for j := 0; j < len(n); j++ {
-			c := int(a.class[n[j]])
-			t := trans[cur*stride+c]
-			if t == 0 {
-				t = int32(next * stride)
-				depth[next] = int32(j + 1)
-				trans[cur*stride+c] = t
-				hasChild[cur] = true
-				nodeID[next] = int32(i)
-				next++
+	for d := 1; d <= a.maxLen; d++ {
+		prevPar, prevByte, prevNode := int32(-1), -1, 0
+		for k, i := range sorted {
+			n := needles[i]
+			if len(n) < d {
+				continue
 			}
-			cur = int(t) / stride
+			par := parent[k]
+			b := int(n[d-1])
+			node := prevNode
+			if par != prevPar || b != prevByte {
+				node = next
+				next++
+				depth[node] = int32(d)
+				nodeID[node] = int32(i)
+				trans[int(par)*stride+int(a.class[b])] = int32(node * stride)
+				hasChild[par] = true
+			} else if int32(i) < nodeID[node] {
+				nodeID[node] = int32(i)
+			}
+			parent[k] = int32(node)
+			prevPar, prevByte, prevNode = par, b, node
+			if len(n) == d && out[node] == 0 {
+				out[node] = int32(d)
+				outID[node] = int32(i)
+			}
 		}
-		if out[cur] == 0 {
-			out[cur] = int32(len(n))
-			outID[cur] = int32(i)
-		}
+		a.levelStart = append(a.levelStart, int32(next))
 	}
 
 	a.matchLen = make([]int32, nodes)
@@ -120,10 +138,8 @@ func newAutomaton(needles []string) *automaton {
 	a.hold = make([]int32, nodes)
 	a.holdID = make([]int32, nodes)
 	fail := make([]int32, nodes)
-	queue := make([]int32, 0, nodes)
-	queue = append(queue, 0)
-	for qi := 0; qi < len(queue); qi++ {
-		u := int(queue[qi])
+	// Ids are in breadth-first order already.
+	for u := 0; u < nodes; u++ {
 		row := trans[u*stride : (u+1)*stride]
 		var frow []int32
 		if u != 0 {
@@ -158,7 +174,6 @@ func newAutomaton(needles []string) *automaton {
 					a.hold[v] = a.hold[fv]
 					a.holdID[v] = a.holdID[fv]
 				}
-				queue = append(queue, int32(v))
 				if a.matchLen[v] > 0 {
 					row[c] = ^t
 				}
@@ -171,6 +186,8 @@ func newAutomaton(needles []string) *automaton {
 		}
 	}
 	a.trans = trans
+	a.shallow1 = a.level(2) * a.stride
+	a.shallow2 = a.level(3) * a.stride
 	a.skip = newSkipper(a)
 	return a
 }
@@ -183,21 +200,47 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 	trans := a.trans
 	cls := &a.class
 	stride := a.stride
+	sk := a.skip
+	m := sk.m
+	// States of depth 1 and 2 (premultiplied ids below these bounds): from
+	// them the scan may hand back to the skip filter.
+	d1, d2 := a.shallow1, a.shallow2
+	if m == 0 {
+		d2 = 0 // no re-entry without the Wu-Manber table
+	}
 	n := len(p)
 	i := 0
 	for i < n {
 		if st == 0 {
-			i = a.skip.next(p, i)
+			i = sk.next(p, i)
 			if i >= n {
 				break
 			}
 		}
-		// Inner loop: run until back at the root or a match.
+		// Run the DFA until back at the root.
 		for i < n {
 			t := trans[st+int32(cls[p[i]])]
 			i++
 			if t > 0 {
 				st = t
+				if t < d2 {
+					// A match of 1 or 2 bytes is under way, starting at
+					// ws. If the skip filter rules out every start in
+					// [ws, ws+shift) and shift reaches past i, no match
+					// is under way after all: resume skipping from there.
+					d := 2
+					if t < d1 {
+						d = 1
+					}
+					ws := i - d
+					if j := ws + m - 1; ws >= 0 && j < n {
+						if s := int(sk.shift[blockHash(p, j)]); s >= d {
+							st = 0
+							i = ws + s
+							break
+						}
+					}
+				}
 				continue
 			}
 			if t == 0 {
@@ -210,6 +253,15 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 		}
 	}
 	return st, ms
+}
+
+// level returns the first state id of depth d (the number of states when
+// there is none that deep).
+func (a *automaton) level(d int) int32 {
+	if d < len(a.levelStart) {
+		return a.levelStart[d]
+	}
+	return a.levelStart[len(a.levelStart)-1]
 }
 
 // holdOf returns the hold-back length of state st.

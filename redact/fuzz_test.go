@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"fmt"
+	"math/rand"
 	"testing"
 )
 
@@ -13,9 +14,13 @@ const fuzzAlphabet = "abcab\n%: \x00\xff"
 
 // fuzzCase turns the fuzzer's bytes into needles, an input and write sizes.
 func fuzzCase(spec, input, splits []byte, mode uint8) (needles, names []string, in []byte, sizes []int) {
+	minLen := 1
+	if mode&4 != 0 {
+		minLen = 4 // all needles long enough for the Wu-Manber filter
+	}
 	var cur []byte
 	flush := func() {
-		if len(cur) > 0 && len(needles) < 12 {
+		if len(cur) >= minLen && len(needles) < 12 {
 			if len(cur) > 24 {
 				cur = cur[:24]
 			}
@@ -137,6 +142,8 @@ func FuzzRedact(f *testing.F) {
 	f.Add([]byte("\x00\x01\xf0\x00\x01\x02\x03\xf0\x01\x02"), []byte("xx\x00\x01\x02\x03\x00\x01yy"), []byte{0x81, 5}, uint8(1))
 	f.Add([]byte("\x00\x00\x00\x00\x00\x00\x00\x00\x01"), bytes.Repeat([]byte{0}, 40), []byte{0x80, 7}, uint8(0))
 	f.Add([]byte("\x05\x06\x07\x00\x01\x02\x03\x04\x00\x01\xf1\x07\x00\x01"), []byte("ab\n%: \x07\x00\x01\x02\x03\x04\x00\x01"), []byte{2}, uint8(3))
+	f.Add([]byte("\x00\x01\x02\x03\x00\xf0\x01\x02\x03\x04\x01\x02"), []byte("\x05\x05\x00\x01\x02\x03\x00\x01\x02\x03\x04\x01\x02\x03\x05\x00\x01\x02\x03"), []byte{200, 3}, uint8(4))
+	f.Add([]byte("\x06\x07\x08\x00\x01\x02\xf0\x00\x01\x02\x06\x07\x08\xf0\x02\x02\x02\x02"), bytes.Repeat([]byte("\x00\x01\x02\x06\x07\x08\x02\x02\x02"), 20), []byte{22, 0x80, 9}, uint8(6))
 	f.Fuzz(func(t *testing.T, spec, input, splits []byte, mode uint8) {
 		if len(input) > 400 || len(spec) > 200 {
 			return
@@ -144,4 +151,32 @@ func FuzzRedact(f *testing.F) {
 		needles, names, in, sizes := fuzzCase(spec, input, splits, mode)
 		checkStream(t, needles, names, in, sizes)
 	})
+}
+
+// TestRandomized runs the fuzz property on pseudo-random cases, with and
+// without the Wu-Manber filter, so that `go test` alone covers the engine's
+// paths.
+func TestRandomized(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	iters := 3000
+	if testing.Short() {
+		iters = 300
+	}
+	for it := 0; it < iters; it++ {
+		spec := make([]byte, 4+r.Intn(60))
+		for i := range spec {
+			spec[i] = byte(r.Intn(6))
+			if r.Intn(7) == 0 {
+				spec[i] = 0xF0
+			}
+		}
+		input := make([]byte, r.Intn(300))
+		for i := range input {
+			input[i] = byte(r.Intn(6))
+		}
+		splits := make([]byte, 1+r.Intn(8))
+		r.Read(splits)
+		needles, names, in, sizes := fuzzCase(spec, input, splits, uint8(r.Intn(8)))
+		checkStream(t, needles, names, in, sizes)
+	}
 }

@@ -2,26 +2,37 @@ package redact
 
 import "bytes"
 
-// skipMax caps the window of the Wu-Manber filter. Longer windows allow longer
-// jumps but put more 2-byte blocks in the shift table.
-const skipMax = 12
+// Parameters of the Wu-Manber skip filter.
+const (
+	skipMax       = 16 // cap on the window length m
+	skipBlock     = 3  // bytes per block
+	skipTableBits = 17 // the shift table has 1<<skipTableBits entries
+)
 
 // skipper jumps over bytes at which no needle can start while the automaton
-// is at its root. With every needle at least m bytes long it is a Wu-Manber
-// filter over 2-byte blocks: for the window [j-m+1, j] it looks at the block
-// p[j-1:j+1]; shift[block] is how far the window can move right without
-// skipping a position where the first m bytes of some needle could start.
-// Because the table is built from needle prefixes, the same argument also
-// rules out partial needle prefixes that reach the examined block, so the
-// automaton can resume at the root, and its hold-back stays exact.
+// is at its root (or has just started a match, see automaton.scan). With
+// every needle at least m >= 4 bytes long it is a Wu-Manber filter over
+// hashed 3-byte blocks: for the window [j-m+1, j] it looks at the block
+// p[j-2:j+1]; shift[h(block)] is how far the window can move right without
+// passing a position where the first m bytes of some needle could start
+// (hash collisions only make shifts smaller). Because the table is built from
+// needle prefixes, the same argument rules out partial needle prefixes that
+// reach the examined block, so the automaton can resume at the root with its
+// hold-back still exact.
 //
-// With 1-byte needles it falls back to a first-byte table (or IndexByte when a
-// single byte starts every needle).
+// With needles shorter than 4 bytes it falls back to a first-byte table (or
+// IndexByte when a single byte starts every needle).
 type skipper struct {
-	m      int // window length (min needle length, capped at skipMax); 0 disables skipping
+	m      int // window length (min needle length, capped at skipMax); 0: first-byte filter
 	shift  []uint8
 	first  [256]bool
 	single int // >= 0: the only byte any needle starts with
+}
+
+// blockHash hashes the 3-byte block ending at p[j].
+func blockHash(p []byte, j int) uint32 {
+	v := uint32(p[j-2]) | uint32(p[j-1])<<8 | uint32(p[j])<<16
+	return (v * 2654435761) >> (32 - skipTableBits)
 }
 
 func newSkipper(a *automaton) *skipper {
@@ -44,20 +55,21 @@ func newSkipper(a *automaton) *skipper {
 	if m > skipMax {
 		m = skipMax
 	}
-	if m < 3 {
+	if m < skipBlock+1 {
 		return s // first-byte filter only
 	}
 	s.m = m
-	s.shift = make([]uint8, 1<<16)
-	def := uint8(m - 1)
+	s.shift = make([]uint8, 1<<skipTableBits)
+	def := uint8(m - skipBlock + 1)
 	for i := range s.shift {
 		s.shift[i] = def
 	}
 	for _, n := range a.needles {
-		for q := 1; q < m; q++ {
-			blk := int(n[q-1])<<8 | int(n[q])
-			if d := uint8(m - 1 - q); d < s.shift[blk] {
-				s.shift[blk] = d
+		b := []byte(n[:m])
+		for q := skipBlock - 1; q < m; q++ {
+			h := blockHash(b, q)
+			if d := uint8(m - 1 - q); d < s.shift[h] {
+				s.shift[h] = d
 			}
 		}
 	}
@@ -81,11 +93,11 @@ func (s *skipper) next(p []byte, i int) int {
 		return i
 	}
 	m := s.m
-	shift := s.shift[:1<<16]
+	shift := s.shift[:1<<skipTableBits]
 	n := len(p)
 	j := i + m - 1
 	for j < n {
-		d := shift[int(p[j-1])<<8|int(p[j])]
+		d := shift[blockHash(p, j)]
 		if d == 0 {
 			return j - m + 1
 		}
