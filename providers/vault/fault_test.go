@@ -126,28 +126,39 @@ func TestLatencyRoundTrips(t *testing.T) {
 		refs = append(refs, mustRef(t, "vault://"+mnt+"/"+name+"#k"))
 	}
 	px, u := toxic(t)
+	// The same Fetch through the proxy without latency first: on a shared 2-core machine, 100
+	// new connections through toxiproxy to Vault cost CPU time of their own, which is not
+	// round trips.
+	run := func() time.Duration {
+		p := tokenProvider(t, u)
+		start := time.Now()
+		s, err := fetch(t, p, 30*time.Second, refs...)
+		elapsed := time.Since(start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range refs {
+			if s[i].Reveal() != strings.TrimPrefix(r.Path, mnt+"/") {
+				t.Fatalf("%s: wrong value", r)
+			}
+		}
+		return elapsed
+	}
+	run() // warm up Vault and the proxy
+	base := run()
 	const rtt = 20 * time.Millisecond
 	addToxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": int(rtt / time.Millisecond)})
-	p := tokenProvider(t, u)
-	start := time.Now()
-	s, err := fetch(t, p, 30*time.Second, refs...)
-	elapsed := time.Since(start)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range refs {
-		if s[i].Reveal() != strings.TrimPrefix(r.Path, mnt+"/") {
-			t.Fatalf("%s: wrong value", r)
-		}
-	}
+	elapsed := run()
 	multiple := float64(elapsed) / float64(rtt)
-	msg := "100 refs (100 paths) behind 20 ms latency: %v = %.1f round trips (sequential: >= 101)"
+	added := float64(elapsed-base) / float64(rtt)
+	msg := "100 refs (100 paths, one Fetch, max_parallel %d) behind %v latency: %v = %.1f round trips; without latency %v, so the latency added %.1f round trips (sequential: >= 101)"
+	args := []any{DefaultMaxParallel, rtt, elapsed.Round(time.Millisecond), multiple, base.Round(time.Millisecond), added}
 	if os.Getenv("SECRETRUN_BENCH_VAULT") == "1" {
-		t.Logf("BENCH "+msg, elapsed.Round(time.Millisecond), multiple)
+		t.Logf("BENCH "+msg, args...)
 	} else {
-		t.Logf(msg, elapsed.Round(time.Millisecond), multiple)
+		t.Logf(msg, args...)
 	}
-	if multiple > 10 {
-		t.Errorf(msg+"; want a few", elapsed, multiple)
+	if added > 10 {
+		t.Errorf(msg+"; want a few", args...)
 	}
 }

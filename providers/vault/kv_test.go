@@ -350,7 +350,7 @@ func TestDenied(t *testing.T) {
 		}
 		providertest.AssertNoValues(t, err, c, limited)
 		// 403 is never retried.
-		if n := cnt.count(func(m, p string) bool { return strings.HasSuffix(p, "/forbidden") }); n != 1 {
+		if n := cnt.count(func(m, p string) bool { return m == "GET" && strings.HasSuffix(p, "/data/forbidden") }); n != 1 {
 			t.Errorf("the denied read was sent %d times; want 1 (no retry on 403)", n)
 		}
 	})
@@ -363,7 +363,7 @@ func TestConcurrentFetchLogsInOnce(t *testing.T) {
 	kvPut(t, admin, mnt+"/data/x", map[string]any{"data": map[string]any{"k": "v"}})
 	role := setupAppRole(t, admin, mnt)
 	cnt := newCounter(t, addr)
-	p := newProvider(t, config.Vault{Address: cnt.URL, Auth: config.VaultAuth{Method: "approle", RoleIDFile: role.roleIDFile, SecretIDFile: role.secretIDFile}}, nil)
+	p := newProvider(t, config.Vault{Address: cnt.URL, Auth: config.VaultAuth{Method: "approle", Mount: role.mount, RoleIDFile: role.roleIDFile, SecretIDFile: role.secretIDFile}}, nil)
 	var wg sync.WaitGroup
 	for i := 0; i < 5; i++ {
 		wg.Add(1)

@@ -155,7 +155,7 @@ func TestLoginTokenRenewedAndLeasesRevoked(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = admin.Sys().DisableAuth(am) })
-	if _, err := admin.Logical().Write("auth/"+am+"/role/ci", map[string]any{"token_policies": pol, "token_ttl": "3s", "token_max_ttl": "1m", "bind_secret_id": false, "secret_id_bound_cidrs": "", "token_bound_cidrs": ""}); err != nil {
+	if _, err := admin.Logical().Write("auth/"+am+"/role/ci", map[string]any{"token_policies": pol, "token_ttl": "3s", "token_max_ttl": "1m", "bind_secret_id": false, "token_bound_cidrs": "127.0.0.1/32"}); err != nil {
 		t.Fatal(err)
 	}
 	rs, err := admin.Logical().Read("auth/" + am + "/role/ci/role-id")

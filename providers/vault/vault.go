@@ -155,9 +155,9 @@ func New(cfg config.Vault, opts ...Option) (*Provider, error) {
 		return nil, err
 	}
 	// secretrun retries itself, within the caller's deadline; the SDK must not retry behind our
-	// back or its waits (1-1.5 s each) would outlive --timeout. The deadline comes from ctx.
+	// back or its waits (1-1.5 s each) would outlive --timeout. The deadline comes from ctx (the
+	// SDK's 60 s client timeout, or VAULT_CLIENT_TIMEOUT, stays as a backstop for callers without one).
 	conf.MaxRetries = 0
-	conf.Timeout = 0
 	if t, ok := conf.HttpClient.Transport.(*http.Transport); ok {
 		t.MaxIdleConnsPerHost = o.maxParallel
 		t.MaxIdleConns = 2 * o.maxParallel
@@ -324,19 +324,22 @@ type readResult struct {
 // readAll reads each distinct source of refs once, at most maxParallel at a time.
 func (p *Provider) readAll(ctx context.Context, refs []providers.Ref) map[providers.Ref]*readResult {
 	results := make(map[providers.Ref]*readResult)
+	var sources []providers.Ref
 	for _, r := range refs {
-		results[r.Source()] = nil
+		if _, seen := results[r.Source()]; !seen {
+			results[r.Source()] = new(readResult)
+			sources = append(sources, r.Source())
+		}
 	}
 	var (
-		mu  sync.Mutex
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, p.opts.maxParallel)
 	)
-	for src := range results {
+	for _, src := range sources {
+		res := results[src] // each goroutine writes only its own result
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var res readResult
 			select {
 			case sem <- struct{}{}:
 				res.data, res.version, res.err = p.read(ctx, src)
@@ -344,9 +347,6 @@ func (p *Provider) readAll(ctx context.Context, refs []providers.Ref) map[provid
 			case <-ctx.Done():
 				res.err = fmt.Errorf("%w: vault: not read before the deadline: %v", providers.ErrUnavailable, ctx.Err())
 			}
-			mu.Lock()
-			results[src] = &res
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
