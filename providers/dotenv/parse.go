@@ -39,6 +39,7 @@ const maxFileSize = 16 << 20
 //	# a comment line; blank lines are ignored
 //	KEY=value                 # unquoted: trailing spaces and an inline " #comment" are dropped
 //	export KEY=value          # "export " is allowed and ignored
+//	'KEY'=value               # a name may be single-quoted (python-dotenv)
 //	KEY = value               # spaces around '=' are allowed
 //	KEY=                      # the empty string
 //	KEY='literal $ \n text'   # single quotes: taken literally, may span lines, no escapes
@@ -154,6 +155,13 @@ func (p *parser) parse() error {
 			p.skipBlanks()
 			name = p.name()
 		}
+		if name == "" && !p.eof() && p.peek() == '\'' {
+			// python-dotenv accepts a name in single quotes: 'NAME'=value.
+			if end := strings.IndexAny(p.src[p.pos+1:], "'\n"); end >= 0 && p.src[p.pos+1+end] == '\'' {
+				name = p.src[p.pos+1 : p.pos+1+end]
+				p.pos += end + 2
+			}
+		}
 		if !ValidName(name) {
 			return p.errorf(line, "expected NAME=value (a name starts with a letter or '_' and has letters, digits, '_', '.', '-')")
 		}
@@ -188,7 +196,8 @@ func (p *parser) value(name string, line int) (string, error) {
 		return "", nil
 	}
 	var value string
-	switch p.peek() {
+	quote := p.peek()
+	switch quote {
 	case '\'':
 		p.pos++
 		end := strings.IndexByte(p.src[p.pos:], '\'')
@@ -237,6 +246,9 @@ func (p *parser) value(name string, line int) (string, error) {
 		return value, nil
 	}
 	if !p.eof() && p.peek() != '\n' {
+		if quote == '\'' && strings.HasSuffix(value, "\\") {
+			return "", p.errorf(p.line, "%s: single-quoted values have no escapes, so \\' ends the value (use double quotes for a value containing ')", name)
+		}
 		return "", p.errorf(p.line, "%s: unexpected text after the closing quote", name)
 	}
 	p.skipLine()
