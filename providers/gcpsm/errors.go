@@ -120,11 +120,8 @@ func secretOf(resource string) string {
 
 // credentialSource says which credentials the client used, for hints.
 func (p *Provider) credentialSource() string {
-	switch {
-	case p.cfg.Plaintext:
+	if p.cfg.Plaintext {
 		return "no credentials (plaintext endpoint " + p.cfg.Endpoint + ")"
-	case len(p.clientOpts) > 0:
-		return "the client options it was given"
 	}
 	return "Application Default Credentials from " + adcSource()
 }
@@ -139,7 +136,17 @@ func adcSource() string {
 			return "the gcloud ADC file " + f
 		}
 	}
-	return "the metadata server (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud ADC file)"
+	return "the metadata server's attached service account"
+}
+
+// noCredentialsHint advises when the client could not be created (no usable ADC).
+func noCredentialsHint() string {
+	if v := os.Getenv("GOOGLE_APPLICATION_CREDENTIALS"); v != "" {
+		return "check the credentials file GOOGLE_APPLICATION_CREDENTIALS names (" + v + ")"
+	}
+	return "secretrun uses Application Default Credentials and looked at GOOGLE_APPLICATION_CREDENTIALS (unset), the gcloud ADC file (" +
+		wellKnownFile() + ") and the metadata server: run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, " +
+		"or run on Google Cloud with a service account attached; for a local emulator set providers.gcp.endpoint and providers.gcp.plaintext"
 }
 
 func wellKnownFile() string {

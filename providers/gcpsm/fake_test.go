@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/secretrun/secretrun/config"
@@ -35,6 +36,7 @@ type fakeServer struct {
 	secrets  map[string][][]byte // projects/P/secrets/S -> versions 1..n
 	disabled map[string]bool     // projects/P/secrets/S/versions/N
 	byName   map[string]int      // requests per requested name
+	auth     []string            // the authorization header of each request
 	fault    func(ctx context.Context, name string, call int64) error
 	corrupt  bool // send a wrong CRC32C
 	zeroCRC  bool // send a CRC32C of 0, as the emulator does for versions added without one
@@ -42,7 +44,7 @@ type fakeServer struct {
 	calls atomic.Int64
 }
 
-func startFake(t *testing.T) (*fakeServer, string) {
+func startFake(t *testing.T, opts ...grpc.ServerOption) (*fakeServer, string) {
 	t.Helper()
 	f := &fakeServer{
 		number:   "123456789012",
@@ -54,7 +56,7 @@ func startFake(t *testing.T) (*fakeServer, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(opts...)
 	secretmanagerpb.RegisterSecretManagerServiceServer(srv, f)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
@@ -92,6 +94,9 @@ func (f *fakeServer) AccessSecretVersion(ctx context.Context, req *secretmanager
 	n := f.calls.Add(1)
 	f.mu.Lock()
 	f.byName[req.GetName()]++
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		f.auth = append(f.auth, strings.Join(md.Get("authorization"), ","))
+	}
 	fault := f.fault
 	f.mu.Unlock()
 	if fault != nil {

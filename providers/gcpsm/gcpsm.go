@@ -261,7 +261,7 @@ func (p *Provider) getClient(ctx context.Context) (*secretmanager.Client, error)
 		if r.err != nil {
 			return nil, providers.WithHint(
 				fmt.Errorf("%w: cannot create the Secret Manager client: %s", providers.ErrDenied, oneLine(r.err.Error())),
-				"secretrun uses Application Default Credentials (%s): run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS to a credentials file, or run where a service account is attached", adcSource())
+				"%s", noCredentialsHint())
 		}
 		p.client = r.c
 		return r.c, nil
