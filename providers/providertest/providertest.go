@@ -31,6 +31,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -121,27 +123,36 @@ func RefErrors(err error) []*providers.RefError {
 	return out
 }
 
-// AssertNoValues fails t if the text of err, or its hint, contains any of values.
+// AssertNoValues fails t if the text of err (under %v, %+v and %#v), or its hint, contains any of
+// values. The failure message shows the error with every value and canary masked.
 func AssertNoValues(t testing.TB, err error, values ...string) {
 	t.Helper()
 	if err == nil {
 		return
 	}
 	text := err.Error() + "\n" + providers.Hint(err) + "\n" + fmt.Sprintf("%+v %#v", err, err)
-	for _, v := range values {
+	for i, v := range values {
 		if v != "" && strings.Contains(text, v) {
-			t.Errorf("error text contains a stored value (%d bytes): %v", len(v), redact(text, values))
+			t.Errorf("error text contains stored value #%d (%d bytes): %s", i, len(v), redact(err.Error(), values))
+			return
 		}
 	}
 }
 
+var canaryRE = regexp.MustCompile(`CANARY-[A-Za-z0-9_-]+`)
+
+// redact masks values (raw and Go-quoted) and anything that looks like a canary.
 func redact(text string, values []string) string {
 	for _, v := range values {
-		if v != "" {
-			text = strings.ReplaceAll(text, v, "<VALUE>")
+		if v == "" {
+			continue
+		}
+		text = strings.ReplaceAll(text, v, "<VALUE>")
+		if q := strconv.Quote(v); len(q) > 2 {
+			text = strings.ReplaceAll(text, q[1:len(q)-1], "<VALUE>")
 		}
 	}
-	return text
+	return canaryRE.ReplaceAllString(text, "<CANARY>")
 }
 
 // suite carries the harness and the values stored so far in one test, so that every error can be
@@ -193,11 +204,7 @@ func (s *suite) putVars(t *testing.T, vars map[string]string) providers.Ref {
 // one Secret per ref, and no stored value in the error.
 func (s *suite) fetch(t *testing.T, p providers.Provider, refs []providers.Ref) ([]providers.Secret, error) {
 	t.Helper()
-	timeout := s.h.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout())
 	defer cancel()
 	secrets, err := p.Fetch(ctx, refs)
 	AssertNoValues(t, err, s.values()...)
@@ -205,6 +212,13 @@ func (s *suite) fetch(t *testing.T, p providers.Provider, refs []providers.Ref) 
 		t.Fatalf("Fetch of %d refs returned %d secrets (want one per ref, zero for failures); err: %v", len(refs), len(secrets), err)
 	}
 	return secrets, err
+}
+
+func (s *suite) timeout() time.Duration {
+	if s.h.Timeout <= 0 {
+		return 30 * time.Second
+	}
+	return s.h.Timeout
 }
 
 func (s *suite) reads(t *testing.T) int {
@@ -620,9 +634,13 @@ func (s *suite) testConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			batch := []providers.Ref{refs[w], refs[(w+1)%workers]}
-			secrets, err := s.fetch(t, p, batch)
-			if err != nil {
-				t.Errorf("Fetch: %v", err)
+			// Not s.fetch: t.Fatal must not be called from another goroutine.
+			ctx, cancel := context.WithTimeout(context.Background(), s.timeout())
+			defer cancel()
+			secrets, err := p.Fetch(ctx, batch)
+			AssertNoValues(t, err, s.values()...)
+			if err != nil || len(secrets) != len(batch) {
+				t.Errorf("Fetch: %d secrets for %d refs, %v", len(secrets), len(batch), err)
 				return
 			}
 			want(t, batch[0], secrets[0], values[w])
