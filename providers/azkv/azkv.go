@@ -103,7 +103,7 @@ type Provider struct {
 	opts     options
 
 	credOnce sync.Once
-	cred     azcore.TokenCredential
+	cred     *tokenCache
 	credErr  error
 
 	mu     sync.Mutex
@@ -358,7 +358,7 @@ func (p *Provider) get(ctx context.Context, t target) ([]byte, string, error) {
 	} else {
 		defer close(vc.warm)
 	}
-	rec := &recorder{}
+	rec := &recorder{signInFailures: p.cred.failures.Load()}
 	start := time.Now()
 	resp, err := vc.client.GetSecret(context.WithValue(ctx, recorderKey{}, rec), t.name, t.version, nil)
 	if err != nil {
@@ -429,6 +429,10 @@ type tokenCache struct {
 	base   azcore.TokenCredential
 	sem    chan struct{}
 	tokens map[string]azcore.AccessToken
+
+	signingIn atomic.Bool  // a sign-in is in progress
+	failures  atomic.Int64 // sign-ins that failed
+	lastErr   atomic.Value // error: the last sign-in failure, for messages
 }
 
 func (c *tokenCache) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
@@ -442,8 +446,12 @@ func (c *tokenCache) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 	if tk, ok := c.tokens[key]; ok && opts.Claims == "" && time.Until(tk.ExpiresOn) > 2*time.Minute {
 		return tk, nil
 	}
+	c.signingIn.Store(true)
 	tk, err := c.base.GetToken(ctx, opts)
+	c.signingIn.Store(false)
 	if err != nil {
+		c.lastErr.Store(err)
+		c.failures.Add(1)
 		return azcore.AccessToken{}, &credError{err: err}
 	}
 	c.tokens[key] = tk
@@ -460,7 +468,9 @@ func (e *credError) Unwrap() error { return e.err }
 type recorder struct {
 	mu       sync.Mutex
 	attempts int // tries (requests that only elicited the auth challenge not counted)
-	last     string
+	// signInFailures is the credential's failure count when the call started.
+	signInFailures int64
+	last           string
 }
 
 type recorderKey struct{}
@@ -478,13 +488,13 @@ func (recordPolicy) Do(req *policy.Request) (*http.Response, error) {
 	defer rec.mu.Unlock()
 	// A request without a token that gets Key Vault's 401 challenge is part of the same try
 	// (the authentication policy sends it again with a token); every other request is a try.
-	if req.Raw().Header.Get("Authorization") != "" || err != nil || resp.StatusCode != http.StatusUnauthorized {
-		rec.attempts++
+	if req.Raw().Header.Get("Authorization") == "" && err == nil && resp.StatusCode == http.StatusUnauthorized {
+		return resp, err
 	}
-	switch {
-	case err != nil:
+	rec.attempts++
+	if err != nil {
 		rec.last = describeTransport(err)
-	default:
+	} else {
 		rec.last = fmt.Sprintf("HTTP %d", resp.StatusCode)
 	}
 	return resp, err

@@ -1,8 +1,10 @@
 package azkv
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -165,4 +167,48 @@ func TestDefaultCredentialNothingConfigured(t *testing.T) {
 		t.Errorf("hint %q does not say what was tried and what to do", h)
 	}
 	t.Logf("%v\nhint: %s", err, providers.Hint(err))
+}
+
+// When the sign-in service cannot be reached, the error is ErrUnavailable, not ErrDenied.
+func TestDefaultCredentialSignInUnreachable(t *testing.T) {
+	s := newKVServer(t)
+	s.put("test-kv", "db", "v")
+	clientSecret := providertest.Canary(t, "client-secret")
+	azureEnv(t, map[string]string{
+		"AZURE_TOKEN_CREDENTIALS": "EnvironmentCredential",
+		"AZURE_TENANT_ID":         testTenant,
+		"AZURE_CLIENT_ID":         "11111111-2222-3333-4444-555555555555",
+		"AZURE_CLIENT_SECRET":     clientSecret,
+	})
+	// A port with nothing listening.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	c := s.client(s.srv.Listener.Addr().String())
+	tr := c.Transport.(*http.Transport)
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, _, addr string) (net.Conn, error) {
+		if strings.HasPrefix(addr, "login.microsoftonline.com:") {
+			return d.DialContext(ctx, "tcp", dead)
+		}
+		return d.DialContext(ctx, "tcp", s.srv.Listener.Addr().String())
+	}
+	p, err := New(config.Azure{Vault: "test-kv"}, WithHTTPClient(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = fetch(t, p, 5*time.Second, "azkv://db")
+	d2 := time.Since(start)
+	t.Logf("%v\nhint: %s\n(in %v)", err, providers.Hint(err), d2.Round(time.Millisecond))
+	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "signing in to Azure") {
+		t.Errorf("err = %v; want ErrUnavailable while signing in", err)
+	}
+	if d2 > 5*time.Second+400*time.Millisecond {
+		t.Errorf("took %v; deadline 5s", d2)
+	}
+	providertest.AssertNoValues(t, err, clientSecret)
 }

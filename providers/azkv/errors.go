@@ -43,6 +43,15 @@ func (p *Provider) mapError(ctx context.Context, t target, rec *recorder, elapse
 		if ctxErr == nil {
 			ctxErr = context.DeadlineExceeded
 		}
+		var ce *credError
+		signIn := p.cred.signingIn.Load() || p.cred.failures.Load() > rec.signInFailures
+		if errors.As(err, &ce) || (attempts == 0 && signIn) {
+			e := fmt.Errorf("%w: signing in to Azure for %s %s after %s", providers.ErrUnavailable, t.host, ctxWord(ctxErr), elapsed.Round(time.Millisecond))
+			if last, ok := p.cred.lastErr.Load().(error); ok {
+				return providers.WithHint(e, "DefaultAzureCredential tried: %s", credentialSummary(last))
+			}
+			return providers.WithHint(e, "the sign-in service (or the managed identity endpoint, or `az`) did not answer in time")
+		}
 		return fmt.Errorf("%w: reading %s %s after %s%s", providers.ErrUnavailable, what, ctxWord(ctxErr),
 			elapsed.Round(time.Millisecond), attemptsNote(attempts, last))
 	}
@@ -298,11 +307,11 @@ func credentialSummary(err error) string {
 	}
 	var parts []string
 	for _, b := range blocks {
-		first := b[0]
-		if i := strings.Index(first, " To troubleshoot"); i >= 0 {
-			first = first[:i]
+		first := strings.TrimSpace(b[0])
+		if strings.HasSuffix(first, ":") && len(b) > 1 { // the cause is on the next line
+			first += " " + strings.TrimSpace(b[1])
 		}
-		if i := strings.Index(first, ". To troubleshoot"); i >= 0 {
+		if i := strings.Index(first, "To troubleshoot"); i >= 0 {
 			first = first[:i]
 		}
 		part := strings.TrimRight(oneLine(first, 160), ". ")

@@ -121,6 +121,9 @@ func TestHTTPSErrorAnswers(t *testing.T) {
 		{"disabled", func(w http.ResponseWriter) {
 			kvErrorBody(w, 403, "Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled")
 		}, providers.ErrDenied, "is disabled", "set-attributes", 1, time.Second},
+		{"deleted", func(w http.ResponseWriter) {
+			kvErrorBody(w, 404, "SecretNotFound", "Secret deleted is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", "")
+		}, providers.ErrNotFound, "is deleted", "az keyvault secret recover", 1, time.Second},
 		{"firewall", func(w http.ResponseWriter) {
 			kvErrorBody(w, 403, "Forbidden", "Client address is not authorized and caller is not a trusted service.\r\nClient address: 203.0.113.7", "ForbiddenByFirewall")
 		}, providers.ErrDenied, "ForbiddenByFirewall", "network rules", 1, time.Second},
