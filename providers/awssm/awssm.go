@@ -127,10 +127,10 @@ var (
 )
 
 var (
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`)
+	regionRE    = regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$`)
 	roleARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
 	secretARNRE = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):([0-9]{12}):secret:(.+)$`)
-	nameRE      = regexp.MustCompile(`^[A-Za-z0-9/_+=.@!-]{1,512}$`)
+	nameRE      = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	versionRE   = regexp.MustCompile(`^[A-Za-z0-9_+=.@-]{1,64}$`)
 	stageRE     = regexp.MustCompile(`^[A-Za-z0-9_+=.@-]{1,256}$`)
 )

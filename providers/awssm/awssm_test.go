@@ -28,6 +28,8 @@ func TestValidate(t *testing.T) {
 		"awssm://arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
 		"awssm://arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf?region=eu-west-1",
 		"awssm://arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:x",
+		"awssm://x?region=eusc-de-east-1",
+		"awssm://x?region=ap-southeast-4",
 	}
 	for _, s := range good {
 		if err := p.Validate(ref(t, s)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -96,6 +97,9 @@ func (p *Provider) fetchSources(ctx context.Context, pending []*source) {
 				fmt.Errorf("awssm: secret %q: %w: no AWS region", s.t.id, providers.ErrInvalidRef),
 				"set providers.aws.region, AWS_REGION, a region in the AWS profile, or add ?region= to the reference (an ARN carries its own)"), true
 		}
+	}
+	if !slices.ContainsFunc(pending, func(s *source) bool { return !s.done }) {
+		return
 	}
 	if cfg.Credentials == nil {
 		fail(providers.WithHint(fmt.Errorf("awssm: no AWS credentials: %w", providers.ErrDenied), "%s", chainHint))

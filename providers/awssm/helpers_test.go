@@ -187,12 +187,6 @@ func newCounter(t *testing.T, upstream string) *counter {
 	return c
 }
 
-func (c *counter) count(action string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.actions[action]
-}
-
 func (c *counter) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
