@@ -284,7 +284,9 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		closeWriters()
 		return r.startError(err)
 	}
+	r.mu.Lock()
 	r.pid = cmd.Process.Pid
+	r.mu.Unlock()
 	for _, f := range closeAfterStart {
 		_ = f.Close()
 	}
@@ -429,15 +431,18 @@ func (r *runner) handleSignal(sig syscall.Signal) {
 func (r *runner) signalChild(sig syscall.Signal) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.exited || r.pid <= 0 {
+	if r.exited || r.cmd == nil || r.cmd.Process == nil {
 		return
 	}
+	// cmd.Process is set by Start before exec.Cmd's context goroutine (which calls Cancel)
+	// and before any of ours start.
+	pid := r.cmd.Process.Pid
 	if r.layout.group == groupShared {
-		_ = syscall.Kill(r.pid, sig)
+		_ = syscall.Kill(pid, sig)
 		return
 	}
-	if err := syscall.Kill(-r.pid, sig); err != nil {
-		_ = syscall.Kill(r.pid, sig)
+	if err := syscall.Kill(-pid, sig); err != nil {
+		_ = syscall.Kill(pid, sig)
 	}
 }
 
@@ -473,7 +478,13 @@ func (r *runner) suspend() {
 	defer r.term.suspendMu.Unlock()
 	r.signalChild(syscall.SIGSTOP)
 	r.term.restore()
+	// kill returns before the stop necessarily took effect (another thread may take the
+	// group stop), so wait for the SIGCONT that ends it.
+	cont := make(chan os.Signal, 1)
+	signal.Notify(cont, syscall.SIGCONT)
 	_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+	<-cont
+	signal.Stop(cont)
 	// Continued (fg or bg).
 	r.term.resumed()
 	r.signalChild(syscall.SIGCONT)
