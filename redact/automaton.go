@@ -4,27 +4,43 @@ import (
 	"sort"
 )
 
-// automaton is a dense Aho-Corasick DFA over byte classes.
+// denseDepth is the depth up to which automaton states get a dense
+// transition row. Text keeps the automaton in shallow states; deeper states
+// (almost all of them single-child chains inside one needle) use their trie
+// edges and failure link, which keeps memory proportional to the total
+// needle length instead of states × classes.
+const denseDepth = 4
+
+// automaton is an Aho-Corasick automaton over byte classes: a dense DFA for
+// the states of depth <= denseDepth, goto/failure transitions for deeper ones.
 //
-// States are identified by their index premultiplied by stride, so a
-// transition is one load: trans[state+class[b]]. A transition into a state
-// at which some needle ends is stored bitwise-complemented (negative), so the
+// State ids are encoded: a dense state is its node index premultiplied by
+// stride, so its transition is one load, trans[state+class[b]]; a deep state
+// is denseLimit + (node index - denseCount). Node indexes are in
+// breadth-first order, so ids grow with depth. A transition into a state at
+// which some needle ends is stored bitwise-complemented (negative), so the
 // scan loop detects both "back at the root" (0) and "a match ends here" (<0)
-// with a single comparison.
+// with one comparison.
 type automaton struct {
-	class  [256]uint8 // byte -> class; 0 for bytes that occur in no needle
-	stride int32      // number of classes
-	trans  []int32    // nstates*stride entries, premultiplied targets
+	class      [256]uint8 // byte -> class; 0 for bytes that occur in no needle (unless all 256 do)
+	stride     int32      // number of classes
+	trans      []int32    // denseCount*stride encoded targets
+	denseCount int32      // number of dense states (node indexes below it)
+	denseLimit int32      // denseCount*stride: encoded ids at or above it are deep states
 
-	// Per state (indexed by state/stride):
-	matchLen []int32 // length of the longest needle that is a suffix of the state's string, 0 if none
-	matchID  []int32 // index of that needle
-	hold     []int32 // length of the longest suffix of the state's string that is a proper prefix of a needle
-	holdID   []int32 // index of a needle that the held suffix is a prefix of
+	// Per node (see node):
+	matchLen   []int32 // length of the longest needle that is a suffix of the node's string, 0 if none
+	matchID    []int32 // index of that needle
+	hold       []int32 // length of the longest suffix of the node's string that is a proper prefix of a needle
+	holdID     []int32 // lowest index of a needle that the held suffix is a prefix of
+	enc        []int32 // encoded id of the node, complemented if it is a match state
+	fail       []int32 // encoded failure state (non-negative)
+	firstChild []int32 // children of a node are the node indexes [firstChild[v], firstChild[v+1])
+	nodeClass  []uint8 // class of the byte leading into the node
 
-	levelStart []int32 // levelStart[d]: the first state id of depth d
-	shallow1   int32   // premultiplied id of the first state of depth 2
-	shallow2   int32   // premultiplied id of the first state of depth 3
+	levelStart []int32 // levelStart[d]: the first node index of depth d
+	shallow1   int32   // encoded id of the first state of depth 2
+	shallow2   int32   // encoded id of the first state of depth 3
 
 	needles []string
 	maxLen  int
@@ -32,18 +48,39 @@ type automaton struct {
 	skip    *skipper
 }
 
-// newAutomaton builds the DFA for needles (none empty; duplicates allowed but
-// wasteful). The needle index reported on a match is the index in needles.
+// node returns the node index of the encoded (non-negative) state st.
+func (a *automaton) node(st int32) int32 {
+	if st < a.denseLimit {
+		return st / a.stride
+	}
+	return st - a.denseLimit + a.denseCount
+}
+
+// step returns the encoded transition of state st (non-negative) on class c.
+func (a *automaton) step(st, c int32) int32 {
+	for st >= a.denseLimit {
+		v := st - a.denseLimit + a.denseCount
+		for k := a.firstChild[v]; k < a.firstChild[v+1]; k++ {
+			if int32(a.nodeClass[k]) == c {
+				return a.enc[k]
+			}
+		}
+		st = a.fail[v]
+	}
+	return a.trans[st+c]
+}
+
+// newAutomaton builds the automaton for needles (none empty; duplicates
+// allowed but wasteful). The needle index reported on a match is the index in
+// needles; among equal needles, the lowest.
 func newAutomaton(needles []string) *automaton {
 	a := &automaton{needles: needles}
 	var used [256]bool
-	total := 0
 	a.minLen = -1
 	for _, n := range needles {
 		for i := 0; i < len(n); i++ {
 			used[n[i]] = true
 		}
-		total += len(n)
 		if len(n) > a.maxLen {
 			a.maxLen = len(n)
 		}
@@ -61,10 +98,9 @@ func newAutomaton(needles []string) *automaton {
 			nc++
 		}
 	}
-	// 256 distinct bytes would overflow uint8 with class 0 reserved; fold the
-	// last one into its own class by sharing: if all 256 bytes are used, class
-	// 0 is simply one more real class (no byte maps to "unused").
 	if nc > 256 {
+		// Every byte occurs in some needle: no class is needed for
+		// "unused", so each byte is its own class.
 		nc = 256
 		for b := 0; b < 256; b++ {
 			a.class[b] = uint8(b)
@@ -72,7 +108,8 @@ func newAutomaton(needles []string) *automaton {
 	}
 	a.stride = nc
 
-	// Count trie nodes exactly: sort, then subtract shared prefixes.
+	// Sort the needles (stable: equal needles keep index order) and count
+	// the trie nodes: total length minus shared prefixes.
 	sorted := make([]int, len(needles))
 	for i := range sorted {
 		sorted[i] = i
@@ -90,27 +127,26 @@ func newAutomaton(needles []string) *automaton {
 		prev = n
 	}
 
-	// Build the trie level by level, so that state ids grow with depth:
-	// the shallow states the scan visits most are contiguous in memory,
-	// and "depth <= 2" is a comparison of ids.
-	stride := int(nc)
-	trans := make([]int32, nodes*stride)
-	out := make([]int32, nodes)   // needle length ending exactly here
+	// Build the trie level by level, in sorted order: node indexes are then
+	// breadth-first, and the children of a node are consecutive.
+	out := make([]int32, nodes)   // needle length ending exactly at the node
 	outID := make([]int32, nodes) // its index
 	depth := make([]int32, nodes)
-	hasChild := make([]bool, nodes)
-	nodeID := make([]int32, nodes) // lowest needle index through each node
-	parent := make([]int32, len(sorted))
+	nodeID := make([]int32, nodes) // lowest needle index through the node
+	a.nodeClass = make([]uint8, nodes)
+	a.firstChild = make([]int32, nodes+1)
+	parentOf := make([]int32, nodes)
+	cur := make([]int32, len(sorted)) // the node each needle has reached
 	a.levelStart = []int32{0, 1}
-	next := 1
+	next := int32(1)
 	for d := 1; d <= a.maxLen; d++ {
-		prevPar, prevByte, prevNode := int32(-1), -1, 0
+		prevPar, prevByte, prevNode := int32(-1), -1, int32(0)
 		for k, i := range sorted {
 			n := needles[i]
 			if len(n) < d {
 				continue
 			}
-			par := parent[k]
+			par := cur[k]
 			b := int(n[d-1])
 			node := prevNode
 			if par != prevPar || b != prevByte {
@@ -118,94 +154,129 @@ func newAutomaton(needles []string) *automaton {
 				next++
 				depth[node] = int32(d)
 				nodeID[node] = int32(i)
-				trans[int(par)*stride+int(a.class[b])] = int32(node * stride)
-				hasChild[par] = true
+				a.nodeClass[node] = a.class[b]
+				parentOf[node] = par
 			} else if int32(i) < nodeID[node] {
 				nodeID[node] = int32(i)
 			}
-			parent[k] = int32(node)
+			cur[k] = node
 			prevPar, prevByte, prevNode = par, b, node
 			if len(n) == d && out[node] == 0 {
 				out[node] = int32(d)
 				outID[node] = int32(i)
 			}
 		}
-		a.levelStart = append(a.levelStart, int32(next))
+		a.levelStart = append(a.levelStart, next)
+	}
+	// firstChild from the parents (children are consecutive, parents in order).
+	for v := int32(nodes - 1); v >= 1; v-- {
+		a.firstChild[parentOf[v]] = v
+	}
+	a.firstChild[nodes] = int32(nodes)
+	for v := nodes - 1; v >= 0; v-- {
+		if a.firstChild[v] == 0 && v != 0 || v == 0 && nodes == 1 {
+			a.firstChild[v] = a.firstChild[v+1] // no children: empty range
+		}
 	}
 
+	// Dense states are those of depth <= denseDepth.
+	a.denseCount = a.level(denseDepth + 1)
+	a.denseLimit = a.denseCount * a.stride
+	stride := a.stride
+	a.trans = make([]int32, int(a.denseCount)*int(stride))
+	a.enc = make([]int32, nodes)
+	a.fail = make([]int32, nodes)
 	a.matchLen = make([]int32, nodes)
 	a.matchID = make([]int32, nodes)
 	a.hold = make([]int32, nodes)
 	a.holdID = make([]int32, nodes)
-	fail := make([]int32, nodes)
-	// Ids are in breadth-first order already.
-	for u := 0; u < nodes; u++ {
-		row := trans[u*stride : (u+1)*stride]
-		var frow []int32
-		if u != 0 {
-			f := int(fail[u])
-			frow = trans[f*stride : (f+1)*stride]
-		}
-		for c := 0; c < stride; c++ {
-			t := row[c]
-			if t > 0 { // before row u is processed, its only non-zero entries are trie children
-				v := int(t) / stride
-				// Child: compute its failure state.
-				var fv int
-				if u != 0 {
-					ft := frow[c]
-					if ft < 0 {
-						ft = ^ft
-					}
-					fv = int(ft) / stride
-				}
-				fail[v] = int32(fv)
-				if out[v] > 0 {
-					a.matchLen[v] = out[v]
-					a.matchID[v] = outID[v]
-				} else {
-					a.matchLen[v] = a.matchLen[fv]
-					a.matchID[v] = a.matchID[fv]
-				}
-				if hasChild[v] {
-					a.hold[v] = depth[v]
-					a.holdID[v] = nodeID[v]
-				} else {
-					a.hold[v] = a.hold[fv]
-					a.holdID[v] = a.holdID[fv]
-				}
-				if a.matchLen[v] > 0 {
-					row[c] = ^t
-				}
-				continue
-			}
-			if u == 0 {
-				continue // missing root transitions stay at the root
-			}
-			row[c] = frow[c]
+	for v := int32(0); v < int32(nodes); v++ {
+		if v < a.denseCount {
+			a.enc[v] = v * stride
+		} else {
+			a.enc[v] = a.denseLimit + v - a.denseCount
 		}
 	}
-	a.trans = trans
-	a.shallow1 = a.level(2) * a.stride
-	a.shallow2 = a.level(3) * a.stride
+
+	// Breadth-first: for each node u, compute its children's failure
+	// states and outputs, then (for a dense u) its transition row.
+	for u := int32(0); u < int32(nodes); u++ {
+		for v := a.firstChild[u]; v < a.firstChild[u+1]; v++ {
+			c := int32(a.nodeClass[v])
+			var f int32 // encoded failure state of v
+			if u != 0 {
+				f = a.step(a.fail[u], c)
+				if f < 0 {
+					f = ^f
+				}
+			}
+			a.fail[v] = f
+			fv := a.node(f)
+			if out[v] > 0 {
+				a.matchLen[v], a.matchID[v] = out[v], outID[v]
+			} else {
+				a.matchLen[v], a.matchID[v] = a.matchLen[fv], a.matchID[fv]
+			}
+			if a.firstChild[v] < a.firstChild[v+1] {
+				a.hold[v], a.holdID[v] = depth[v], nodeID[v]
+			} else {
+				a.hold[v], a.holdID[v] = a.hold[fv], a.holdID[fv]
+			}
+			if a.matchLen[v] > 0 {
+				a.enc[v] = ^a.enc[v]
+			}
+		}
+		if u >= a.denseCount {
+			continue
+		}
+		row := a.trans[u*stride : (u+1)*stride]
+		if u != 0 {
+			copy(row, a.trans[a.fail[u]:a.fail[u]+stride]) // fail[u] is shallower, so dense
+		}
+		for v := a.firstChild[u]; v < a.firstChild[u+1]; v++ {
+			row[a.nodeClass[v]] = a.enc[v]
+		}
+	}
+	// The root holds nothing back.
+	a.hold[0], a.holdID[0] = 0, 0
+	a.shallow1 = a.enc0(a.level(2))
+	a.shallow2 = a.enc0(a.level(3))
 	a.skip = newSkipper(a)
 	return a
 }
 
-// scan runs the DFA over p from state st and appends one match per position
-// at which a needle ends (the longest one; shorter ones ending at the same
-// position are covered by it). Match ends are relative to p. It returns the
-// final state.
+// enc0 returns the encoded id of node v without the match flag; v may be
+// the node count (one past the last node).
+func (a *automaton) enc0(v int32) int32 {
+	if v < a.denseCount {
+		return v * a.stride
+	}
+	return a.denseLimit + v - a.denseCount
+}
+
+// level returns the first node index of depth d (the number of nodes when
+// there is none that deep).
+func (a *automaton) level(d int) int32 {
+	if d < len(a.levelStart) {
+		return a.levelStart[d]
+	}
+	return a.levelStart[len(a.levelStart)-1]
+}
+
+// scan runs the automaton over p from state st and appends one match per
+// position at which a needle ends (the longest one; shorter ones ending at
+// the same position are covered by it). Match ends are relative to p. It
+// returns the final state.
 func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 	trans := a.trans
 	cls := &a.class
-	stride := a.stride
+	dl := a.denseLimit
 	sk := a.skip
 	m := sk.m
-	// States of depth 1 and 2 (premultiplied ids below these bounds): from
-	// them the scan may hand back to the skip filter.
+	// States of depth 1 and 2 (encoded ids below these bounds): from them
+	// the scan may hand back to the skip filter.
 	d1, d2 := a.shallow1, a.shallow2
-	if m == 0 {
+	if m == 0 || denseDepth < 2 {
 		d2 = 0 // no re-entry without the Wu-Manber table
 	}
 	n := len(p)
@@ -217,9 +288,14 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 				break
 			}
 		}
-		// Run the DFA until back at the root.
+		// Run the automaton until back at the root.
 		for i < n {
-			t := trans[st+int32(cls[p[i]])]
+			var t int32
+			if st < dl {
+				t = trans[st+int32(cls[p[i]])]
+			} else {
+				t = a.step(st, int32(cls[p[i]]))
+			}
 			i++
 			if t > 0 {
 				st = t
@@ -248,24 +324,18 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 				break
 			}
 			st = ^t
-			s := st / stride
-			ms = append(ms, match{end: i, n: a.matchLen[s], id: a.matchID[s]})
+			v := a.node(st)
+			ms = append(ms, match{end: i, n: a.matchLen[v], id: a.matchID[v]})
 		}
 	}
 	return st, ms
 }
 
-// level returns the first state id of depth d (the number of states when
-// there is none that deep).
-func (a *automaton) level(d int) int32 {
-	if d < len(a.levelStart) {
-		return a.levelStart[d]
-	}
-	return a.levelStart[len(a.levelStart)-1]
-}
-
 // holdOf returns the hold-back length of state st.
-func (a *automaton) holdOf(st int32) int { return int(a.hold[st/a.stride]) }
+func (a *automaton) holdOf(st int32) int { return int(a.hold[a.node(st)]) }
+
+// holdIDOf returns the needle a held suffix in state st is a prefix of.
+func (a *automaton) holdIDOf(st int32) int32 { return a.holdID[a.node(st)] }
 
 // match is one needle occurrence ending at end (exclusive, relative to the
 // scanned chunk), n bytes long, of needle id.

@@ -275,7 +275,7 @@ func (w *Writer) Close() error {
 	}
 	hold := w.a.holdOf(w.st)
 	if hold >= EOFMaskLength {
-		w.addMatch(w.pos-int64(hold), w.pos, w.a.holdID[w.st/w.a.stride])
+		w.addMatch(w.pos-int64(hold), w.pos, w.a.holdIDOf(w.st))
 	}
 	out := w.flushAll(w.out[:0])
 	w.out = out[:0]
