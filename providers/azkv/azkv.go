@@ -378,7 +378,7 @@ func (p *Provider) get(ctx context.Context, t target) ([]byte, string, error) {
 func (p *Provider) client(host string) (*vaultClient, error) {
 	p.credOnce.Do(func() {
 		if p.opts.cred != nil {
-			p.cred = &tokenCache{base: p.opts.cred, sem: make(chan struct{}, 1), tokens: map[string]azcore.AccessToken{}}
+			p.cred = &tokenCache{base: p.opts.cred, sem: make(chan struct{}, 1), tokens: map[string]azcore.AccessToken{}, failed: map[string]error{}}
 			return
 		}
 		copts := azcore.ClientOptions{Cloud: p.cloud} // the credentials keep their own retry rules (IMDS needs them); ctx bounds them
@@ -395,7 +395,7 @@ func (p *Provider) client(host string) (*vaultClient, error) {
 				"%s", credentialHint)
 			return
 		}
-		p.cred = &tokenCache{base: dac, sem: make(chan struct{}, 1), tokens: map[string]azcore.AccessToken{}}
+		p.cred = &tokenCache{base: dac, sem: make(chan struct{}, 1), tokens: map[string]azcore.AccessToken{}, failed: map[string]error{}}
 	})
 	if p.credErr != nil {
 		return nil, p.credErr
@@ -424,11 +424,13 @@ func (p *Provider) client(host string) (*vaultClient, error) {
 }
 
 // tokenCache shares tokens between the vault clients of one run (each client's bearer policy
-// caches only its own), so several vaults in one tenant cost one sign-in.
+// caches only its own), so several vaults in one tenant cost one sign-in, and a failed sign-in is
+// not repeated for every secret.
 type tokenCache struct {
 	base   azcore.TokenCredential
 	sem    chan struct{}
 	tokens map[string]azcore.AccessToken
+	failed map[string]error // sign-ins that failed (not by the caller's deadline): not retried this run
 
 	signingIn atomic.Bool  // a sign-in is in progress
 	failures  atomic.Int64 // sign-ins that failed
@@ -446,12 +448,18 @@ func (c *tokenCache) GetToken(ctx context.Context, opts policy.TokenRequestOptio
 	if tk, ok := c.tokens[key]; ok && opts.Claims == "" && time.Until(tk.ExpiresOn) > 2*time.Minute {
 		return tk, nil
 	}
+	if err, ok := c.failed[key]; ok {
+		return azcore.AccessToken{}, &credError{err: err}
+	}
 	c.signingIn.Store(true)
 	tk, err := c.base.GetToken(ctx, opts)
 	c.signingIn.Store(false)
 	if err != nil {
 		c.lastErr.Store(err)
 		c.failures.Add(1)
+		if ctx.Err() == nil {
+			c.failed[key] = err
+		}
 		return azcore.AccessToken{}, &credError{err: err}
 	}
 	c.tokens[key] = tk

@@ -3,9 +3,11 @@ package azkv
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,10 +232,34 @@ func TestFakeErrors(t *testing.T) {
 	}
 }
 
-type failingCred struct{ err error }
+type failingCred struct {
+	err   error
+	calls *atomic.Int64
+}
 
 func (c failingCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if c.calls != nil {
+		c.calls.Add(1)
+	}
 	return azcore.AccessToken{}, c.err
+}
+
+// A failed sign-in is tried once per run, not once per secret.
+func TestFakeCredentialFailureOnce(t *testing.T) {
+	f := newFakeVault()
+	var calls atomic.Int64
+	p := f.provider(t, WithCredential(failingCred{errors.New("EnvironmentCredential: missing environment variable AZURE_TENANT_ID"), &calls}))
+	var refs []string
+	for i := 0; i < 20; i++ {
+		refs = append(refs, fmt.Sprintf("azkv://fakevault/s%d", i), fmt.Sprintf("azkv://other-kv/s%d", i))
+	}
+	_, err := fetch(t, p, 10*time.Second, refs...)
+	if !errors.Is(err, providers.ErrDenied) || len(providertest.RefErrors(err)) != len(refs) {
+		t.Fatalf("err = %v; want ErrDenied for every ref", err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("the credential was asked %d times; want 1", n)
+	}
 }
 
 func TestFakeCredentialFailure(t *testing.T) {
@@ -245,7 +271,7 @@ func TestFakeCredentialFailure(t *testing.T) {
 		"\tManagedIdentityCredential authentication failed. the requested identity isn't assigned to this resource\n" +
 		"\t\tGET http://169.254.169.254/metadata/identity/oauth2/token\n\t\tRESPONSE 400 Bad Request\n\t\t{\"error\":\"invalid_request\",\"error_description\":\"AADSTS700016: app not found\"}\n" +
 		"\tAzureCLICredential: Azure CLI not found on path")
-	p := f.provider(t, WithCredential(failingCred{chained}))
+	p := f.provider(t, WithCredential(failingCred{err: chained}))
 	_, err := fetch(t, p, 10*time.Second, "azkv://fakevault/s")
 	if !errors.Is(err, providers.ErrDenied) {
 		t.Fatalf("err = %v; want ErrDenied", err)
