@@ -24,4 +24,9 @@ type AWS struct {
 	// endpoint_url in a profile) that is not on a loopback address. Off by default: such an
 	// endpoint is refused before any request is sent.
 	AllowHTTP bool `yaml:"allow_http"`
+	// Agent, when set, is the address of an AWS Secrets Manager Agent (the local caching
+	// service, e.g. http://localhost:2773). Secrets are then read through it with its SSRF token
+	// (AWS_TOKEN, AWS_SESSION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN; file:// allowed), and
+	// secretrun itself needs no AWS credentials, region or SDK configuration.
+	Agent string `yaml:"agent"`
 }

@@ -155,6 +155,15 @@ func New(cfg config.AWS, opts ...Option) (*Provider, error) {
 	if cfg.RoleARN == "" && cfg.RoleSessionName != "" {
 		problems = append(problems, "role_session_name needs role_arn")
 	}
+	if cfg.Agent != "" {
+		u, err := url.Parse(cfg.Agent)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("agent %q is not an http(s)://HOST:PORT address", cfg.Agent))
+		}
+		if cfg.RoleARN != "" || cfg.Profile != "" {
+			problems = append(problems, "agent reads with the agent's own credentials: drop role_arn and profile, or drop agent")
+		}
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("awssm: providers.aws: %s", strings.Join(problems, "; "))
 	}
@@ -165,7 +174,8 @@ func New(cfg config.AWS, opts ...Option) (*Provider, error) {
 //
 // Its Credentials are the variables that hold AWS credential material (AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, their legacy spellings AWS_ACCESS_KEY and
-// AWS_SECRET_KEY, and AWS_CONTAINER_AUTHORIZATION_TOKEN): when an awssm reference was resolved
+// AWS_SECRET_KEY, AWS_CONTAINER_AUTHORIZATION_TOKEN, and AWS_TOKEN when reading through the
+// Secrets Manager Agent): when an awssm reference was resolved
 // they are removed from the child's environment. Pointers such as AWS_PROFILE or
 // AWS_WEB_IDENTITY_TOKEN_FILE are kept (see docs/providers/awssm.md). A child that needs the keys
 // can map them back explicitly, e.g. `AWS_ACCESS_KEY_ID: env://AWS_ACCESS_KEY_ID`.
@@ -174,11 +184,19 @@ func Entry(cfg config.AWS) providers.Entry {
 		Scheme:      Scheme,
 		Remote:      true,
 		Summary:     "AWS Secrets Manager: awssm://NAME-or-ARN[?version_stage=S|version_id=V][&region=R][#key]",
-		Credentials: append([]string(nil), credentialVars...),
+		Credentials: credentialVarsFor(cfg),
 		Open: func() (providers.Provider, error) {
 			return New(cfg)
 		},
 	}
+}
+
+func credentialVarsFor(cfg config.AWS) []string {
+	vars := append([]string(nil), credentialVars...)
+	if cfg.Agent != "" {
+		vars = append(vars, "AWS_TOKEN") // the agent's SSRF token
+	}
+	return vars
 }
 
 // Validate checks a reference's path and options without I/O. Errors wrap

@@ -36,6 +36,9 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 	if len(refs) == 0 {
 		return out, nil
 	}
+	if p.cfg.Agent != "" {
+		return p.fetchAgent(ctx, refs)
+	}
 	sources := make(map[providers.Ref]*source)
 	var pending []*source
 	for _, r := range refs {
