@@ -46,6 +46,45 @@ func benchSecrets(n int) []Secret {
 	return out
 }
 
+// typicalSecrets returns n secrets of the kinds a CI job usually holds, in
+// the mix scripts/bench-redact.sh uses: GitHub-style tokens, AWS-style secret
+// keys, passwords and database URLs.
+func typicalSecrets(n int) []Secret {
+	r := rand.New(rand.NewSource(42))
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	str := func(alpha string, k int) string {
+		b := make([]byte, k)
+		for i := range b {
+			b[i] = alpha[r.Intn(len(alpha))]
+		}
+		return string(b)
+	}
+	out := make([]Secret, n)
+	for i := range out {
+		var v string
+		switch i % 5 {
+		case 0, 1:
+			v = "ghp_" + str(alnum, 36)
+		case 2:
+			v = str(alnum+"+/", 40)
+		case 3:
+			v = str(alnum+"-_.~", 20)
+		case 4:
+			v = fmt.Sprintf("postgres://svc%d:%s@db%d.internal:5432/app", i, str(alnum, 24), i)
+		}
+		out[i] = Secret{Name: fmt.Sprintf("SECRET_%03d", i), Value: v}
+	}
+	return out
+}
+
+// secretMixes are the two secret sets the benchmarks run with: "typical"
+// (about 1,700 needles for 200 secrets) and "heavy" (special characters,
+// JSON and multi-line values: about 2,500 needles).
+var secretMixes = []struct {
+	name string
+	gen  func(int) []Secret
+}{{"typical", typicalSecrets}, {"heavy", benchSecrets}}
+
 // ciLog returns about size bytes of CI-like log text with a few secrets in it.
 func ciLog(size int, secrets []Secret) []byte {
 	r := rand.New(rand.NewSource(2))
@@ -97,10 +136,18 @@ func randomBase64(size int) []byte {
 	return b.Bytes()
 }
 
-func benchMatcher(b *testing.B) *Matcher {
-	m, _ := Compile(benchSecrets(200), Options{})
+func benchMatcher(b *testing.B, secrets []Secret) *Matcher {
+	m, _ := Compile(secrets, Options{})
 	b.ReportMetric(float64(m.NeedleCount()), "needles")
 	return m
+}
+
+// forMixes runs f as a sub-benchmark for each secret mix.
+func forMixes(b *testing.B, f func(b *testing.B, secrets []Secret)) {
+	for _, mix := range secretMixes {
+		secrets := mix.gen(200)
+		b.Run(mix.name, func(b *testing.B) { f(b, secrets) })
+	}
 }
 
 // streamThrough writes data to w in chunks of size n.
@@ -118,41 +165,47 @@ func streamThrough(w io.Writer, data []byte, n int) {
 // BenchmarkThroughputCI: in-process, 32 KiB writes, CI-like text, 200
 // secrets (target ≥ 1 GB/s).
 func BenchmarkThroughputCI(b *testing.B) {
-	m := benchMatcher(b)
-	data := ciLog(8<<20, benchSecrets(200))
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		w := m.NewWriter(io.Discard, 0)
-		streamThrough(w, data, 32<<10)
-		w.Close()
-	}
+	forMixes(b, func(b *testing.B, secrets []Secret) {
+		m := benchMatcher(b, secrets)
+		data := ciLog(8<<20, secrets)
+		b.SetBytes(int64(len(data)))
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			w := m.NewWriter(io.Discard, 0)
+			streamThrough(w, data, 32<<10)
+			w.Close()
+		}
+	})
 }
 
 // BenchmarkThroughputBase64: the same on random base64 text (target ≥ 500 MB/s).
 func BenchmarkThroughputBase64(b *testing.B) {
-	m := benchMatcher(b)
-	data := randomBase64(8 << 20)
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		w := m.NewWriter(io.Discard, 0)
-		streamThrough(w, data, 32<<10)
-		w.Close()
-	}
+	forMixes(b, func(b *testing.B, secrets []Secret) {
+		m := benchMatcher(b, secrets)
+		data := randomBase64(8 << 20)
+		b.SetBytes(int64(len(data)))
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			w := m.NewWriter(io.Discard, 0)
+			streamThrough(w, data, 32<<10)
+			w.Close()
+		}
+	})
 }
 
 // BenchmarkOneByteWrites: 1-byte writes, about 1,000 needles (target ≥ 20 MB/s).
 func BenchmarkOneByteWrites(b *testing.B) {
-	m := benchMatcher(b)
-	data := ciLog(1<<20, benchSecrets(200))
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		w := m.NewWriter(io.Discard, IdleTerminal)
-		streamThrough(w, data, 1)
-		w.Close()
-	}
+	forMixes(b, func(b *testing.B, secrets []Secret) {
+		m := benchMatcher(b, secrets)
+		data := ciLog(1<<20, secrets)
+		b.SetBytes(int64(len(data)))
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			w := m.NewWriter(io.Discard, IdleTerminal)
+			streamThrough(w, data, 1)
+			w.Close()
+		}
+	})
 }
 
 // BenchmarkPathological: "aaaa…" against the needle "a…ab" must stay linear.
@@ -170,19 +223,23 @@ func BenchmarkPathological(b *testing.B) {
 
 // BenchmarkCompile200: building the matcher for 200 secrets (target ≤ 50 ms).
 func BenchmarkCompile200(b *testing.B) {
-	secrets := benchSecrets(200)
-	var m *Matcher
-	for i := 0; i < b.N; i++ {
-		m, _ = Compile(secrets, Options{})
-	}
-	b.ReportMetric(float64(m.NeedleCount()), "needles")
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/build")
+	forMixes(b, func(b *testing.B, secrets []Secret) {
+		var m *Matcher
+		for i := 0; i < b.N; i++ {
+			m, _ = Compile(secrets, Options{})
+		}
+		b.ReportMetric(float64(m.NeedleCount()), "needles")
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/build")
+	})
 }
 
 // BenchmarkMemory: heap held by the matcher for 200 secrets and two streams,
 // and its growth over a long stream (target ≤ 32 MB, flat).
 func BenchmarkMemory(b *testing.B) {
-	secrets := benchSecrets(200)
+	forMixes(b, benchMemory)
+}
+
+func benchMemory(b *testing.B, secrets []Secret) {
 	data := ciLog(4<<20, secrets)
 	heap := func() uint64 {
 		runtime.GC()
@@ -201,7 +258,7 @@ func BenchmarkMemory(b *testing.B) {
 			streamThrough(w2, data, 4<<10)
 		}
 		afterLong := heap()
-		b.ReportMetric(float64(afterShort-before)/(1<<20), "MB-heap")
+		b.ReportMetric((float64(afterShort)-float64(before))/(1<<20), "MB-heap")
 		b.ReportMetric((float64(afterLong)-float64(afterShort))/(1<<20), "MB-growth-512MiB")
 		w1.Close()
 		w2.Close()
@@ -213,8 +270,12 @@ func BenchmarkMemory(b *testing.B) {
 // writing the line straight to the destination): p50 and p99 in µs (targets
 // 10 and 100).
 func BenchmarkLineLatency(b *testing.B) {
-	m := benchMatcher(b)
-	data := ciLog(4<<20, benchSecrets(200))
+	forMixes(b, benchLineLatency)
+}
+
+func benchLineLatency(b *testing.B, secrets []Secret) {
+	m := benchMatcher(b, secrets)
+	data := ciLog(4<<20, secrets)
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	w := m.NewWriter(io.Discard, IdleTerminal)
 	d := make([]time.Duration, 0, b.N)

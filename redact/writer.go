@@ -42,8 +42,35 @@ type region struct {
 }
 
 // Writer masks one stream and writes the result to its destination. Create
-// it with Matcher.NewWriter; it is safe for use by one writer goroutine while
-// its idle timer runs (writes to the destination never overlap).
+// it with Matcher.NewWriter, one per stream (stdout and stderr never share
+// one). It is safe for use by one writing goroutine while its idle timer runs
+// (a mutex guards the state, and writes to the destination never overlap).
+//
+// Streaming rules. After each Write, with pos the number of bytes written so
+// far and hold the length of the longest suffix of the input that is a proper
+// prefix of some needle (the automaton state gives it directly):
+//
+//   - every input byte before pos-hold is decided: written as is or, inside
+//     a region, replaced by the region's token; no later byte can change it,
+//     since any later occurrence starts at pos-hold or after;
+//   - the hold bytes are held back (the minimal hold-back of REDACTION.md);
+//   - a region is final, and its token written, once it ends before
+//     pos-hold. A region ending exactly at pos-hold may still be extended by
+//     an adjacent occurrence starting there, so its token is deferred with
+//     the held bytes. This deferral is what makes the output identical to the
+//     oracle's for every split of the input; it never holds back a plain
+//     byte that is not part of the hold.
+//
+// Needles derived by Compile never start with whitespace, '%' or ':', so
+// output ending in "\n", "\r", ": " or "%" is written at once, except when
+// those bytes continue a prefix of a needle that contains them (a multi-line
+// secret, a secret with ": " or "%" inside), which is secret material.
+//
+// With idle release on, a quiet stream gets its deferred tokens written and,
+// when only 1–MaxIdleRelease bytes are held, those bytes too; the automaton
+// keeps its state, so a secret completed later is masked from the first
+// unreleased byte (Stats.LateMasked). A hold of 4 bytes or more is never
+// released by the timer; Close applies the end-of-stream rule.
 type Writer struct {
 	mu   sync.Mutex
 	m    *Matcher
