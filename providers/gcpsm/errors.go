@@ -33,11 +33,23 @@ type retryer struct {
 // Retry is called by gax after each failed attempt.
 func (r *retryer) Retry(err error) (time.Duration, bool) {
 	r.attempts++
-	r.last = err
+	if !isDeadline(err) {
+		r.last = err
+	}
 	if r.attempts >= r.max {
 		return 0, false
 	}
 	return r.inner.Retry(err)
+}
+
+// isDeadline reports whether err is the end of the caller's time (a context error, or the
+// DEADLINE_EXCEEDED or CANCELLED status gRPC turns it into) rather than an answer.
+func isDeadline(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	st, ok := status.FromError(err)
+	return ok && (st.Code() == codes.DeadlineExceeded || st.Code() == codes.Canceled)
 }
 
 // classify maps an error from AccessSecretVersion to a providers sentinel, with a hint where one
@@ -48,23 +60,31 @@ func (p *Provider) classify(ctx context.Context, resource string, err error, rt 
 	if rt.attempts > 1 {
 		attempts = fmt.Sprintf(" after %d attempts", rt.attempts)
 	}
-	if ctxErr := ctx.Err(); ctxErr != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		if ctxErr == nil {
-			ctxErr = context.DeadlineExceeded
+	if ctx.Err() != nil || isDeadline(err) {
+		cause := ctx.Err()
+		if cause == nil {
+			cause = context.DeadlineExceeded
+			if st, _ := status.FromError(err); st.Code() == codes.Canceled {
+				cause = context.Canceled
+			}
 		}
 		what := "no answer within the deadline"
-		if errors.Is(ctxErr, context.Canceled) {
+		if errors.Is(cause, context.Canceled) {
 			what = "cancelled"
 		}
-		lastErr := rt.last
-		if _, ok := status.FromError(err); ok {
-			lastErr = err // the final attempt's own error, not gax's "context deadline exceeded"
+		// Say what went wrong before time ran out: the last real RPC error, or else how the
+		// deadline struck ("while waiting for connections to become ready").
+		detail := ""
+		last := rt.last
+		if !isDeadline(err) {
+			last = err
 		}
-		last := ""
-		if st, ok := status.FromError(lastErr); lastErr != nil && !(ok && (st.Message() == context.DeadlineExceeded.Error() || st.Message() == context.Canceled.Error())) {
-			last = "; last error: " + describe(lastErr)
+		if last != nil {
+			detail = "; last error: " + describe(last)
+		} else if st, ok := status.FromError(err); ok && st.Message() != context.DeadlineExceeded.Error() && st.Message() != context.Canceled.Error() {
+			detail = " (" + describe(err) + ")"
 		}
-		return fmt.Errorf("%w: %s%s%s: %w", providers.ErrUnavailable, what, attempts, last, ctxErr)
+		return fmt.Errorf("%w: %s%s%s: %w", providers.ErrUnavailable, what, attempts, detail, cause)
 	}
 	st, _ := status.FromError(err)
 	desc := describe(err)
@@ -87,8 +107,6 @@ func (p *Provider) classify(ctx context.Context, resource string, err error, rt 
 			p.credentialSource())
 	case codes.InvalidArgument:
 		return fmt.Errorf("%w: the server rejected the name (%s)", providers.ErrInvalidRef, desc)
-	case codes.DeadlineExceeded, codes.Canceled:
-		return fmt.Errorf("%w: no answer within the deadline%s (%s): %w", providers.ErrUnavailable, attempts, desc, context.DeadlineExceeded)
 	default: // Unavailable, ResourceExhausted, Internal, Unknown, Unimplemented, ...
 		return fmt.Errorf("%w%s (%s)", providers.ErrUnavailable, attempts, desc)
 	}
