@@ -11,8 +11,11 @@ package azkv
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -42,6 +45,25 @@ var retryOptions = policy.RetryOptions{
 	RetryDelay:    250 * time.Millisecond,
 	MaxRetryDelay: 4 * time.Second, // a longer Retry-After ends the retries at once
 	TryTimeout:    15 * time.Second,
+	ShouldRetry:   shouldRetry,
+}
+
+// shouldRetry is the SDK's default rule (retry connection failures and 408/429/500/502/503/504)
+// minus failures a retry cannot fix: a host that does not exist and an untrusted certificate.
+func shouldRetry(resp *http.Response, err error) bool {
+	if err != nil {
+		var dns *net.DNSError
+		var certErr *tls.CertificateVerificationError
+		var unk x509.UnknownAuthorityError
+		var host x509.HostnameError
+		return !(errors.As(err, &dns) && dns.IsNotFound) && !errors.As(err, &certErr) && !errors.As(err, &unk) && !errors.As(err, &host)
+	}
+	switch resp.StatusCode {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // credentialVars are the environment variables holding credential material that

@@ -1,8 +1,11 @@
 package azkv
 
 import (
+	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -215,5 +219,44 @@ func TestHTTPSRetriesStopAtDeadline(t *testing.T) {
 			}
 			t.Logf("%v in %v", err, d.Round(time.Millisecond))
 		})
+	}
+}
+
+// A vault host that does not exist (DNS "not found") and an untrusted certificate are not retried.
+func TestHTTPSNotRetried(t *testing.T) {
+	s := newKVServer(t)
+	s.put("test-kv", "x", "v")
+	var dials atomic.Int64
+	dnsClient := &http.Client{Transport: &http.Transport{
+		DialContext: func(_ context.Context, _, addr string) (net.Conn, error) {
+			dials.Add(1)
+			host, _, _ := net.SplitHostPort(addr)
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
+		},
+	}}
+	p, err := New(config.Azure{}, WithHTTPClient(dnsClient), WithCredential(&testCred{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = fetch(t, p, 10*time.Second, "azkv://no-such-kv/x")
+	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "not found (DNS)") ||
+		!strings.Contains(providers.Hint(err), "check the vault name") || dials.Load() != 1 {
+		t.Errorf("err = %v (hint %q) after %d dials; want ErrUnavailable naming DNS, one dial", err, providers.Hint(err), dials.Load())
+	}
+
+	// A client that does not trust the test CA.
+	untrusting := s.client(s.srv.Listener.Addr().String())
+	untrusting.Transport.(*http.Transport).TLSClientConfig.RootCAs = x509.NewCertPool()
+	p, err = New(config.Azure{}, WithHTTPClient(untrusting), WithCredential(&testCred{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = fetch(t, p, 10*time.Second, "azkv://test-kv/x")
+	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "TLS certificate not trusted") || time.Since(start) > time.Second {
+		t.Errorf("err = %v after %v; want an immediate ErrUnavailable naming TLS", err, time.Since(start))
+	}
+	if s.challengeCount()["test-kv"] != 0 {
+		t.Error("a request got through an untrusted TLS connection")
 	}
 }
