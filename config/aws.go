@@ -1,5 +1,13 @@
 package config
 
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
 // AWS is the `providers.aws` section: connection settings for AWS Secrets Manager (awssm://).
 // Credentials never go here. Empty fields fall back to the AWS SDK's default chain: the
 // environment (AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID, ...), the shared config and
@@ -29,4 +37,41 @@ type AWS struct {
 	// (AWS_TOKEN, AWS_SESSION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN; file:// allowed), and
 	// secretrun itself needs no AWS credentials, region or SDK configuration.
 	Agent string `yaml:"agent"`
+}
+
+var (
+	awsRegionRE  = regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$`)
+	awsRoleARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
+)
+
+// Validate checks the section's fields without I/O: the region and role ARN are well formed,
+// external_id and role_session_name come with role_arn, and agent is an http(s) address that
+// is not combined with settings only the SDK path uses. All problems are reported together.
+func (a *AWS) Validate() error {
+	var problems []string
+	if a.Region != "" && !awsRegionRE.MatchString(a.Region) {
+		problems = append(problems, fmt.Sprintf("region: %q is not an AWS region name (like eu-west-1)", a.Region))
+	}
+	if a.RoleARN != "" && !awsRoleARNRE.MatchString(a.RoleARN) {
+		problems = append(problems, fmt.Sprintf("role_arn: %q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", a.RoleARN))
+	}
+	if a.RoleARN == "" && a.ExternalID != "" {
+		problems = append(problems, "external_id needs role_arn")
+	}
+	if a.RoleARN == "" && a.RoleSessionName != "" {
+		problems = append(problems, "role_session_name needs role_arn")
+	}
+	if a.Agent != "" {
+		u, err := url.Parse(a.Agent)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("agent: %q is not an http(s)://HOST:PORT address (e.g. http://localhost:2773)", a.Agent))
+		}
+		if a.RoleARN != "" || a.Profile != "" {
+			problems = append(problems, "agent reads with the agent's own credentials: drop role_arn and profile, or drop agent")
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
 }

@@ -128,7 +128,6 @@ var (
 
 var (
 	regionRE    = regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$`)
-	roleARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
 	secretARNRE = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):([0-9]{12}):secret:(.+)$`)
 	nameRE      = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	versionRE   = regexp.MustCompile(`^[A-Za-z0-9_+=.@-]{1,64}$`)
@@ -142,30 +141,8 @@ func New(cfg config.AWS, opts ...Option) (*Provider, error) {
 	for _, fn := range opts {
 		fn(&o)
 	}
-	var problems []string
-	if cfg.Region != "" && !regionRE.MatchString(cfg.Region) {
-		problems = append(problems, fmt.Sprintf("region %q is not an AWS region name (like eu-west-1)", cfg.Region))
-	}
-	if cfg.RoleARN != "" && !roleARNRE.MatchString(cfg.RoleARN) {
-		problems = append(problems, fmt.Sprintf("role_arn %q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", cfg.RoleARN))
-	}
-	if cfg.RoleARN == "" && cfg.ExternalID != "" {
-		problems = append(problems, "external_id needs role_arn")
-	}
-	if cfg.RoleARN == "" && cfg.RoleSessionName != "" {
-		problems = append(problems, "role_session_name needs role_arn")
-	}
-	if cfg.Agent != "" {
-		u, err := url.Parse(cfg.Agent)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problems = append(problems, fmt.Sprintf("agent %q is not an http(s)://HOST:PORT address", cfg.Agent))
-		}
-		if cfg.RoleARN != "" || cfg.Profile != "" {
-			problems = append(problems, "agent reads with the agent's own credentials: drop role_arn and profile, or drop agent")
-		}
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("awssm: providers.aws: %s", strings.Join(problems, "; "))
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("awssm: providers.aws: %w", err)
 	}
 	return &Provider{cfg: cfg, opts: o, clients: make(map[string]*secretsmanager.Client)}, nil
 }
