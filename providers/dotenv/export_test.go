@@ -14,3 +14,10 @@ func CountOpens(t *testing.T) func() int {
 	t.Cleanup(func() { openFile = orig })
 	return func() int { return int(n.Load()) }
 }
+
+// FailOpens makes every open fail with err until t ends (to test error mapping as root).
+func FailOpens(t *testing.T, err error) {
+	orig := openFile
+	openFile = func(name string) (*os.File, error) { return nil, &os.PathError{Op: "open", Path: name, Err: err} }
+	t.Cleanup(func() { openFile = orig })
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/secretrun/secretrun/providers"
@@ -169,5 +170,24 @@ func TestOneReadPerFile(t *testing.T) {
 	}
 	if got := opens(); got != 2 {
 		t.Errorf("%d opens for 2 distinct files", got)
+	}
+}
+
+// Open failures map to the sentinels whatever the user (root reads everything).
+func TestOpenErrorMapping(t *testing.T) {
+	for _, tt := range []struct {
+		err      error
+		sentinel error
+		text     string
+	}{
+		{syscall.EACCES, providers.ErrDenied, "permission denied"},
+		{syscall.ENOENT, providers.ErrNotFound, "no file"},
+		{syscall.EIO, providers.ErrUnavailable, "input/output error"},
+	} {
+		dotenv.FailOpens(t, tt.err)
+		_, err := dotenv.New("/base").Fetch(context.Background(), []providers.Ref{mustRef(t, "dotenv://x.env#A")})
+		if !errors.Is(err, tt.sentinel) || !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), "/base/x.env") {
+			t.Errorf("%v: got %v; want %v containing %q and the path", tt.err, err, tt.sentinel, tt.text)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/secretrun/secretrun/providers"
@@ -207,5 +208,25 @@ func TestErrors(t *testing.T) {
 			}
 			providertest.AssertNoValues(t, err, secret)
 		})
+	}
+}
+
+// Open failures map to the sentinels whatever the user (root reads everything).
+func TestOpenErrorMapping(t *testing.T) {
+	for _, tt := range []struct {
+		err      error
+		sentinel error
+		text     string
+	}{
+		{syscall.EACCES, providers.ErrDenied, "permission denied"},
+		{syscall.EPERM, providers.ErrDenied, "permission denied"},
+		{syscall.ENOENT, providers.ErrNotFound, "no file"},
+		{syscall.EIO, providers.ErrUnavailable, "input/output error"},
+	} {
+		file.FailOpens(t, tt.err)
+		_, err := file.New("/base").Fetch(context.Background(), []providers.Ref{mustRef(t, "file://x")})
+		if !errors.Is(err, tt.sentinel) || !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), "/base/x") {
+			t.Errorf("%v: got %v; want %v containing %q and the path", tt.err, err, tt.sentinel, tt.text)
+		}
 	}
 }
