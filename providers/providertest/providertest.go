@@ -17,7 +17,7 @@
 //	}
 //
 // The suite checks what the Provider contract promises: values round-trip byte-exact; a batch
-// comes back in order; identical refs and several #keys of one source each get the right value;
+// comes back in order, however large; identical refs and several #keys of one source each get the right value;
 // #key and #/json/pointer select from JSON values; failures are one *providers.RefError per ref,
 // wrapping the right sentinel; a cancelled context ends the fetch promptly with no values; and no
 // error or hint ever contains a stored value.
@@ -272,6 +272,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("RoundTrip", s.testRoundTrip)
 	t.Run("Validate", s.testValidate)
 	t.Run("BatchInOrder", s.testBatchInOrder)
+	t.Run("LargeBatch", s.testLargeBatch)
 	t.Run("IdenticalRefs", s.testIdenticalRefs)
 	if h.KeyMode == KeyJSON {
 		t.Run("JSONKeys", s.testJSONKeys)
@@ -361,6 +362,27 @@ func (s *suite) testBatchInOrder(t *testing.T) {
 		for i, j := range order {
 			want(t, batch[i], secrets[i], values[j])
 		}
+	}
+}
+
+// A batch larger than any store's batch-read limit (AWS: 20 ids a call) comes back whole, in order.
+func (s *suite) testLargeBatch(t *testing.T) {
+	const n = 25
+	refs := make([]providers.Ref, n)
+	values := make([]string, n)
+	for i := range refs {
+		values[i] = Canary(t, fmt.Sprintf("large%d", i))
+		refs[i] = s.put(t, values[i])
+	}
+	p := s.h.Provider(t)
+	before := s.reads(t)
+	secrets, err := s.fetch(t, p, refs)
+	if err != nil {
+		t.Fatalf("Fetch: %v", err)
+	}
+	s.checkReads(t, before, n)
+	for i := range refs {
+		want(t, refs[i], secrets[i], values[i])
 	}
 }
 
