@@ -38,7 +38,7 @@ func newProxy(t *testing.T, s *kvServer) (*toxiproxy.Proxy, string) {
 // Every network fault between secretrun and Key Vault ends within the deadline (plus a small
 // margin) with a value-free error naming the ref.
 func TestFaults(t *testing.T) {
-	const margin = 400 * time.Millisecond
+	const margin = 500 * time.Millisecond
 	cases := []struct {
 		name     string
 		deadline time.Duration

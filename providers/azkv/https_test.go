@@ -121,31 +121,31 @@ func TestHTTPSErrorAnswers(t *testing.T) {
 			kvErrorBody(w, 403, "Forbidden", "Caller is not authorized to perform action on resource.\r\n"+
 				"Caller: appid=11111111-2222-3333-4444-555555555555;oid=66666666-7777-8888-9999-000000000000;iss=https://sts.windows.net/"+testTenant+"/\r\n"+
 				"Action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'\r\n"+canary, "ForbiddenByRbac")
-		}, providers.ErrDenied, "HTTP 403 Forbidden/ForbiddenByRbac", "appid=11111111-2222-3333-4444-555555555555", 1, time.Second},
+		}, providers.ErrDenied, "HTTP 403 Forbidden/ForbiddenByRbac", "appid=11111111-2222-3333-4444-555555555555", 1, 3 * time.Second},
 		{"disabled", func(w http.ResponseWriter) {
 			kvErrorBody(w, 403, "Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled")
-		}, providers.ErrDenied, "is disabled", "set-attributes", 1, time.Second},
+		}, providers.ErrDenied, "is disabled", "set-attributes", 1, 3 * time.Second},
 		{"deleted", func(w http.ResponseWriter) {
 			kvErrorBody(w, 404, "SecretNotFound", "Secret deleted is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.", "")
-		}, providers.ErrNotFound, "is deleted", "az keyvault secret recover", 1, time.Second},
+		}, providers.ErrNotFound, "is deleted", "az keyvault secret recover", 1, 3 * time.Second},
 		{"firewall", func(w http.ResponseWriter) {
 			kvErrorBody(w, 403, "Forbidden", "Client address is not authorized and caller is not a trusted service.\r\nClient address: 203.0.113.7", "ForbiddenByFirewall")
-		}, providers.ErrDenied, "ForbiddenByFirewall", "network rules", 1, time.Second},
+		}, providers.ErrDenied, "ForbiddenByFirewall", "network rules", 1, 3 * time.Second},
 		{"unavailable-quoting", func(w http.ResponseWriter) {
 			kvErrorBody(w, 503, canary, "the value is "+canary, canary)
 		}, providers.ErrUnavailable, "4 attempts", "", 4, 6 * time.Second},
 		{"throttled-long-retry-after", func(w http.ResponseWriter) {
 			w.Header().Set("Retry-After", "30")
 			kvErrorBody(w, 429, "Throttled", "Rate limit exceeded", "")
-		}, providers.ErrUnavailable, "HTTP 429 Throttled", "30 seconds", 1, time.Second},
+		}, providers.ErrUnavailable, "HTTP 429 Throttled", "30 seconds", 1, 3 * time.Second},
 		{"truncated-json", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprintf(w, `{"value":"%s","id":"https://test-kv.vault.azure.net/secrets/x/`, canary)
-		}, providers.ErrUnavailable, "unreadable answer", "", 1, time.Second},
+		}, providers.ErrUnavailable, "unreadable answer", "", 1, 3 * time.Second},
 		{"teapot", func(w http.ResponseWriter) {
 			w.WriteHeader(http.StatusTeapot)
 			fmt.Fprint(w, canary)
-		}, providers.ErrUnavailable, "HTTP 418", "", 1, time.Second},
+		}, providers.ErrUnavailable, "HTTP 418", "", 1, 3 * time.Second},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -211,11 +211,11 @@ func TestHTTPSRetriesStopAtDeadline(t *testing.T) {
 				!strings.Contains(err.Error(), fmt.Sprintf("last: HTTP %d", status)) {
 				t.Fatalf("err = %v; want ErrUnavailable, timed out, last HTTP %d", err, status)
 			}
-			if d > deadline+300*time.Millisecond {
+			if d > deadline+500*time.Millisecond {
 				t.Errorf("took %v; deadline was %v", d, deadline)
 			}
-			if n := s.reads(); n != 2 {
-				t.Errorf("%d GETs in %v with Retry-After 1s; want 2", n, deadline)
+			if n := s.reads(); n < 1 || n > 2 {
+				t.Errorf("%d GETs in %v with Retry-After 1s; want 2 (1 on a slow machine)", n, deadline)
 			}
 			t.Logf("%v in %v", err, d.Round(time.Millisecond))
 		})
@@ -253,7 +253,7 @@ func TestHTTPSNotRetried(t *testing.T) {
 	}
 	start := time.Now()
 	_, err = fetch(t, p, 10*time.Second, "azkv://test-kv/x")
-	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "TLS certificate not trusted") || time.Since(start) > time.Second {
+	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "TLS certificate not trusted") || time.Since(start) > 3*time.Second {
 		t.Errorf("err = %v after %v; want an immediate ErrUnavailable naming TLS", err, time.Since(start))
 	}
 	if s.challengeCount()["test-kv"] != 0 {
