@@ -14,6 +14,7 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
@@ -154,6 +155,20 @@ func TestEmulatorVersions(t *testing.T) {
 		if got[i].Reveal() != w.value || got[i].Version != w.version {
 			t.Errorf("%s: value ok=%v, version %q, want %q", refs[i], got[i].Reveal() == w.value, got[i].Version, w.version)
 		}
+	}
+
+	// A version alias resolves to its version number.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := e.admin.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
+		Secret:     &secretmanagerpb.Secret{Name: full, VersionAliases: map[string]int64{"prod": 1}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"version_aliases"}},
+	}); err != nil {
+		t.Fatalf("UpdateSecret: %v", err)
+	}
+	got, err = p.Fetch(ctx, []providers.Ref{mustRef(t, "gcpsm://"+s+"/versions/prod")})
+	if err != nil || got[0].Reveal() != v1 || got[0].Version != "1" {
+		t.Fatalf("alias: %v (version %q)", err, got[0].Version)
 	}
 
 	// A disabled version is reported as not found, with a hint; a version that never existed
