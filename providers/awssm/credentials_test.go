@@ -1,6 +1,7 @@
 package awssm
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +241,40 @@ func TestAssumeRole(t *testing.T) {
 	}
 	if len(keys) != 2 {
 		t.Errorf("keys = %v, want the base key and one assumed-role key", keys)
+	}
+}
+
+// TestCredentialSourceDescribed: hints name where the chain got credentials, by source.
+func TestCredentialSourceDescribed(t *testing.T) {
+	awsEnv(t, "http://127.0.0.1:1")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "credentials"), []byte("[ci]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	for _, c := range []struct {
+		cfg  config.AWS
+		env  bool
+		want string
+	}{
+		{config.AWS{}, true, "credentials from the environment (AWS_ACCESS_KEY_ID"},
+		{config.AWS{RoleARN: "arn:aws:iam::123456789012:role/r"}, true, "credentials from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then role arn:aws:iam::123456789012:role/r assumed"},
+		{config.AWS{Profile: "ci"}, false, `static credentials of profile "ci"`},
+	} {
+		if !c.env {
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+		}
+		p, err := New(c.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := p.load(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.credentialSource(cfg); !strings.Contains(got, c.want) {
+			t.Errorf("%+v: source %q, want it to contain %q", c.cfg, got, c.want)
+		}
 	}
 }

@@ -178,7 +178,12 @@ func (p *Provider) credentialError(ctx context.Context, cfg aws.Config, err erro
 	}
 	// No usable credentials: the chain ended without finding any, or a source was misconfigured.
 	// The SDK's message names files, profiles and sources, never credential values.
-	return providers.WithHint(fmt.Errorf("awssm: no usable AWS credentials (tried %s): %w: %s", src, providers.ErrDenied, shorten(err.Error())),
+	if src == describeSource(aws.CredentialSourceIMDS, "") {
+		// Nothing configured anywhere: the chain fell through to the metadata service.
+		return providers.WithHint(fmt.Errorf("awssm: no AWS credentials found (the default chain ended at the EC2 instance metadata service): %w: %s", providers.ErrDenied, shorten(err.Error())),
+			"%s", chainHint)
+	}
+	return providers.WithHint(fmt.Errorf("awssm: no usable AWS credentials from %s: %w: %s", src, providers.ErrDenied, shorten(err.Error())),
 		"%s", chainHint)
 }
 
