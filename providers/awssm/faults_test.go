@@ -44,7 +44,7 @@ func faultProxy(t *testing.T) (*toxiproxy.Proxy, string) {
 // margin, with ErrUnavailable naming the ref and no value.
 func TestFaults(t *testing.T) {
 	const deadline = 1500 * time.Millisecond
-	const margin = 400 * time.Millisecond
+	const margin = 500 * time.Millisecond
 	type fault struct {
 		name  string
 		setup func(t *testing.T, p *toxiproxy.Proxy)
