@@ -1,16 +1,19 @@
 package cmd
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/term"
@@ -45,7 +48,9 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status": cmdStatus,
+			"status":   cmdStatus,
+			"waitfile": cmdWaitFile,
+			"signal":   cmdSignal,
 		},
 		RequireExplicitExec: true,
 	})
@@ -81,8 +86,13 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 //	say TEXT      print TEXT and a newline on stdout
 //	err TEXT      print TEXT and a newline on stderr
 //	cat PATH      print a file's content
+//	printf TEXT   print TEXT, a Go string literal body ("\x1b[31m", "\r"), with no newline
+//	readline      read one line from stdin and print "read: LINE"
 //	stdin         copy stdin to stdout
 //	tty           print whether stdin, stdout and stderr are terminals
+//	trap FILE     count SIGINT, SIGTERM and SIGHUP; when ready, write the parent's PID (that is,
+//	              secretrun's) to FILE; after the first
+//	              signal, wait 300ms for duplicates, print "received SIGNAL N time(s)", exit 0
 //	exit N        exit with status N
 //	kill SIG      kill itself with signal SIG (a number)
 func fakeChild() {
@@ -104,7 +114,7 @@ func fakeChild() {
 			env := os.Environ()
 			sort.Strings(env)
 			fmt.Println(strings.Join(env, "\n"))
-		case "say", "err", "cat", "exit", "kill":
+		case "say", "err", "cat", "exit", "kill", "printf", "trap":
 			if len(args) == 0 {
 				fail("%s needs an argument", action)
 			}
@@ -113,6 +123,14 @@ func fakeChild() {
 			switch action {
 			case "say":
 				fmt.Println(arg)
+			case "trap":
+				trapSignals(arg)
+			case "printf":
+				text, err := strconv.Unquote(`"` + arg + `"`)
+				if err != nil {
+					fail("printf: %v", err)
+				}
+				fmt.Print(text)
 			case "err":
 				fmt.Fprintln(os.Stderr, arg)
 			case "cat":
@@ -129,6 +147,9 @@ func fakeChild() {
 				syscall.Kill(os.Getpid(), syscall.Signal(n))
 				select {} // wait for the signal to take effect
 			}
+		case "readline":
+			line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+			fmt.Printf("read: %s\n", strings.TrimRight(line, "\r\n"))
 		case "stdin":
 			io.Copy(os.Stdout, os.Stdin)
 		case "tty":
@@ -140,6 +161,58 @@ func fakeChild() {
 		}
 	}
 	os.Exit(0)
+}
+
+// trapSignals implements fakechild's trap action.
+func trapSignals(readyFile string) {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	// write then rename, so that a reader never sees an empty file
+	if err := os.WriteFile(readyFile+".tmp", []byte(strconv.Itoa(os.Getppid())), 0o600); err != nil {
+		fail("%v", err)
+	}
+	if err := os.Rename(readyFile+".tmp", readyFile); err != nil {
+		fail("%v", err)
+	}
+	counts := map[os.Signal]int{}
+	counts[<-sigs]++
+	for deadline := time.After(300 * time.Millisecond); ; {
+		select {
+		case s := <-sigs:
+			counts[s]++
+			continue
+		case <-deadline:
+		}
+		break
+	}
+	for s, n := range counts {
+		fmt.Printf("received %v %d time(s)\n", s, n)
+	}
+}
+
+// cmdWaitFile waits until a file exists: `waitfile PATH` (a hang guard fails it after 10s).
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile PATH")
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+	}
+	ts.Fatalf("%s did not appear", args[0])
+}
+
+// cmdSignal sends a signal to the process whose PID a file holds: `signal TERM|INT|HUP PIDFILE`.
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	names := map[string]syscall.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP, "QUIT": syscall.SIGQUIT, "USR1": syscall.SIGUSR1}
+	sig, ok := names[args[0]]
+	if neg || len(args) != 2 || !ok {
+		ts.Fatalf("usage: signal TERM|INT|HUP|QUIT|USR1 PIDFILE")
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[1])))
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, sig))
 }
 
 func fail(format string, args ...any) {
