@@ -39,6 +39,9 @@ func ParseRef(s string) (Ref, error) {
 		}
 		return Ref{}, &syntaxError{"not a reference: the scheme before :// must be lower-case letters, digits, '+', '-' or '.'"}
 	}
+	if strings.ContainsFunc(rest, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+		return Ref{}, &syntaxError{fmt.Sprintf("reference %q contains a control character (a newline or tab?)", s)}
+	}
 	var r Ref
 	r.Scheme = scheme
 	rest, key, hasKey := strings.Cut(rest, "#")

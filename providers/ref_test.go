@@ -37,8 +37,9 @@ func TestParseRef(t *testing.T) {
 		{"vault://a?flag", providers.Ref{Scheme: "vault", Path: "a", Query: "flag="}, "vault://a?flag="},
 		{"vault://a?v=1&v=2", providers.Ref{Scheme: "vault", Path: "a", Query: "v=1&v=2"}, ""},
 		{"vault://a?p=%2F", providers.Ref{Scheme: "vault", Path: "a", Query: "p=%2F"}, ""},
-		// the path is literal: no percent-decoding, no cleaning
+		// the path is literal: no percent-decoding, no cleaning; spaces and non-ASCII are allowed
 		{"vault://a%20b//c/", providers.Ref{Scheme: "vault", Path: "a%20b//c/"}, ""},
+		{"file://My Secrets/é.txt", providers.Ref{Scheme: "file", Path: "My Secrets/é.txt"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -83,6 +84,10 @@ func TestParseRefErrors(t *testing.T) {
 		{"vault://a#", "empty key", false},
 		{"vault://a?x=%zz", "bad options", false},
 		{"vault://a?x=1;y=2", "bad options", false},
+		{"vault://a\n", "control character", false},
+		{"file://a\tb", "control character", false},
+		{"vault://a#k\r", "control character", false},
+		{"vault://a\x00", "control character", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
