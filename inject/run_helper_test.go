@@ -282,7 +282,14 @@ type runnerConfig struct {
 	PTY      PTYMode
 	RSSFile  string // if set, the runner writes its max RSS in KiB there before exiting
 	CancelIn time.Duration
+	// PanicInWrap makes the output writer panic on its first Write (terminal restore test).
+	PanicInWrap bool
 }
+
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("test: writer panics") }
+func (panicWriter) Close() error              { return nil }
 
 // runnerEnv is the environment that makes the test binary a runner.
 func runnerEnv(cfg runnerConfig) []string {
@@ -310,6 +317,9 @@ func runnerMain(cfgJSON string) int {
 		},
 		PTY:   cfg.PTY,
 		Grace: cfg.Grace,
+	}
+	if cfg.PanicInWrap {
+		spec.Wrap = func(string, io.Writer, bool) io.WriteCloser { return panicWriter{} }
 	}
 	ctx := context.Background()
 	if cfg.CancelIn > 0 {

@@ -293,3 +293,38 @@ func TestRunnerCtrlZPtyMode(t *testing.T) {
 		t.Fatalf("terminal settings not restored at exit:\n got %+v\nwant %+v", got, before)
 	}
 }
+
+// A panic in secretrun while the outer terminal is raw still restores it.
+func TestRunnerPanicRestoresTerminal(t *testing.T) {
+	master, tty := openFakeTerminal(t)
+	before := termiosOf(t, tty)
+	_ = readAll(master)
+	cmd, _, _ := startRunner(t, runnerConfig{Child: "color", PanicInWrap: true}, withControllingTerminal(tty, true, true, true))
+	if st := waitStatus(t, cmd, 30*time.Second); st != 2 {
+		t.Fatalf("runner exited %d, want 2 (a Go panic)", st)
+	}
+	if after := termiosOf(t, tty); *after != *before {
+		t.Fatalf("terminal not restored after a panic:\n got %+v\nwant %+v", after, before)
+	}
+}
+
+// If secretrun is SIGKILLed, the child does not run on without it (parent-death signal).
+func TestRunnerKilledTakesChildAlong(t *testing.T) {
+	cmd, out, _ := startRunner(t, runnerConfig{Child: "signals"}, nil)
+	mustSee(t, out, "ready\n")
+	var childPid int
+	if _, err := fmt.Sscanf(out.String(), "pid=%d", &childPid); err != nil {
+		t.Fatalf("stdout %q", out.String())
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if st := procState(childPid); st == "?" || st == "Z" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_ = syscall.Kill(childPid, syscall.SIGKILL)
+	t.Fatalf("child %d still running after secretrun was killed", childPid)
+}
