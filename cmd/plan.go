@@ -50,7 +50,11 @@ func (a *app) loadPlan() (*plan, error) {
 	p := &plan{cfg: config.Default()}
 	baseDir := a.deps.Dir
 	if path != "" {
-		if p.cfg, err = config.Load(a.displayPath(path)); err != nil {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", a.displayPath(path), err)
+		}
+		if p.cfg, err = config.Parse(a.displayPath(path), data); err != nil {
 			return nil, err
 		}
 		baseDir = filepath.Dir(path)

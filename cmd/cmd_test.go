@@ -1,0 +1,96 @@
+package cmd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/secretrun/secretrun/inject"
+	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/redact"
+)
+
+// fakeDeps runs commands in-process in dir, with a fake terminal state for stdout.
+func fakeDeps(t *testing.T, dir string, outTTY bool) (Deps, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	d := SystemDeps()
+	d.Dir = dir
+	d.Environ = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}
+	d.Streams = inject.Streams{In: strings.NewReader(""), Out: &stdout, Err: &stderr, OutTTY: outTTY}
+	return d, &stdout, &stderr
+}
+
+func writeProfile(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte(ptyConfig), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, ".env"), []byte("TOKEN=CANARY-env-token-9876\n"), 0o600))
+	return dir
+}
+
+func TestEnvRefusesATerminalWithoutReveal(t *testing.T) {
+	dir := writeProfile(t)
+	d, stdout, stderr := fakeDeps(t, dir, true)
+	if status := Execute(d, []string{"env"}); status != ExitUsage {
+		t.Fatalf("exit status %d, want %d", status, ExitUsage)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("printed to the terminal: %q", stdout)
+	}
+	if !strings.Contains(stderr.String(), "--reveal") {
+		t.Errorf("stderr does not mention --reveal: %q", stderr)
+	}
+
+	d, stdout, _ = fakeDeps(t, dir, true)
+	if status := Execute(d, []string{"env", "--reveal"}); status != 0 {
+		t.Fatalf("env --reveal: exit status %d", status)
+	}
+	if !strings.Contains(stdout.String(), `TOKEN="CANARY-env-token-9876"`) {
+		t.Errorf("env --reveal printed %q", stdout)
+	}
+}
+
+func TestOwnMessagesAreMasked(t *testing.T) {
+	m, _ := redact.Compile([]redact.Secret{{Name: "TOKEN", Value: "CANARY-in-an-error-123"}}, redact.Options{})
+	var buf bytes.Buffer
+	u := newUI(&buf, false, true, true)
+	u.setMask(m.MaskString)
+	u.Error(errors.Join(
+		providers.WithHint(fmt.Errorf("store said: bad value CANARY-in-an-error-123"), "value was CANARY-in-an-error-123"),
+		errors.New("second failure"),
+	))
+	u.Warnf("warning about CANARY-in-an-error-123")
+	u.Tracef("trace of CANARY-in-an-error-123")
+	out := buf.String()
+	if strings.Contains(out, "CANARY") {
+		t.Errorf("a value reached secretrun's own stderr:\n%s", out)
+	}
+	for _, want := range []string{
+		"secretrun: error: store said: bad value ***\n",
+		"secretrun: hint: value was ***\n",
+		"secretrun: error: second failure\n",
+		"secretrun: warning: warning about ***\n",
+		"secretrun: trace: trace of ***\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestColourOnlyOnATerminalAndNeverWithNO_COLOR(t *testing.T) {
+	for _, tt := range []struct {
+		tty, noColor, want bool
+	}{{true, false, true}, {true, true, false}, {false, false, false}} {
+		var buf bytes.Buffer
+		newUI(&buf, tt.tty, tt.noColor, false).Warnf("x")
+		if got := strings.Contains(buf.String(), "\x1b["); got != tt.want {
+			t.Errorf("tty=%v NO_COLOR=%v: colour=%v, want %v (%q)", tt.tty, tt.noColor, got, tt.want, buf.String())
+		}
+	}
+}
