@@ -86,8 +86,12 @@ func checkStream(t *testing.T, needles, names []string, in []byte, sizes []int) 
 		}
 		pos += n
 		// Held bytes equal the longest suffix that is a proper needle prefix.
-		if h, _ := naiveHold(needles, in[:pos]); w.a.holdOf(w.st) != h {
+		h, _ := naiveHold(needles, in[:pos])
+		if w.a.holdOf(w.st) != h {
 			t.Fatalf("after %d bytes: automaton holds %d, want %d", pos, w.a.holdOf(w.st), h)
+		}
+		if u := w.heldBytes(); len(w.regions) == 0 && u != h {
+			t.Fatalf("after %d bytes: %d bytes undecided, want the hold of %d", pos, u, h)
 		}
 		// Everything decided is written, nothing more.
 		if want := oracleEmitted(needles, names, token, in[:pos]); !bytes.Equal(out.Bytes(), want) {

@@ -10,10 +10,9 @@ import (
 // obviously right rather than fast.
 
 type occ struct {
-	s, e  int
-	tail  int // 1 for the end-of-stream held tail, so real occurrences sort first
-	id    int
-	token string
+	s, e int
+	tail int // 1 for the end-of-stream held tail, so real occurrences sort first
+	id   int
 }
 
 // naiveHold returns the length of the longest suffix of in that is a proper
