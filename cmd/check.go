@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -43,7 +44,7 @@ time. Values are never printed. Exits 0 when every required secret resolved, 125
 			a.matcher(p, results) // masks any provider text we print, and warns about weak values
 			rows := make([]checkRow, len(results))
 			for i, r := range results {
-				row := checkRow{Name: r.Name, Ref: r.Request.Ref, Provider: r.Parsed.Scheme, Status: "ok",
+				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref), Provider: r.Parsed.Scheme, Status: "ok",
 					Version: r.Secret.Version, Millis: r.Elapsed.Milliseconds(), Origin: r.Origin}
 				if r.Err != nil {
 					row.Status = "error"

@@ -192,9 +192,9 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, error) {
 	for _, r := range results {
 		switch {
 		case r.Skipped:
-			a.ui().Tracef("%s: %s: optional and not found; left unset", r.Name, r.Request.Ref)
+			a.ui().Tracef("%s: %s: optional and not found; left unset", r.Name, r.Parsed)
 		case r.Err == nil:
-			a.ui().Tracef("%s: %s fetched in %s%s", r.Name, r.Request.Ref, r.Elapsed.Round(100_000), versionSuffix(r.Secret.Version))
+			a.ui().Tracef("%s: %s fetched in %s%s", r.Name, r.Parsed, r.Elapsed.Round(100_000), versionSuffix(r.Secret.Version))
 		}
 	}
 	return results, err

@@ -43,7 +43,7 @@ type Result struct {
 }
 
 // VarError is the failure of one variable. Its text names the variable, where it was defined and
-// the reference, never a value.
+// the reference (see DisplayRef), never a value.
 type VarError struct {
 	Name   string
 	Origin string
@@ -98,7 +98,7 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 		res.Request = req
 		ref, err := r.check(req.Ref)
 		if err != nil {
-			res.Err = &VarError{Name: req.Name, Origin: req.Origin, Ref: req.Ref, Err: err}
+			res.Err = &VarError{Name: req.Name, Origin: req.Origin, Ref: DisplayRef(req.Ref), Err: err}
 			invalid = append(invalid, res.Err)
 			continue
 		}
@@ -111,7 +111,7 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 	if len(invalid) > 0 {
 		for i := range results {
 			if results[i].Err == nil {
-				results[i].Err = &VarError{Name: reqs[i].Name, Origin: reqs[i].Origin, Ref: reqs[i].Ref, Err: errNotFetched}
+				results[i].Err = &VarError{Name: reqs[i].Name, Origin: reqs[i].Origin, Ref: DisplayRef(reqs[i].Ref), Err: errNotFetched}
 			}
 		}
 		return results, errors.Join(invalid...)
@@ -133,7 +133,7 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 			res.Secret = out.secret
 			continue
 		}
-		res.Err = &VarError{Name: res.Name, Origin: res.Origin, Ref: res.Request.Ref, Err: out.err}
+		res.Err = &VarError{Name: res.Name, Origin: res.Origin, Ref: res.Parsed.String(), Err: out.err}
 		if res.Optional && (errors.Is(out.err, providers.ErrNotFound) || errors.Is(out.err, providers.ErrKeyNotFound)) {
 			res.Skipped = true
 			continue
@@ -141,6 +141,17 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 		failed = append(failed, res.Err)
 	}
 	return results, errors.Join(failed...)
+}
+
+// DisplayRef returns a reference as it may be shown to the user: its canonical form when it
+// parses, and a placeholder when it does not — a string that is not a reference may be a secret
+// pasted where a reference belongs, and must not be echoed.
+func DisplayRef(s string) string {
+	ref, err := providers.ParseRef(s)
+	if err != nil {
+		return "(not a reference)"
+	}
+	return ref.String()
 }
 
 // errNotFetched marks valid requests left unfetched because another reference was malformed.

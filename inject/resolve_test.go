@@ -96,7 +96,7 @@ func TestResolveReportsEveryInvalidRefBeforeFetching(t *testing.T) {
 	mem := &memProvider{invalid: "reserved"}
 	r := newResolver(mem, time.Second)
 	_, err := r.Resolve(context.Background(), []Request{
-		{Name: "A", Ref: "not a ref", Origin: "secretrun.yaml:3"},
+		{Name: "A", Ref: "CANARY-pasted-secret", Origin: "secretrun.yaml:3"},
 		{Name: "B", Ref: "nosuch://x"},
 		{Name: "C", Ref: "mem://reserved"},
 		{Name: "D", Ref: "mem://fine"},
@@ -105,7 +105,10 @@ func TestResolveReportsEveryInvalidRefBeforeFetching(t *testing.T) {
 		t.Fatal("want an error")
 	}
 	msg := err.Error()
-	for _, want := range []string{"A (secretrun.yaml:3): not a ref", "B: nosuch://x: unknown scheme", "C: mem://reserved: invalid reference"} {
+	if strings.Contains(msg, "CANARY") {
+		t.Errorf("a string that is not a reference was echoed (it may be a secret):\n%s", msg)
+	}
+	for _, want := range []string{"A (secretrun.yaml:3): (not a reference): invalid reference", "B: nosuch://x: unknown scheme", "C: mem://reserved: invalid reference"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
