@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"cloud.google.com/go/auth/credentials"
@@ -26,8 +27,10 @@ var retryCodes = []codes.Code{codes.Unavailable, codes.ResourceExhausted}
 type retryer struct {
 	inner    gax.Retryer
 	max      int
+	budget   *atomic.Int64 // retries left for the whole Fetch; nil means no limit
 	attempts int
 	last     error
+	spent    bool // gave up because the budget was spent
 }
 
 // Retry is called by gax after each failed attempt.
@@ -39,7 +42,12 @@ func (r *retryer) Retry(err error) (time.Duration, bool) {
 	if r.attempts >= r.max {
 		return 0, false
 	}
-	return r.inner.Retry(err)
+	d, ok := r.inner.Retry(err)
+	if ok && r.budget != nil && r.budget.Add(-1) < 0 {
+		r.spent = true
+		return 0, false
+	}
+	return d, ok
 }
 
 // isDeadline reports whether err is the end of the caller's time (a context error, or the
@@ -59,6 +67,9 @@ func (p *Provider) classify(ctx context.Context, resource string, err error, rt 
 	attempts := ""
 	if rt.attempts > 1 {
 		attempts = fmt.Sprintf(" after %d attempts", rt.attempts)
+	}
+	if rt.spent {
+		attempts += " (no retries left: other secrets of this run failed too)"
 	}
 	if ctx.Err() != nil || isDeadline(err) {
 		cause := ctx.Err()

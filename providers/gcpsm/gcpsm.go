@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	secretmanager "cloud.google.com/go/secretmanager/apiv1"
@@ -31,10 +32,15 @@ const MaxConcurrent = 32
 // full-jitter exponential backoff starting at retryInitial, and never past the context's
 // deadline. The SDK's own default (2 s initial backoff, unlimited attempts until a 60 s call
 // timeout) is replaced because secretrun's --timeout is the only budget that counts.
+//
+// All retries of one Fetch also share a budget of one retry per distinct source plus
+// retryBudgetExtra, so that an outage or an exhausted quota costs about two calls per secret,
+// not maxAttempts.
 const (
-	maxAttempts  = 5
-	retryInitial = 250 * time.Millisecond
-	retryMax     = 4 * time.Second
+	maxAttempts      = 5
+	retryInitial     = 250 * time.Millisecond
+	retryMax         = 4 * time.Second
+	retryBudgetExtra = 8
 )
 
 // Provider reads secrets from GCP Secret Manager. It is safe for concurrent use. Create it with
@@ -44,6 +50,7 @@ type Provider struct {
 	clientOpts []option.ClientOption
 	backoff    gax.Backoff
 	attempts   int
+	extra      int64 // retryBudgetExtra
 
 	mu      sync.Mutex
 	client  *secretmanager.Client
@@ -80,6 +87,7 @@ func New(cfg config.GCP, opts ...Option) (*Provider, error) {
 		cfg:      cfg,
 		backoff:  gax.Backoff{Initial: retryInitial, Max: retryMax, Multiplier: 2},
 		attempts: maxAttempts,
+		extra:    retryBudgetExtra,
 	}
 	for _, o := range opts {
 		o(p)
@@ -166,6 +174,10 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 	// gcpsm://projects/P/secrets/S/versions/latest) share one read.
 	var fmu sync.Mutex
 	flights := make(map[string]*flight)
+	// Retries share a budget per Fetch: a blip is retried, but an outage or an exhausted quota
+	// is not hammered with maxAttempts calls for every secret.
+	budget := new(atomic.Int64)
+	budget.Store(int64(len(names)) + p.extra)
 	fetch := func(ctx context.Context, src providers.Ref) ([]byte, string, error) {
 		n := names[src]
 		if n.Project == "" && projectErr != nil {
@@ -180,7 +192,7 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 		}
 		fmu.Unlock()
 		if !ok {
-			f.value, f.version, f.err = p.access(ctx, client, res)
+			f.value, f.version, f.err = p.access(ctx, client, res, budget)
 			close(f.done)
 		}
 		<-f.done
@@ -206,8 +218,8 @@ type flight struct {
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // access reads one version. Errors name the resource and wrap a providers sentinel.
-func (p *Provider) access(ctx context.Context, client *secretmanager.Client, resource string) ([]byte, string, error) {
-	rt := &retryer{inner: gax.OnCodes(retryCodes, p.backoff), max: p.attempts}
+func (p *Provider) access(ctx context.Context, client *secretmanager.Client, resource string, budget *atomic.Int64) ([]byte, string, error) {
+	rt := &retryer{inner: gax.OnCodes(retryCodes, p.backoff), max: p.attempts, budget: budget}
 	resp, err := client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: resource},
 		gax.WithRetry(func() gax.Retryer { return rt }))
 	if err != nil {

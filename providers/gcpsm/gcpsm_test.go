@@ -377,9 +377,9 @@ func TestFaults(t *testing.T) {
 		{name: "internal", fault: always(codes.Internal, "boom"), ref: "gcpsm://s", want: providers.ErrUnavailable, text: "Internal: boom", calls: 1},
 		// Retried codes: the capped policy gives up after maxAttempts, well before the deadline.
 		{name: "unavailable capped", fault: always(codes.Unavailable, "try again"), ref: "gcpsm://s",
-			deadline: 20 * time.Second, want: providers.ErrUnavailable, text: "after 5 attempts", maxTime: 4 * time.Second, calls: maxAttempts},
+			deadline: 20 * time.Second, want: providers.ErrUnavailable, text: "after 5 attempts", maxTime: 6 * time.Second, calls: maxAttempts},
 		{name: "resource exhausted", fault: always(codes.ResourceExhausted, "quota"), ref: "gcpsm://s",
-			deadline: 20 * time.Second, want: providers.ErrUnavailable, text: "ResourceExhausted: quota", maxTime: 4 * time.Second, calls: maxAttempts},
+			deadline: 20 * time.Second, want: providers.ErrUnavailable, text: "ResourceExhausted: quota", maxTime: 6 * time.Second, calls: maxAttempts},
 		{name: "slow handler", fault: func(ctx context.Context, _ string, _ int64) error {
 			select { // answers only well after the caller's deadline
 			case <-ctx.Done():
@@ -453,7 +453,7 @@ func TestRetriesStopAtDeadline(t *testing.T) {
 	f.put("acme", "s", []byte(canary(t, "r")))
 	f.setFault(func(context.Context, string, int64) error { return status.Error(codes.Unavailable, "down") })
 	p := newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
-	p.attempts = 1000 // no cap: only the deadline stops the retries
+	p.attempts, p.extra = 1000, 1000 // no cap, no budget: only the deadline stops the retries
 	p.backoff.Initial, p.backoff.Max = 40*time.Millisecond, 80*time.Millisecond
 
 	const deadline = time.Second
@@ -593,4 +593,32 @@ func TestConformance(t *testing.T) {
 		Reads:   func(t *testing.T) int { return int(f.calls.Load()) },
 		Timeout: 10 * time.Second,
 	})
+}
+
+// An outage costs about two calls per secret, not maxAttempts: retries share a budget.
+func TestRetryBudget(t *testing.T) {
+	f, addr := startFake(t)
+	f.setFault(func(context.Context, string, int64) error { return status.Error(codes.Unavailable, "down") })
+	p := newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+	var refs []providers.Ref
+	for i := 0; i < 20; i++ {
+		f.put("acme", fmt.Sprintf("s%d", i), []byte("x"))
+		refs = append(refs, mustRef(t, fmt.Sprintf("gcpsm://s%d#k", i)), mustRef(t, fmt.Sprintf("gcpsm://s%d", i)))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := p.Fetch(ctx, refs)
+	elapsed := time.Since(start)
+	calls := f.calls.Load()
+	t.Logf("%d refs on 20 secrets: %d calls in %v", len(refs), calls, elapsed.Round(time.Millisecond))
+	if res := refErrors(err); len(res) != 40 || !errors.Is(err, providers.ErrUnavailable) {
+		t.Fatalf("%d RefErrors: %v", len(res), err)
+	}
+	if max := int64(20 + 20 + retryBudgetExtra); calls > max || calls < 20 {
+		t.Fatalf("%d calls, want 20..%d", calls, max)
+	}
+	if elapsed > 6*time.Second {
+		t.Fatalf("took %v", elapsed)
+	}
 }
