@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -164,7 +165,8 @@ func escapedForms(v string) []string {
 	out = append(out,
 		unquote(strconv.Quote(v)),
 		unquote(strconv.QuoteToASCII(v)),
-		bashPrintfQ(v),
+		bashPrintfQ(v, false),
+		bashPrintfQ(v, true),
 		strings.ReplaceAll(v, "'", `'\''`),
 		shellDoubleQuoted(v),
 	)
@@ -203,58 +205,83 @@ func jsonASCII(s string) string {
 const bashSpecial = " \t\n!\"$&'()*,;<>?[\\]^`{|}"
 
 // bashPrintfQ returns v as bash's `printf %q` prints it: $'...' with C
-// escapes when v holds a non-printable byte, else v with shell
-// metacharacters backslash-escaped (and a leading '#' or '~'). For the $'...'
-// form only the inside of the quotes is returned.
-func bashPrintfQ(v string) string {
+// escapes when v holds a character that is not printable in the locale, else
+// v with shell metacharacters backslash-escaped (and a leading '#' or '~').
+// In a UTF-8 locale (cLocale false) printable non-ASCII characters stay as
+// they are and others become \NNN octal bytes; in the C locale every byte
+// of 0x80 and above does. For the $'...' form only the inside of the quotes
+// is returned.
+func bashPrintfQ(v string, cLocale bool) string {
+	printable := func(i int) (bool, int) { // is the character at v[i] printable, and its size
+		c := v[i]
+		if c < utf8.RuneSelf {
+			return c >= 0x20 && c != 0x7f, 1
+		}
+		if cLocale {
+			return false, 1
+		}
+		r, n := utf8.DecodeRuneInString(v[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return false, 1
+		}
+		return unicode.IsPrint(r), n
+	}
 	ansi := false
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < 0x20 || c == 0x7f {
+	for i := 0; i < len(v); {
+		ok, n := printable(i)
+		if !ok {
 			ansi = true
 			break
 		}
+		i += n
 	}
 	var b strings.Builder
-	if ansi {
+	if !ansi {
 		for i := 0; i < len(v); i++ {
 			c := v[i]
-			switch c {
-			case '\a':
-				b.WriteString(`\a`)
-			case '\b':
-				b.WriteString(`\b`)
-			case '\f':
-				b.WriteString(`\f`)
-			case '\n':
-				b.WriteString(`\n`)
-			case '\r':
-				b.WriteString(`\r`)
-			case '\t':
-				b.WriteString(`\t`)
-			case '\v':
-				b.WriteString(`\v`)
-			case 0x1b:
-				b.WriteString(`\E`)
-			case '\\':
-				b.WriteString(`\\`)
-			case '\'':
-				b.WriteString(`\'`)
-			default:
-				if c < 0x20 || c == 0x7f {
-					fmt.Fprintf(&b, `\%03o`, c)
-				} else {
-					b.WriteByte(c)
-				}
+			if strings.IndexByte(bashSpecial, c) >= 0 || (i == 0 && (c == '#' || c == '~')) {
+				b.WriteByte('\\')
 			}
+			b.WriteByte(c)
 		}
 		return b.String()
 	}
-	for i := 0; i < len(v); i++ {
+	for i := 0; i < len(v); {
 		c := v[i]
-		if strings.IndexByte(bashSpecial, c) >= 0 || (i == 0 && (c == '#' || c == '~')) {
-			b.WriteByte('\\')
+		switch c {
+		case '\a':
+			b.WriteString(`\a`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\v':
+			b.WriteString(`\v`)
+		case 0x1b:
+			b.WriteString(`\E`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\'':
+			b.WriteString(`\'`)
+		default:
+			ok, n := printable(i)
+			if ok {
+				b.WriteString(v[i : i+n])
+			} else {
+				for k := i; k < i+n; k++ {
+					fmt.Fprintf(&b, `\%03o`, v[k])
+				}
+			}
+			i += n
+			continue
 		}
-		b.WriteByte(c)
+		i++
 	}
 	return b.String()
 }
