@@ -70,7 +70,6 @@ type options struct {
 	concurrency int
 	maxAttempts int
 	maxBackoff  time.Duration
-	clientOpts  []func(*secretsmanager.Options)
 }
 
 // WithConcurrency bounds the number of Secrets Manager calls in flight at once (default 8).
@@ -95,12 +94,6 @@ func WithRetry(maxAttempts int, maxBackoff time.Duration) Option {
 			o.maxBackoff = maxBackoff
 		}
 	}
-}
-
-// WithClientOptions adds functions that adjust the Secrets Manager client's options after the
-// provider has set them (for example to add middleware).
-func WithClientOptions(fns ...func(*secretsmanager.Options)) Option {
-	return func(o *options) { o.clientOpts = append(o.clientOpts, fns...) }
 }
 
 // Provider reads secrets from AWS Secrets Manager. It implements providers.Provider and

@@ -92,10 +92,6 @@ func (p *Provider) client(cfg aws.Config, region string) *secretsmanager.Client 
 		o.Region = region
 		o.HTTPClient = &guardedClient{inner: o.HTTPClient, allowHTTP: p.cfg.AllowHTTP}
 		o.APIOptions = append(o.APIOptions, addAttemptLog)
-	}, func(o *secretsmanager.Options) {
-		for _, fn := range p.opts.clientOpts {
-			fn(o)
-		}
 	})
 	p.clients[region] = c
 	return c
