@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,56 @@ func addToxic(typ, stream string, attrs toxiproxy.Attributes) func(t *testing.T,
 		if _, err := p.AddToxic("", typ, stream, 1, attrs); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestLatencyBench resolves 100 gcpsm:// refs in one Fetch behind toxiproxy latency in front of
+// the emulator and reports the wall time as a multiple of the injected latency. Sequential reads
+// would cost 100 round trips; with MaxConcurrent = 32 the reads go in a few waves over one
+// connection. Run with SECRETRUN_BENCH_GCPSM=1 (SECRETRUN_BENCH_LATENCY, default 20ms).
+func TestLatencyBench(t *testing.T) {
+	if os.Getenv("SECRETRUN_BENCH_GCPSM") != "1" {
+		t.Skip("set SECRETRUN_BENCH_GCPSM=1 to run the latency benchmark")
+	}
+	vars := testenv.Require(t, testenv.GCPSMGRPC, testenv.Toxiproxy)
+	latency := 20 * time.Millisecond
+	if v := os.Getenv("SECRETRUN_BENCH_LATENCY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		latency = d
+	}
+	e := startEmulator(t)
+	tp := toxiproxy.NewClient(vars[1])
+	proxy, err := tp.CreateProxy(fmt.Sprintf("gcpsm-bench-%d", time.Now().UnixNano()), "127.0.0.1:0", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = proxy.Delete() })
+	if _, err := proxy.AddToxic("", "latency", "downstream", 1, toxiproxy.Attributes{"latency": latency.Milliseconds()}); err != nil {
+		t.Fatal(err)
+	}
+	var refs []providers.Ref
+	for i := 0; i < 100; i++ {
+		s := e.newSecret(t)
+		e.addVersion(t, s, []byte(fmt.Sprintf(`{"a":"%d","b":"x"}`, i)))
+		refs = append(refs, mustRef(t, "gcpsm://"+s+"#a"), mustRef(t, "gcpsm://"+s+"#b"))
+	}
+	for run := 0; run < 3; run++ {
+		p := newTestProvider(t, config.GCP{Project: emuProject, Endpoint: proxy.Listen, Plaintext: true})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		start := time.Now()
+		got, err := p.Fetch(ctx, refs)
+		elapsed := time.Since(start)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[198].Reveal() != "99" {
+			t.Fatal("wrong value")
+		}
+		t.Logf("BENCH gcpsm: 200 refs on 100 secrets behind %v latency: %v (%.1f× the latency; new connection included)",
+			latency, elapsed.Round(time.Millisecond), float64(elapsed)/float64(latency))
 	}
 }
