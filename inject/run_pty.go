@@ -234,7 +234,9 @@ func (t *outerTerm) relay(r *runner) {
 func (t *outerTerm) forwardInput(r *runner, p []byte) bool {
 	for len(p) > 0 {
 		i := -1
-		if c, ok := t.suspendChar(); ok {
+		// PID 1 cannot stop itself (the kernel ignores SIGSTOP sent to a namespace's init
+		// from inside), so there Ctrl-Z goes to the child's terminal like any other key.
+		if c, ok := t.suspendChar(); ok && os.Getpid() != 1 {
 			i = bytes.IndexByte(p, c)
 		}
 		chunk := p

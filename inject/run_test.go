@@ -53,16 +53,16 @@ func (w *recordingWriter) Close() error {
 	return nil
 }
 
-// runPipes runs a fake child in pipe mode with stdin from in and returns its status, error,
-// stdout and stderr.
-func runPipes(t *testing.T, spec Spec, in io.Reader) (int, error, string, string) {
+// runPipes runs a fake child in pipe mode with stdin from in and returns its status, stdout,
+// stderr and error.
+func runPipes(t *testing.T, spec Spec, in io.Reader) (status int, stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	spec.Streams = Streams{In: in, Out: &out, Err: &errb}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	status, err := Run(ctx, spec)
-	return status, err, out.String(), errb.String()
+	status, err = Run(ctx, spec)
+	return status, out.String(), errb.String(), err
 }
 
 func TestRunExitStatus(t *testing.T) {
@@ -79,7 +79,7 @@ func TestRunExitStatus(t *testing.T) {
 		{"kill:" + strconv.Itoa(int(syscall.SIGHUP)), 128 + 1},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			status, err, _, stderr := runPipes(t, childSpec(tc.mode), nil)
+			status, _, stderr, err := runPipes(t, childSpec(tc.mode), nil)
 			if err != nil {
 				t.Fatalf("Run: %v (stderr %q)", err, stderr)
 			}
@@ -133,7 +133,7 @@ func TestRunCommandNotFoundOrNotExecutable(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := Spec{Args: tc.args, Env: tc.env}
-			status, err, _, _ := runPipes(t, spec, nil)
+			status, _, _, err := runPipes(t, spec, nil)
 			if status != tc.want {
 				t.Fatalf("status = %d, want %d (err %v)", status, tc.want, err)
 			}
@@ -214,11 +214,11 @@ func TestRunPipeModeByteExact(t *testing.T) {
 
 func TestRunLastBytesBeforeExit(t *testing.T) {
 	// A prompt without newline followed by an immediate exit, on both streams.
-	status, err, stdout, _ := runPipes(t, childSpec("print:last words, no newline"), nil)
+	status, stdout, _, err := runPipes(t, childSpec("print:last words, no newline"), nil)
 	if err != nil || status != 0 || stdout != "last words, no newline" {
 		t.Fatalf("Run = %d, %v, stdout %q", status, err, stdout)
 	}
-	status, err, _, stderr := runPipes(t, childSpec("stderr:on stderr"), nil)
+	status, _, stderr, err := runPipes(t, childSpec("stderr:on stderr"), nil)
 	if err != nil || status != 0 || stderr != "on stderr" {
 		t.Fatalf("Run = %d, %v, stderr %q", status, err, stderr)
 	}
@@ -228,7 +228,7 @@ func TestRunLastBytesBeforeExit(t *testing.T) {
 // stdin is a file (inherited as is) or any reader.
 func TestRunStdinEOF(t *testing.T) {
 	t.Run("reader", func(t *testing.T) {
-		status, err, stdout, _ := runPipes(t, childSpec("cat"), strings.NewReader("hi\n"))
+		status, stdout, _, err := runPipes(t, childSpec("cat"), strings.NewReader("hi\n"))
 		if err != nil || status != 0 || stdout != "hi\n" {
 			t.Fatalf("Run = %d, %v, stdout %q", status, err, stdout)
 		}
@@ -250,7 +250,7 @@ func TestRunStdinEOF(t *testing.T) {
 		}
 	})
 	t.Run("no stdin", func(t *testing.T) {
-		status, err, stdout, _ := runPipes(t, childSpec("cat"), nil)
+		status, stdout, _, err := runPipes(t, childSpec("cat"), nil)
 		if err != nil || status != 0 || stdout != "" {
 			t.Fatalf("Run = %d, %v, stdout %q", status, err, stdout)
 		}
@@ -432,7 +432,7 @@ func TestRunStarted(t *testing.T) {
 	spec := childSpec("exit:0")
 	var got int
 	spec.Started = func(pid int) { got = pid }
-	if status, err, _, _ := runPipes(t, spec, nil); status != 0 || err != nil {
+	if status, _, _, err := runPipes(t, spec, nil); status != 0 || err != nil {
 		t.Fatalf("Run = %d, %v", status, err)
 	}
 	if got <= 0 {
@@ -443,7 +443,7 @@ func TestRunStarted(t *testing.T) {
 // The child's environment is exactly Spec.Env: nothing of secretrun's own leaks in.
 func TestRunEnvIsExactlySpecEnv(t *testing.T) {
 	spec := Spec{Args: []string{os.Args[0]}, Env: []string{childEnvVar + "=env", "FOO=bar"}}
-	status, err, stdout, _ := runPipes(t, spec, nil)
+	status, stdout, _, err := runPipes(t, spec, nil)
 	if err != nil || status != 0 {
 		t.Fatalf("Run = %d, %v", status, err)
 	}

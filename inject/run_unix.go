@@ -471,8 +471,8 @@ func (r *runner) armKill() {
 // suspend stops the child and secretrun together (Ctrl-Z in pty mode, or SIGTSTP), and on
 // continuation puts the terminal back and continues the child.
 func (r *runner) suspend() {
-	if r.term == nil {
-		return
+	if r.term == nil || os.Getpid() == 1 {
+		return // PID 1 cannot be stopped; see forwardInput
 	}
 	r.term.suspendMu.Lock()
 	defer r.term.suspendMu.Unlock()
@@ -482,8 +482,9 @@ func (r *runner) suspend() {
 	// group stop), so wait for the SIGCONT that ends it.
 	cont := make(chan os.Signal, 1)
 	signal.Notify(cont, syscall.SIGCONT)
-	_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
-	<-cont
+	if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err == nil {
+		<-cont
+	}
 	signal.Stop(cont)
 	// Continued (fg or bg).
 	r.term.resumed()
