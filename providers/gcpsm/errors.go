@@ -95,7 +95,7 @@ func (p *Provider) classify(ctx context.Context, resource string, err error, rt 
 		} else if st, ok := status.FromError(err); ok && st.Message() != context.DeadlineExceeded.Error() && st.Message() != context.Canceled.Error() {
 			detail = " (" + describe(err) + ")"
 		}
-		return fmt.Errorf("%w: %s%s%s: %w", providers.ErrUnavailable, what, attempts, detail, cause)
+		return p.transportHint(fmt.Errorf("%w: %s%s%s: %w", providers.ErrUnavailable, what, attempts, detail, cause), last)
 	}
 	st, _ := status.FromError(err)
 	desc := describe(err)
@@ -112,6 +112,11 @@ func (p *Provider) classify(ctx context.Context, resource string, err error, rt 
 			"secretrun authenticated with %s; that principal needs roles/secretmanager.secretAccessor on %s (or its project)",
 			p.credentialSource(), secretOf(resource))
 	case codes.Unauthenticated:
+		if p.cfg.Plaintext {
+			return providers.WithHint(
+				fmt.Errorf("%w: credentials were rejected (%s)", providers.ErrDenied, desc),
+				"the plaintext endpoint %s wants credentials, and secretrun never sends credentials in plaintext: use a TLS endpoint (plaintext: false)", p.cfg.Endpoint)
+		}
 		return providers.WithHint(
 			fmt.Errorf("%w: credentials were rejected (%s)", providers.ErrDenied, desc),
 			"secretrun authenticated with %s; refresh them (gcloud auth application-default login) or point GOOGLE_APPLICATION_CREDENTIALS at a valid credentials file",
@@ -119,8 +124,30 @@ func (p *Provider) classify(ctx context.Context, resource string, err error, rt 
 	case codes.InvalidArgument:
 		return fmt.Errorf("%w: the server rejected the name (%s)", providers.ErrInvalidRef, desc)
 	default: // Unavailable, ResourceExhausted, Internal, Unknown, Unimplemented, ...
-		return fmt.Errorf("%w%s (%s)", providers.ErrUnavailable, attempts, desc)
+		return p.transportHint(fmt.Errorf("%w%s (%s)", providers.ErrUnavailable, attempts, desc), err)
 	}
+}
+
+// transportHint adds a hint to err when cause shows that the endpoint speaks another protocol
+// than the client: a REST (HTTP/1.1) port given as endpoint, or TLS and plaintext mixed up.
+func (p *Provider) transportHint(err, cause error) error {
+	if cause == nil {
+		return err
+	}
+	msg := cause.Error()
+	endpoint := p.cfg.Endpoint
+	if endpoint == "" {
+		endpoint = "the endpoint"
+	}
+	switch {
+	case strings.Contains(msg, "looked like an HTTP/1.1 header"):
+		return providers.WithHint(err, "%s answers HTTP/1.1: it looks like a REST port; providers.gcp.endpoint must be the gRPC port", endpoint)
+	case strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return providers.WithHint(err, "%s does not speak TLS: for a local emulator set providers.gcp.plaintext: true", endpoint)
+	case p.cfg.Plaintext && (strings.Contains(msg, "error reading server preface: EOF") || strings.Contains(msg, "server preface: read")):
+		return providers.WithHint(err, "%s may expect TLS (plaintext is for emulators): check providers.gcp.endpoint and plaintext", endpoint)
+	}
+	return err
 }
 
 // describe renders an RPC error as "Code: message", on one line and bounded in length.

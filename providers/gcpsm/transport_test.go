@@ -1,0 +1,56 @@
+package gcpsm
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+
+	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/internal/testenv"
+	"github.com/secretrun/secretrun/providers"
+)
+
+// Endpoint mix-ups end as unavailable with a hint that names the likely mistake.
+func TestTransportHints(t *testing.T) {
+	_, plainAddr := startFake(t)
+	serverCreds, _ := testTLS(t)
+	_, tlsAddr := startFake(t, grpc.Creds(serverCreds))
+
+	tests := []struct {
+		name string
+		p    func(t *testing.T) *Provider
+		hint string
+	}{
+		{name: "TLS client, plaintext server", hint: "does not speak TLS",
+			p: func(t *testing.T) *Provider {
+				return newTestProvider(t, config.GCP{Project: "acme"}, WithClientOptions(option.WithEndpoint(plainAddr), option.WithoutAuthentication()))
+			}},
+		{name: "plaintext client, TLS server", hint: "may expect TLS",
+			p: func(t *testing.T) *Provider {
+				return newTestProvider(t, config.GCP{Project: "acme", Endpoint: tlsAddr, Plaintext: true})
+			}},
+		{name: "REST port", hint: "looks like a REST port",
+			p: func(t *testing.T) *Provider {
+				rest := strings.TrimPrefix(testenv.Get(t, testenv.GCPSMREST), "http://")
+				return newTestProvider(t, config.GCP{Project: "acme", Endpoint: rest, Plaintext: true})
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.p(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			start := time.Now()
+			_, err := p.Fetch(ctx, []providers.Ref{mustRef(t, "gcpsm://s")})
+			t.Logf("%v in %v\nhint: %s", err, time.Since(start).Round(time.Millisecond), providers.Hint(err))
+			if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(providers.Hint(err), tt.hint) {
+				t.Fatalf("want ErrUnavailable with hint %q", tt.hint)
+			}
+		})
+	}
+}
