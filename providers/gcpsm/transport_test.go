@@ -9,6 +9,8 @@ import (
 
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
@@ -52,5 +54,17 @@ func TestTransportHints(t *testing.T) {
 				t.Fatalf("want ErrUnavailable with hint %q", tt.hint)
 			}
 		})
+	}
+}
+
+func TestUnauthenticatedOnPlaintext(t *testing.T) {
+	f, addr := startFake(t)
+	f.setFault(func(context.Context, string, int64) error {
+		return status.Error(codes.Unauthenticated, "missing credentials")
+	})
+	p := newTestProvider(t, config.GCP{Project: "acme", Endpoint: addr, Plaintext: true})
+	_, err := p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://s")})
+	if !errors.Is(err, providers.ErrDenied) || !strings.Contains(providers.Hint(err), "never sends credentials in plaintext") {
+		t.Fatalf("err = %v, hint %q", err, providers.Hint(err))
 	}
 }
