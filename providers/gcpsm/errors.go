@@ -109,7 +109,7 @@ func (p *Provider) classify(ctx context.Context, resource string, err error, rt 
 	case codes.PermissionDenied:
 		return providers.WithHint(
 			fmt.Errorf("%w: permission denied (%s)", providers.ErrDenied, desc),
-			"secretrun authenticated with %s; that principal needs roles/secretmanager.secretAccessor on %s (or its project)",
+			"secretrun authenticated with %s; that principal needs roles/secretmanager.secretAccessor on %s (or its project); without access, a secret that does not exist is reported as denied too",
 			p.credentialSource(), secretOf(resource))
 	case codes.Unauthenticated:
 		if p.cfg.Plaintext {
