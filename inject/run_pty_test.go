@@ -3,6 +3,7 @@ package inject
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -226,5 +227,57 @@ func TestRunPTYLastBytes(t *testing.T) {
 	exp := bytes.ReplaceAll(want.Bytes(), []byte("\n"), []byte("\r\n"))
 	if !bytes.Equal(got, exp) {
 		t.Fatalf("pty output differs: got %d bytes, want %d", len(got), len(exp))
+	}
+}
+
+// A descendant holding the pseudo-terminal open after the child exited cannot keep Run from
+// returning; and when the output cannot be written any more (`--pty | head -1`), the child's
+// terminal is hung up so it stops, and Run returns its status.
+func TestRunPTYDoesNotHang(t *testing.T) {
+	t.Run("grandchild holds the terminal", func(t *testing.T) {
+		var out notifyBuffer
+		spec := childSpec("grandchild")
+		spec.PTY = PTYAlways
+		spec.Grace = 200 * time.Millisecond
+		spec.Streams = Streams{Out: &out, Err: io.Discard}
+		status, err := runWithGuard(t, spec)
+		if err != nil || status != 0 {
+			t.Fatalf("Run = %d, %v", status, err)
+		}
+		var gc int
+		if _, err := fmt.Sscanf(out.String(), "grandchild=%d", &gc); err == nil {
+			_ = syscall.Kill(gc, syscall.SIGKILL)
+		}
+	})
+	t.Run("output closed", func(t *testing.T) {
+		spec := childSpec("yes")
+		spec.PTY = PTYAlways
+		spec.Streams = Streams{Out: &errAfterWriter{n: 1 << 16}, Err: io.Discard}
+		status, err := runWithGuard(t, spec)
+		// SIGHUP from the hangup, or SIGPIPE/EIO depending on where the child was.
+		if err != nil || (status != 128+int(syscall.SIGHUP) && status != 128+int(syscall.SIGPIPE) && status != 97) {
+			t.Fatalf("Run = %d, %v", status, err)
+		}
+	})
+}
+
+// runWithGuard runs spec with a hang guard.
+func runWithGuard(t *testing.T, spec Spec) (int, error) {
+	t.Helper()
+	type result struct {
+		status int
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		st, err := Run(context.Background(), spec)
+		done <- result{st, err}
+	}()
+	select {
+	case r := <-done:
+		return r.status, r.err
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return")
+		return 0, nil
 	}
 }

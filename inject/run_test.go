@@ -398,6 +398,25 @@ func TestRunCancelGrace(t *testing.T) {
 	}
 }
 
+// Cancelling the run after a forwarded SIGTERM does not send a second one; cancelling alone
+// sends exactly one.
+func TestRunCancelSendsOneSIGTERM(t *testing.T) {
+	spec := childSpec("signals")
+	out := &notifyBuffer{}
+	spec.Streams = Streams{Out: out, Err: io.Discard}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		if out.waitFor("ready\n", 20*time.Second) {
+			cancel()
+		}
+	}()
+	status, err := Run(ctx, spec)
+	if err != nil || status != 0 || !strings.HasSuffix(out.String(), "got SIGTERM=1\n") {
+		t.Fatalf("Run = %d, %v, stdout %q", status, err, out.String())
+	}
+}
+
 // notifyBuffer is a concurrency-safe buffer one can wait on.
 type notifyBuffer struct {
 	mu  sync.Mutex
