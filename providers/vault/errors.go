@@ -91,14 +91,27 @@ func (p *Provider) mapErr(err error, op string) error {
 			return fmt.Errorf("%w: vault: %s: %s", providers.ErrUnavailable, op, msg)
 		}
 	}
-	return fmt.Errorf("%w: vault: %s: %s", providers.ErrUnavailable, op, transportMessage(err))
+	e := fmt.Errorf("%w: vault: %s: %s", providers.ErrUnavailable, op, transportMessage(err))
+	if errors.Is(err, context.DeadlineExceeded) {
+		return providers.WithHint(e, "Vault did not answer in time: check the address and the network, or raise --timeout")
+	}
+	return e
+}
+
+// describeErr says what went wrong with a request, without the error class (for warnings).
+func describeErr(err error) string {
+	var re *api.ResponseError
+	if errors.As(err, &re) {
+		return vaultMessages(re)
+	}
+	return transportMessage(err)
 }
 
 // transportMessage describes a non-HTTP failure without quoting any response content.
 func transportMessage(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return "no answer before the deadline (--timeout)"
+		return "no answer before the deadline"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	}

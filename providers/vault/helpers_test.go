@@ -128,9 +128,10 @@ func mountKV(t *testing.T, c *api.Client, version string) string {
 
 // counter is a counting reverse proxy in front of the dev server.
 type counter struct {
-	URL  string
-	mu   sync.Mutex
-	hits map[string]int // "METHOD /v1/path" -> count
+	URL   string
+	front string // a proxy in front of this one, when there is one
+	mu    sync.Mutex
+	hits  map[string]int // "METHOD /v1/path" -> count
 }
 
 func newCounter(t *testing.T, target string) *counter {

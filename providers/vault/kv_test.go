@@ -2,6 +2,10 @@ package vault
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -377,5 +381,73 @@ func TestConcurrentFetchLogsInOnce(t *testing.T) {
 	wg.Wait()
 	if n := cnt.logins(); n != 1 {
 		t.Errorf("%d logins for 5 concurrent Fetch calls; want 1", n)
+	}
+}
+
+// flaky is a reverse proxy in front of the dev server that answers the first n reads of data
+// paths with 503.
+func flaky(t *testing.T, target string, n int) (*counter, *atomicInt) {
+	t.Helper()
+	cnt := newCounter(t, target)
+	left := &atomicInt{n: n}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" && strings.Contains(r.URL.Path, "/data/") && left.take() {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(503)
+			_, _ = w.Write([]byte(`{"errors":["Vault is sealed"]}`))
+			return
+		}
+		u, _ := url.Parse(cnt.URL)
+		httputil.NewSingleHostReverseProxy(u).ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	cnt.front = srv.URL
+	return cnt, left
+}
+
+type atomicInt struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (a *atomicInt) take() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.n > 0 {
+		a.n--
+		return true
+	}
+	return false
+}
+
+// 5xx is retried with backoff within the deadline; a store that keeps failing ends in
+// ErrUnavailable after 3 attempts.
+func TestRetryOn5xx(t *testing.T) {
+	admin := adminClient(t)
+	addr, _ := vaultEnv(t)
+	mnt := mountKV(t, admin, "2")
+	c := providertest.Canary(t, "retry")
+	kvPut(t, admin, mnt+"/data/x", map[string]any{"data": map[string]any{"k": c}})
+	ref := mustRef(t, "vault://"+mnt+"/x#k")
+
+	cnt, _ := flaky(t, addr, 1)
+	p := tokenProvider(t, cnt.front)
+	s, err := fetch(t, p, 5*time.Second, ref)
+	if err != nil || s[0].Reveal() != c {
+		t.Fatalf("one 503 then success: %v", err)
+	}
+
+	cnt, left := flaky(t, addr, 1000)
+	p = tokenProvider(t, cnt.front)
+	start := time.Now()
+	_, err = fetch(t, p, 5*time.Second, ref)
+	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "Vault is sealed (HTTP 503)") {
+		t.Fatalf("want ErrUnavailable with Vault's message, got %v", err)
+	}
+	if tries := 1000 - left.n; tries != 3 {
+		t.Errorf("%d attempts; want 3", tries)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("3 attempts took %v", d)
 	}
 }

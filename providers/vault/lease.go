@@ -54,7 +54,7 @@ func renewAt(expires time.Time, ttl time.Duration) time.Time {
 // Keep renews the leases of the dynamic secrets fetched in this run, and the token secretrun
 // created by logging in, at about 2/3 of their TTL, until ctx is done. A lease that cannot be
 // renewed any more (max TTL reached, renewal refused, not renewable) is reported through warn
-// before it expires, naming the reference, never a value.
+// before it expires, naming the reference, never a value. Keep returns when ctx is done.
 func (p *Provider) Keep(ctx context.Context, warn func(msg string)) {
 	if warn == nil {
 		warn = func(string) {}
@@ -72,6 +72,7 @@ func (p *Provider) Keep(ctx context.Context, warn func(msg string)) {
 		go func() { defer wg.Done(); p.keepToken(ctx, warn) }()
 	}
 	wg.Wait()
+	<-ctx.Done()
 }
 
 func sleepUntil(ctx context.Context, t time.Time) bool {
@@ -127,7 +128,7 @@ func (p *Provider) keepAlive(ctx context.Context, what string, renewable bool, i
 				retryWait = min(max(left/4, time.Second), 30*time.Second)
 				continue
 			}
-			warn(fmt.Sprintf("vault: %s could not be renewed (%v); it expires at %s", what, p.mapErr(err, "renew"), expires.Format(time.RFC3339)))
+			warn(fmt.Sprintf("vault: %s could not be renewed (%s); it expires at %s", what, describeErr(err), expires.Format(time.RFC3339)))
 			return
 		}
 		retryWait = 0

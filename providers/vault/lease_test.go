@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -204,6 +205,65 @@ func TestLoginTokenRenewedAndLeasesRevoked(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	_ = providertest.Canary
-	_ = providers.ErrDenied
+}
+
+// A renewal that Vault refuses (the lease was revoked behind secretrun's back) is reported
+// through warn before the lease would have expired, naming the ref, never a value.
+func TestRenewalRefusedWarns(t *testing.T) {
+	admin := adminClient(t)
+	addr, _ := vaultEnv(t)
+	mnt := setupDatabase(t, admin, "3s", "1m")
+	p := tokenProvider(t, addr)
+	ref := mustRef(t, "vault://"+mnt+"/creds/app#password")
+	s, err := fetch(t, p, 10*time.Second, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Logical().Write("sys/leases/revoke", map[string]any{"lease_id": p.leases[0].id}); err != nil {
+		t.Fatal(err)
+	}
+	w := newWarnings()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Keep(ctx, w.warn)
+	select {
+	case m := <-w.ch:
+		t.Logf("warning: %s", m)
+		if !strings.Contains(m, ref.Source().String()) || !strings.Contains(m, "could not be renewed") {
+			t.Errorf("warning %q does not name the ref and the failed renewal", m)
+		}
+		if strings.Contains(m, s[0].Reveal()) {
+			t.Error("warning contains the value")
+		}
+	case <-time.After(4 * time.Second):
+		t.Fatal("no warning for a refused renewal")
+	}
+}
+
+// Close is bounded by its context even when Vault does not answer, and reports which lease it
+// could not revoke.
+func TestCloseBoundedByDeadline(t *testing.T) {
+	admin := adminClient(t)
+	mnt := setupDatabase(t, admin, "1m", "5m")
+	px, u := toxic(t)
+	p := tokenProvider(t, u)
+	ref := mustRef(t, "vault://"+mnt+"/creds/app#password")
+	s, err := fetch(t, p, 10*time.Second, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addToxic(t, px, "timeout", "upstream", map[string]any{"timeout": 0})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	err = p.Close(ctx)
+	elapsed := time.Since(start)
+	t.Logf("Close against a black hole: %v after %v", err, elapsed.Round(time.Millisecond))
+	if elapsed > 1500*time.Millisecond {
+		t.Errorf("Close took %v with a 1s deadline", elapsed)
+	}
+	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), ref.Source().String()) {
+		t.Errorf("want ErrUnavailable naming %s, got %v", ref.Source(), err)
+	}
+	providertest.AssertNoValues(t, err, s[0].Reveal())
 }

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -119,7 +120,14 @@ func (p *Provider) mountOf(ctx context.Context, path string) (mount, error) {
 		return nil
 	})
 	if err != nil {
-		return mount{}, p.mapErr(err, "detect the mount of "+path)
+		mapped := p.mapErr(err, "detect the mount of "+path)
+		if errors.Is(mapped, providers.ErrDenied) {
+			// Vault answers 403 both for a mount that does not exist and for one the token
+			// may not touch at all: say both.
+			return mount{}, providers.WithHint(errors.Unwrap(mapped),
+				"there is no mount %q, or %s grants nothing under it (vault secrets list shows the mounts)", first+"/", p.auth.describe())
+		}
+		return mount{}, mapped
 	}
 	p.mounts.add(m)
 	return m, nil
