@@ -31,7 +31,8 @@ type skipper struct {
 
 // blockHash hashes the 3-byte block ending at p[j].
 func blockHash(p []byte, j int) uint32 {
-	v := uint32(p[j-2]) | uint32(p[j-1])<<8 | uint32(p[j])<<16
+	b := p[j-2 : j+1]
+	v := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
 	return (v * 2654435761) >> (32 - skipTableBits)
 }
 
