@@ -226,6 +226,11 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		}
 		cmd.Stdin = pr
 		closeAfterStart = append(closeAfterStart, pr)
+		defer func() {
+			if stdinCopy != nil { // never started: nobody else will close pw
+				_ = pw.Close()
+			}
+		}()
 		stdinCopy = func() {
 			go func() {
 				defer r.panicGuard()
@@ -293,6 +298,7 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 	closeAfterStart = nil
 	if stdinCopy != nil {
 		stdinCopy()
+		stdinCopy = nil
 	}
 
 	reaper := startReaper(r.pid)
