@@ -73,6 +73,12 @@ func TestKV2Versions(t *testing.T) {
 		t.Errorf("no key: want the whole data as JSON, got %d bytes", s[2].Len())
 	}
 
+	// The API path with data/ is a common mistake: a hint shows the ref to write.
+	_, err = fetch(t, p, 5*time.Second, mustRef(t, "vault://"+mnt+"/data/app/db#password"))
+	if !errors.Is(err, providers.ErrNotFound) || !strings.Contains(providers.Hint(err), "vault://"+mnt+"/app/db") {
+		t.Errorf("data/ path: want ErrNotFound with a hint naming vault://%s/app/db, got %v (hint %q)", mnt, err, providers.Hint(err))
+	}
+
 	// Soft-delete the latest version: a clear not-found naming the version and when.
 	if _, err := admin.Logical().Write(mnt+"/delete/app/db", map[string]any{"versions": []int{2}}); err != nil {
 		t.Fatal(err)

@@ -87,10 +87,9 @@ type Provider struct {
 
 	mounts mountCache
 
-	mu       sync.Mutex
-	leases   []*lease
-	closed   bool
-	keepOnce sync.Once
+	mu     sync.Mutex
+	leases []*lease
+	closed bool
 }
 
 // Entry returns the registry entry for the Vault provider built from cfg. Open builds the
@@ -419,6 +418,10 @@ func (p *Provider) read(ctx context.Context, src providers.Ref) ([]byte, string,
 		return nil, "", p.mapErr(err, "read "+apiPath)
 	}
 	if secret == nil {
+		if m.kv2 && strings.HasPrefix(strings.TrimPrefix(src.Path, m.path), "data/") {
+			return nil, "", providers.WithHint(fmt.Errorf("%w: nothing at %s", providers.ErrNotFound, apiPath),
+				"write KV v2 paths without data/: vault://%s%s", m.path, strings.TrimPrefix(src.Path, m.path+"data/"))
+		}
 		return nil, "", providers.WithHint(fmt.Errorf("%w: nothing at %s", providers.ErrNotFound, apiPath),
 			"check the path (mount %s is %s)", m.path, m.describe())
 	}
