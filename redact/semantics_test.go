@@ -154,3 +154,18 @@ func TestNameTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeWrite: one Write larger than the internal chunk size, with
+// occurrences across the chunk boundaries, and a pathological run.
+func TestLargeWrite(t *testing.T) {
+	needles := []string{"abcab", "bcabc", "cccccccc"}
+	r := strings.NewReplacer("x", "abcab", "y", "ccc")
+	unit := r.Replace("q xyxyyyx q y qqq ")
+	in := []byte(strings.Repeat(unit, 3*maxChunk/len(unit)+7))
+	checkStream(t, needles, nil, in, []int{len(in)})
+	checkStream(t, needles, nil, in, []int{maxChunk - 3, 7, len(in) - maxChunk - 4})
+	m := newMatcher([]string{"aa"}, nil, Options{})
+	if got := m.MaskString(strings.Repeat("a", 5*maxChunk) + "b"); got != "***b" {
+		t.Errorf("pathological run: got %.40q", got)
+	}
+}

@@ -133,6 +133,31 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	w.gen++
+	written := 0
+	for len(p) > 0 {
+		k := len(p)
+		if k > maxChunk {
+			k = maxChunk
+		}
+		if err := w.writeChunk(p[:k]); err != nil {
+			return written, err
+		}
+		written += k
+		p = p[k:]
+	}
+	if w.idle > 0 && !w.armed && w.releasable() {
+		w.arm()
+	}
+	return written, nil
+}
+
+// maxChunk bounds the bytes scanned at once, so the per-write buffers
+// (matches, regions, output) stay small whatever the size of a Write.
+const maxChunk = 64 << 10
+
+// writeChunk scans p, which follows the input so far, and writes out what is
+// decided.
+func (w *Writer) writeChunk(p []byte) error {
 	base := w.pos
 	st, ms := w.a.scan(w.st, p, w.ms[:0])
 	w.st = st
@@ -154,19 +179,13 @@ func (w *Writer) Write(p []byte) (int, error) {
 		}
 	} else {
 		out := w.flushFinal(w.out[:0], p, base, safe)
-		w.out = out[:0]
+		w.keepOut(out)
 		if len(out) > 0 {
 			err = w.writeOut(out)
 		}
 	}
 	w.keepHeld(p, base, safe)
-	if err != nil {
-		return 0, err
-	}
-	if w.idle > 0 && !w.armed && w.releasable() {
-		w.arm()
-	}
-	return len(p), nil
+	return err
 }
 
 // addMatch records the occurrence [s, e) of needle id, merging it with the
@@ -305,7 +324,7 @@ func (w *Writer) Close() error {
 		w.addMatch(w.pos-int64(hold), w.pos, w.a.holdIDOf(w.st))
 	}
 	out := w.flushAll(w.out[:0])
-	w.out = out[:0]
+	w.keepOut(out)
 	if len(out) > 0 {
 		return w.writeOut(out)
 	}
@@ -388,8 +407,18 @@ func (w *Writer) onTick() {
 			w.regions = w.regions[:copy(w.regions, w.regions[1:])]
 		}
 	}
-	w.out = out[:0]
+	w.keepOut(out)
 	if len(out) > 0 {
 		_ = w.writeOut(out)
 	}
+}
+
+// keepOut keeps the output buffer for the next write, unless one huge write
+// grew it: memory stays flat whatever the write sizes.
+func (w *Writer) keepOut(out []byte) {
+	if cap(out) > 1<<20 {
+		w.out = nil
+		return
+	}
+	w.out = out[:0]
 }
