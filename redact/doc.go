@@ -8,9 +8,11 @@
 //     values (raw, multi-line, JSON/Go/shell escaping, URL encoding, base64,
 //     parts of structured secrets, and the opt-in hex, base32 and UTF-16),
 //     in policy.go and needles.go;
-//   - a streaming multi-needle automaton (an Aho-Corasick DFA over byte
-//     classes with a Wu-Manber skip scan in front), in automaton.go and
-//     skip.go, shared read-only by any number of streams;
+//   - a streaming multi-needle automaton (Aho-Corasick over byte classes: a
+//     dense DFA for shallow states, goto/failure edges for deep ones) whose
+//     state gives the hold-back directly, with a Wu-Manber skip scan over
+//     hashed 3-byte blocks in front for bulk text, in automaton.go and
+//     skip.go; a Matcher is immutable and shared by any number of streams;
 //   - the per-stream Writer, which emits everything except the shortest
 //     possible hold-back, merges overlapping and adjacent occurrences into one
 //     mask token, releases a held prefix of at most 3 bytes after an idle
