@@ -140,7 +140,7 @@ if grep -qF -f "$tmp/values.txt" "$tmp/sample.out"; then
 	echo "bench-redact: FAIL: a secret value survived redaction" >&2
 	exit 1
 fi
-masked=$(grep -o '\*\*\*' "$tmp/sample.out" | wc -l)
+masked=$( (grep -o '\*\*\*' "$tmp/sample.out" || true) | wc -l)
 echo "bench-redact: sanity ok ($masked masked regions in the first 16 MiB, no value left)"
 
 cat "$tmp/big.log" > /dev/null # warm the page cache
