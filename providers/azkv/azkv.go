@@ -380,7 +380,7 @@ func (p *Provider) get(ctx context.Context, t target) ([]byte, string, error) {
 	} else {
 		defer close(vc.warm)
 	}
-	rec := &recorder{signInFailures: p.cred.failures.Load()}
+	rec := &recorder{signInFailures: p.cred.failures.Load(), ctx: ctx}
 	start := time.Now()
 	resp, err := vc.client.GetSecret(context.WithValue(ctx, recorderKey{}, rec), t.name, t.version, nil)
 	if err != nil {
@@ -497,10 +497,11 @@ func (e *credError) Unwrap() error { return e.err }
 // recorder notes what each HTTP attempt of one GetSecret call got, for error messages.
 type recorder struct {
 	mu       sync.Mutex
-	attempts int // tries (requests that only elicited the auth challenge not counted)
+	attempts int    // tries (requests that only elicited the auth challenge not counted)
+	last     string // what the last try that ended before the deadline got
 	// signInFailures is the credential's failure count when the call started.
 	signInFailures int64
-	last           string
+	ctx            context.Context // the caller's context (each try runs in a child of it)
 }
 
 type recorderKey struct{}
@@ -523,7 +524,10 @@ func (recordPolicy) Do(req *policy.Request) (*http.Response, error) {
 	}
 	rec.attempts++
 	if err != nil {
-		rec.last = describeTransport(err)
+		// A try cut short by the caller's deadline says nothing new: keep the previous result.
+		if rec.ctx == nil || rec.ctx.Err() == nil {
+			rec.last = describeTransport(err)
+		}
 	} else {
 		rec.last = fmt.Sprintf("HTTP %d", resp.StatusCode)
 	}
