@@ -174,7 +174,7 @@ func (p *Provider) mapResponse(t target, what string, re *azcore.ResponseError, 
 
 	case status == http.StatusUnauthorized:
 		return providers.WithHint(
-			fmt.Errorf("%w: %s rejected the access token for %s (%s)", providers.ErrDenied, t.host, what, desc),
+			fmt.Errorf("%w: Key Vault rejected the access token for %s (%s)", providers.ErrDenied, what, desc),
 			"the token is not valid for this vault: check that the credential signs in to the vault's tenant "+
 				"(AZURE_TENANT_ID or providers.azure.tenant_id) and cloud (providers.azure.cloud)")
 
