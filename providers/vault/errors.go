@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 	"github.com/secretrun/secretrun/providers"
 )
 
+var multiHeader = regexp.MustCompile(`^\s*\d+ errors? occurred:\s*`)
+
 // vaultMessages returns Vault's own error messages from a JSON error response (such as
 // "permission denied"), at most 200 bytes. A body that is not Vault's JSON error shape is never
 // shown: it could be anything, including part of a secret.
@@ -23,8 +26,17 @@ func vaultMessages(re *api.ResponseError) string {
 	if re.RawError || len(re.Errors) == 0 {
 		return fmt.Sprintf("HTTP %d", re.StatusCode)
 	}
-	msg := strings.Join(re.Errors, "; ")
-	msg = strings.Join(strings.Fields(msg), " ")
+	var parts []string
+	for _, e := range re.Errors {
+		// Vault wraps several errors as "2 errors occurred:\n\t* a\n\t* b".
+		e = multiHeader.ReplaceAllString(e, "")
+		for _, part := range strings.Split(e, "* ") {
+			if part = strings.Join(strings.Fields(part), " "); part != "" {
+				parts = append(parts, part)
+			}
+		}
+	}
+	msg := strings.Join(parts, "; ")
 	if len(msg) > 200 {
 		msg = msg[:200] + "..."
 	}
@@ -80,6 +92,9 @@ func (p *Provider) mapErr(err error, op string) error {
 	if errors.As(err, &re) {
 		msg := vaultMessages(re)
 		switch {
+		case (re.StatusCode == 403 || re.StatusCode == 401) && strings.Contains(msg, "invalid token"):
+			return providers.WithHint(fmt.Errorf("%w: vault: %s: %s", providers.ErrDenied, op, msg),
+				"Vault does not accept %s: it is invalid, expired or revoked", p.auth.describe())
 		case re.StatusCode == 403 || re.StatusCode == 401:
 			return providers.WithHint(fmt.Errorf("%w: vault: %s: %s", providers.ErrDenied, op, msg),
 				"Vault refused %s; check that its policies allow this path", p.auth.describe())

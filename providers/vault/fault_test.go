@@ -9,7 +9,9 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+	vaultapi "github.com/hashicorp/vault/api"
 
+	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
@@ -101,6 +103,44 @@ func TestFaults(t *testing.T) {
 				if s[i].Len() != 0 {
 					t.Errorf("%s: a value despite the failure", refs[i])
 				}
+			}
+		})
+	}
+}
+
+// Through the same toxiproxy path, auth failures are ErrDenied, not ErrUnavailable, and are not
+// retried.
+func TestFaultsDenied(t *testing.T) {
+	admin := adminClient(t)
+	mnt := mountKV(t, admin, "2")
+	c := providertest.Canary(t, "denied")
+	kvPut(t, admin, mnt+"/data/app", map[string]any{"data": map[string]any{"k": c}})
+	pol := uniq("none")
+	if err := admin.Sys().PutPolicy(pol, `path "`+mnt+`/data/other" { capabilities = ["read"] }`); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := admin.Auth().Token().Create(&vaultapi.TokenCreateRequest{Policies: []string{pol}, TTL: "5m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := mustRef(t, "vault://"+mnt+"/app#k")
+	for name, token := range map[string]string{"wrong token": "hvs.wrong", "policy denies the path": tok.Auth.ClientToken} {
+		t.Run(name, func(t *testing.T) {
+			_, u := toxic(t)
+			p := newProvider(t, config.Vault{Address: u}, map[string]string{"VAULT_TOKEN": token})
+			start := time.Now()
+			_, err := fetch(t, p, 1500*time.Millisecond, ref)
+			t.Logf("%s: elapsed %v, err: %v", name, time.Since(start).Round(time.Millisecond), err)
+			if !errors.Is(err, providers.ErrDenied) || errors.Is(err, providers.ErrUnavailable) {
+				t.Errorf("want ErrDenied, got %v", err)
+			}
+			if res := providertest.RefErrors(err); len(res) != 1 || res[0].Ref != ref {
+				t.Errorf("want one RefError for %s, got %v", ref, err)
+			}
+			providertest.AssertNoValues(t, err, c, token)
+			want := map[string]string{"wrong token": "invalid, expired or revoked", "policy denies the path": "check that its policies allow"}[name]
+			if h := providers.Hint(err); !strings.Contains(h, want) || !strings.Contains(h, "VAULT_TOKEN") {
+				t.Errorf("hint %q; want it to say %q and name VAULT_TOKEN", h, want)
 			}
 		})
 	}

@@ -121,7 +121,7 @@ func (p *Provider) mountOf(ctx context.Context, path string) (mount, error) {
 	})
 	if err != nil {
 		mapped := p.mapErr(err, "detect the mount of "+path)
-		if errors.Is(mapped, providers.ErrDenied) {
+		if errors.Is(mapped, providers.ErrDenied) && !strings.Contains(mapped.Error(), "invalid token") {
 			// Vault answers 403 both for a mount that does not exist and for one the token
 			// may not touch at all: say both.
 			return mount{}, providers.WithHint(errors.Unwrap(mapped),
