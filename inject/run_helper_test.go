@@ -180,6 +180,15 @@ func childMain(mode string) {
 		fmt.Fprint(out, "Password: ")
 		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 		fmt.Fprintf(out, "got:%s\n", strings.TrimRight(line, "\r\n"))
+	case "devtty": // a password prompt on /dev/tty, like ssh or sudo
+		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+		if err != nil {
+			fmt.Fprintf(out, "no tty: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Fprint(tty, "prompt> ")
+		line, _ := bufio.NewReader(tty).ReadString('\n')
+		fmt.Fprintf(out, "read:%s\n", strings.TrimSpace(line))
 	case "isatty":
 		fmt.Fprintf(out, "stdin=%v stdout=%v stderr=%v\n", term.IsTerminal(0), term.IsTerminal(1), term.IsTerminal(2))
 	case "winsize": // print the size; with "watch", print it again on SIGWINCH

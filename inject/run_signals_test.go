@@ -328,3 +328,22 @@ func TestRunnerKilledTakesChildAlong(t *testing.T) {
 	_ = syscall.Kill(childPid, syscall.SIGKILL)
 	t.Fatalf("child %d still running after secretrun was killed", childPid)
 }
+
+// Typed at a shell with every stream redirected, secretrun is still the terminal's foreground
+// job: the child stays in its process group, so it can prompt on /dev/tty (ssh, sudo) instead
+// of being stopped by SIGTTIN as a background process group would be.
+func TestRunnerForegroundWithoutTerminalStreams(t *testing.T) {
+	master, tty := openFakeTerminal(t)
+	screen := readAll(master)
+	cmd, out, stderr := startRunner(t, runnerConfig{Child: "devtty"}, func(cmd *exec.Cmd) {
+		cmd.ExtraFiles = []*os.File{tty} // fd 3: the controlling terminal, not a stream
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 3}
+	})
+	mustSee(t, screen, "prompt> ")
+	if _, err := master.Write([]byte("ok\n")); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitStatus(t, cmd, 30*time.Second); st != 0 || out.String() != "read:ok\n" {
+		t.Fatalf("runner exited %d, stdout %q, stderr %q", st, out.String(), stderr.String())
+	}
+}

@@ -72,9 +72,24 @@ func planLayout(s Streams, mode PTYMode) layout {
 	return l
 }
 
-// inForeground reports whether one of secretrun's terminals is its controlling terminal with
-// secretrun's process group in the foreground.
+// inForeground reports whether secretrun's process group is the foreground process group of
+// its controlling terminal: one of its streams, or /dev/tty when none of them is a terminal
+// (`secretrun -- cmd <in >out 2>err` typed at a shell: the child must still be able to open
+// /dev/tty for a password prompt without being stopped by SIGTTIN).
 func inForeground(s Streams) bool {
+	if streamInForeground(s) {
+		return true
+	}
+	fd, err := unix.Open("/dev/tty", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false // no controlling terminal
+	}
+	defer unix.Close(fd)
+	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	return err == nil && fg == unix.Getpgrp()
+}
+
+func streamInForeground(s Streams) bool {
 	pgrp := unix.Getpgrp()
 	for _, c := range []struct {
 		f   *os.File
