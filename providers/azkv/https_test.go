@@ -260,3 +260,25 @@ func TestHTTPSNotRetried(t *testing.T) {
 		t.Error("a request got through an untrusted TLS connection")
 	}
 }
+
+// In Azure China the vault host, the challenge's resource and the token scope all follow the cloud.
+func TestHTTPSSovereignCloud(t *testing.T) {
+	s := newKVServer(t)
+	value := providertest.Canary(t, "cn")
+	ver := s.put("cn-kv", "db", value)
+	cred := &testCred{}
+	p, err := New(config.Azure{Cloud: "china", Vault: "cn-kv"}, WithHTTPClient(s.client(s.srv.Listener.Addr().String())), WithCredential(cred))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets, err := fetch(t, p, 10*time.Second, "azkv://db", "azkv://cn-kv.vault.azure.cn/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secrets[0].Reveal() != value || secrets[0].Version != ver || s.reads() != 1 {
+		t.Errorf("wrong value/version or %d reads", s.reads())
+	}
+	if !reflect.DeepEqual(cred.scopes, [][]string{{"https://vault.azure.cn/.default"}}) {
+		t.Errorf("token scopes %v; want the China resource", cred.scopes)
+	}
+}

@@ -63,7 +63,7 @@ func newKVServer(t *testing.T) *kvServer {
 	s.pool.AddCert(caCert)
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // fault tests cut TLS handshakes on purpose
-	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{newLeaf(t, caCert, caKey, "*.vault.azure.net", "login.microsoftonline.com")}}
+	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{newLeaf(t, caCert, caKey, "*.vault.azure.net", "*.vault.azure.cn", "login.microsoftonline.com")}}
 	s.srv.StartTLS()
 	t.Cleanup(s.srv.Close)
 	return s
@@ -178,13 +178,17 @@ func (s *kvServer) serve(w http.ResponseWriter, r *http.Request) {
 		s.entra.serve(w, r)
 		return
 	}
-	vault, ok := strings.CutSuffix(host, ".vault.azure.net")
+	suffix := "vault.azure.net"
+	if strings.HasSuffix(host, ".vault.azure.cn") {
+		suffix = "vault.azure.cn" // Azure China
+	}
+	vault, ok := strings.CutSuffix(host, "."+suffix)
 	if !ok || r.URL.Query().Get("api-version") == "" || r.Method != http.MethodGet {
 		kvErrorBody(w, http.StatusBadRequest, "BadParameter", "bad request", "")
 		return
 	}
 	auth := r.Header.Get("Authorization")
-	challenge := `Bearer authorization="https://login.microsoftonline.com/` + testTenant + `", resource="https://vault.azure.net"`
+	challenge := `Bearer authorization="https://login.microsoftonline.com/` + testTenant + `", resource="https://` + suffix + `"`
 	if auth == "" {
 		s.mu.Lock()
 		s.challenges[vault]++
@@ -227,7 +231,7 @@ func (s *kvServer) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"value": value,
-		"id":    fmt.Sprintf("https://%s.vault.azure.net/secrets/%s/%s", vault, name, version),
+		"id":    fmt.Sprintf("https://%s.%s/secrets/%s/%s", vault, suffix, name, version),
 		"attributes": map[string]any{
 			"enabled": true, "created": 1700000000, "updated": 1700000000, "recoveryLevel": "Recoverable+Purgeable",
 		},
