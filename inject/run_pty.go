@@ -42,10 +42,11 @@ func openOuterTerm(s Streams, l layout) (*outerTerm, error) {
 	if l.ptyIn {
 		t.in = s.InFile
 	}
-	pick := func(cands ...struct {
+	type stream struct {
 		f   *os.File
 		tty bool
-	}) *os.File {
+	}
+	pick := func(cands ...stream) *os.File {
 		for _, c := range cands {
 			if c.f != nil && c.tty {
 				return c.f
@@ -53,11 +54,7 @@ func openOuterTerm(s Streams, l layout) (*outerTerm, error) {
 		}
 		return nil
 	}
-	type cand = struct {
-		f   *os.File
-		tty bool
-	}
-	in, out, errf := cand{s.InFile, s.InTTY}, cand{s.OutFile, s.OutTTY}, cand{s.ErrFile, s.ErrTTY}
+	in, out, errf := stream{s.InFile, s.InTTY}, stream{s.OutFile, s.OutTTY}, stream{s.ErrFile, s.ErrTTY}
 	t.sizeFrom = pick(out, in, errf)
 	// The user's terminal settings (erase and interrupt characters, iutf8, ...) are copied
 	// before the outer terminal is put in raw mode.
