@@ -108,6 +108,30 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// A refused connection with many paths under one mount fails at once for all of them: the
+// failed mount detection is shared, not repeated per path.
+func TestFaultRefusedManyPaths(t *testing.T) {
+	px, u := toxic(t)
+	if err := px.Disable(); err != nil {
+		t.Fatal(err)
+	}
+	var refs []providers.Ref
+	for i := 0; i < 50; i++ {
+		refs = append(refs, mustRef(t, "vault://secret/"+uniq("p")+"#k"))
+	}
+	p := tokenProvider(t, u)
+	start := time.Now()
+	_, err := fetch(t, p, 5*time.Second, refs...)
+	elapsed := time.Since(start)
+	if !errors.Is(err, providers.ErrUnavailable) || len(providertest.RefErrors(err)) != 50 {
+		t.Fatalf("want 50 ErrUnavailable RefErrors, got %v", err)
+	}
+	if elapsed > 2*time.Second {
+		t.Errorf("50 paths on a refused address took %v; want one detection's retries (< 1 s)", elapsed)
+	}
+	t.Logf("50 paths, refused: %v", elapsed.Round(time.Millisecond))
+}
+
 // Through the same toxiproxy path, auth failures are ErrDenied, not ErrUnavailable, and are not
 // retried.
 func TestFaultsDenied(t *testing.T) {

@@ -123,9 +123,9 @@ func (p *Provider) keepAlive(ctx context.Context, what string, renewable bool, i
 		}
 		if err != nil {
 			left := time.Until(expires)
-			if retryable(ctx, err) && left > 2*time.Second {
+			if retryable(ctx, err) && left > max(ttl/10, 250*time.Millisecond) {
 				// Try again soon, well before the lease expires.
-				retryWait = min(max(left/4, time.Second), 30*time.Second)
+				retryWait = min(max(left/4, 100*time.Millisecond), 30*time.Second)
 				continue
 			}
 			warn(fmt.Sprintf("vault: %s could not be renewed (%s); it expires at %s", what, describeErr(err), expires.Format(time.RFC3339)))

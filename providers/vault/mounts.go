@@ -37,6 +37,10 @@ type mountCache struct {
 	mu     sync.Mutex
 	mounts []mount
 	locks  map[string]*sync.Mutex
+	// failed holds, per first path segment, a detection that failed because Vault could not be
+	// reached, so that the other paths waiting for it fail at once instead of each trying again.
+	// (A 403 is not shared: a policy may allow one path of a mount and deny another.)
+	failed map[string]error
 }
 
 func (c *mountCache) find(path string) (mount, bool) {
@@ -95,6 +99,12 @@ func (p *Provider) mountOf(ctx context.Context, path string) (mount, error) {
 	if m, ok := p.mounts.find(path); ok {
 		return m, nil
 	}
+	p.mounts.mu.Lock()
+	failed := p.mounts.failed[first]
+	p.mounts.mu.Unlock()
+	if failed != nil {
+		return mount{}, failed
+	}
 	var m mount
 	err := p.retry(ctx, func(ctx context.Context) error {
 		s, err := p.client.Logical().ReadWithContext(ctx, "sys/internal/ui/mounts/"+path)
@@ -126,6 +136,14 @@ func (p *Provider) mountOf(ctx context.Context, path string) (mount, error) {
 			// may not touch at all: say both.
 			return mount{}, providers.WithHint(errors.Unwrap(mapped),
 				"there is no mount %q, or %s grants nothing under it (vault secrets list shows the mounts)", first+"/", p.auth.describe())
+		}
+		if errors.Is(mapped, providers.ErrUnavailable) {
+			p.mounts.mu.Lock()
+			if p.mounts.failed == nil {
+				p.mounts.failed = make(map[string]error)
+			}
+			p.mounts.failed[first] = mapped
+			p.mounts.mu.Unlock()
 		}
 		return mount{}, mapped
 	}

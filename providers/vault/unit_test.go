@@ -1,9 +1,13 @@
 package vault
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/vault/api"
 
 	"github.com/secretrun/secretrun/providers"
 )
@@ -47,4 +51,73 @@ func TestRenewAt(t *testing.T) {
 			t.Fatalf("renewAt for a 30s TTL = +%v; want about 2/3 (20s ± 3s)", d)
 		}
 	}
+}
+
+// keepAlive with a fake renewal: warnings for non-renewable leases, max TTL, refused renewals,
+// and transient failures retried without a warning.
+func TestKeepAlive(t *testing.T) {
+	p := &Provider{}
+	run := func(renewable bool, ttl time.Duration, renew renewFunc) ([]string, time.Duration) {
+		ctx, cancel := contextWithTimeout(5 * time.Second)
+		defer cancel()
+		var warns []string
+		start := time.Now()
+		p.keepAlive(ctx, "the lease of vault://db/creds/app", renewable, ttl, ttl, time.Now().Add(ttl), renew, func(m string) { warns = append(warns, m) })
+		return warns, time.Since(start)
+	}
+	t.Run("not renewable", func(t *testing.T) {
+		t.Parallel()
+		warns, d := run(false, 1500*time.Millisecond, nil)
+		if len(warns) != 1 || !strings.Contains(warns[0], "is not renewable") || d > 1500*time.Millisecond {
+			t.Errorf("warns %q after %v", warns, d)
+		}
+	})
+	t.Run("max TTL", func(t *testing.T) {
+		t.Parallel()
+		calls := 0
+		warns, d := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+			calls++
+			if calls == 1 {
+				return inc, nil
+			}
+			return inc / 3, nil
+		})
+		if calls != 2 || len(warns) != 1 || !strings.Contains(warns[0], "max TTL") || !strings.Contains(warns[0], "vault://db/creds/app") {
+			t.Errorf("%d renewals, warns %q after %v", calls, warns, d)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		t.Parallel()
+		warns, _ := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+			return 0, &api.ResponseError{StatusCode: 400, Errors: []string{"lease not found"}}
+		})
+		if len(warns) != 1 || !strings.Contains(warns[0], "could not be renewed (lease not found (HTTP 400))") {
+			t.Errorf("warns %q", warns)
+		}
+	})
+	t.Run("transient then ok", func(t *testing.T) {
+		t.Parallel()
+		calls := 0
+		ctx, cancel := contextWithTimeout(5 * time.Second)
+		var warns []string
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.keepAlive(ctx, "x", true, 3*time.Second, 3*time.Second, time.Now().Add(3*time.Second), func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+				calls++
+				if calls == 1 {
+					return 0, &api.ResponseError{StatusCode: 503}
+				}
+				if calls == 2 {
+					cancel() // renewed: stop here
+				}
+				return inc, nil
+			}, func(m string) { warns = append(warns, m) })
+		}()
+		<-done
+		cancel()
+		if calls != 2 || len(warns) != 0 {
+			t.Errorf("%d renewals, warns %q; want a retry and no warning", calls, warns)
+		}
+	})
 }
