@@ -23,10 +23,15 @@ import (
 // tests run under secretrun.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"secretrun": func() { os.Exit(Main()) },
+		"secretrun": func() { os.Exit(Execute(testDeps(), os.Args[1:])) },
 		"fakechild": fakeChild,
 	})
 }
+
+// testDeps are the dependencies of the secretrun command in CLI tests: the real ones, unless a
+// test file's init replaces them (e2e tests route azkv:// to a local Key Vault test server, since
+// no Azure emulator exists).
+var testDeps = SystemDeps
 
 // TestScripts runs the CLI tests in testdata/script: the real command, in a scratch directory,
 // with a fake child.
