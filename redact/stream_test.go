@@ -245,3 +245,37 @@ func TestDestinationError(t *testing.T) {
 	}
 	var _ io.WriteCloser = w
 }
+
+type closeRecorder struct {
+	bytes.Buffer
+	closed bool
+}
+
+func (c *closeRecorder) Close() error { c.closed = true; return nil }
+
+// TestWriterContract: Close flushes and does not close the destination, is
+// idempotent; Stats counts one token per region; MaxHold and NeedleCount.
+func TestWriterContract(t *testing.T) {
+	m, _ := Compile([]Secret{{Name: "S", Value: "CANARY-s3cr3t-abc"}}, Options{Token: "<redacted>"})
+	if m.MaxHold() != m.a.maxLen-1 || m.NeedleCount() == 0 {
+		t.Errorf("MaxHold %d, NeedleCount %d", m.MaxHold(), m.NeedleCount())
+	}
+	var dst closeRecorder
+	w := m.NewWriter(&dst, 0)
+	w.Write([]byte("a CANARY-s3cr3t-abcCANARY-s3cr3t-abc b CANARY-s3cr3t-abc c CANARY-s3cr"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if dst.closed {
+		t.Error("Close closed the destination")
+	}
+	if want := "a <redacted> b <redacted> c <redacted>"; dst.String() != want {
+		t.Errorf("got %q, want %q", dst.String(), want)
+	}
+	if st := w.Stats(); st.Masked != 3 {
+		t.Errorf("stats %+v", st)
+	}
+}
