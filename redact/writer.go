@@ -78,14 +78,15 @@ type Writer struct {
 	dst  io.Writer
 	idle time.Duration
 
-	st      int32    // automaton state
-	pos     int64    // input bytes consumed
-	emitted int64    // output is decided for every input byte before this
-	held    []byte   // input bytes [pos-len(held), pos): the hold-back window
-	spare   []byte   // scratch for held
-	regions []region // pending regions, sorted, neither overlapping nor adjacent
-	ms      []match
-	out     []byte
+	st       int32    // automaton state
+	pos      int64    // input bytes consumed
+	emitted  int64    // output is decided for every input byte before this
+	released int64    // end of the last held bytes written out by an idle release
+	held     []byte   // input bytes [pos-len(held), pos): the hold-back window
+	spare    []byte   // scratch for held
+	regions  []region // pending regions, sorted, neither overlapping nor adjacent
+	ms       []match
+	out      []byte
 
 	stats  Stats
 	err    error
@@ -196,8 +197,10 @@ func (w *Writer) addMatch(s, e int64, id int32) {
 		if e <= w.emitted {
 			return
 		}
+		if s < w.released {
+			w.stats.LateMasked++
+		}
 		s = w.emitted
-		w.stats.LateMasked++
 	}
 	cur := region{start: s, end: e, id: id}
 	for n := len(w.regions); n > 0 && w.regions[n-1].end >= cur.start; n-- {
@@ -393,6 +396,7 @@ func (w *Writer) onTick() {
 	if h := w.a.holdOf(w.st); h <= MaxIdleRelease {
 		if h > 0 && w.emitted < w.pos {
 			w.stats.IdleReleases++
+			w.released = w.pos
 		}
 		out = w.flushAll(w.out[:0])
 	} else {
