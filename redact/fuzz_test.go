@@ -184,3 +184,59 @@ func TestRandomized(t *testing.T) {
 		checkStream(t, needles, names, in, sizes)
 	}
 }
+
+// TestRandomizedCompiled runs the same property on needle sets derived by
+// Compile from random secrets (long needles, many encodings: the Wu-Manber
+// filter and the deep automaton states at work), with inputs made of needle
+// fragments, whole needles and noise.
+func TestRandomizedCompiled(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	const alpha = "abcXYZ019+/=-_.~ %:\n\"\\<&'é"
+	iters := 150
+	if testing.Short() {
+		iters = 20
+	}
+	for it := 0; it < iters; it++ {
+		var secrets []Secret
+		for k := 0; k < 1+r.Intn(6); k++ {
+			v := make([]byte, 8+r.Intn(20))
+			for i := range v {
+				v[i] = alpha[r.Intn(len(alpha))]
+			}
+			secrets = append(secrets, Secret{Name: fmt.Sprintf("S%d", k), Value: string(v)})
+		}
+		m, _ := Compile(secrets, Options{})
+		needles := m.a.needles
+		if len(needles) == 0 {
+			continue
+		}
+		var in []byte
+		for len(in) < 2000 {
+			n := needles[r.Intn(len(needles))]
+			switch r.Intn(4) {
+			case 0:
+				in = append(in, n...)
+			case 1:
+				a := r.Intn(len(n))
+				in = append(in, n[a:a+r.Intn(len(n)-a)+1]...)
+			default:
+				for i := r.Intn(20); i > 0; i-- {
+					in = append(in, alpha[r.Intn(len(alpha))])
+				}
+			}
+		}
+		var sizes []int
+		for rest := len(in); rest > 0; {
+			n := 1 + r.Intn(70)
+			if r.Intn(3) == 0 {
+				n = 1
+			}
+			if n > rest {
+				n = rest
+			}
+			sizes = append(sizes, n)
+			rest -= n
+		}
+		checkStream(t, needles, nil, in, sizes)
+	}
+}
