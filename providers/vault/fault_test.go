@@ -39,6 +39,7 @@ func toxic(t *testing.T) (*toxiproxy.Proxy, string) {
 // TestFaults: every network fault ends within the deadline (plus a small margin) with an
 // ErrUnavailable RefError per ref that names the ref and holds no value.
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	admin := adminClient(t)
 	mnt := mountKV(t, admin, "2")
 	c := providertest.Canary(t, "fault") + strings.Repeat("x", 8192)

@@ -76,6 +76,7 @@ func (w *warnings) warn(m string) {
 // in; Keep renews the lease (a later expiry), warns before it reaches its max TTL, and Close
 // revokes it, which drops the role from PostgreSQL.
 func TestDatabaseLeases(t *testing.T) {
+	t.Parallel()
 	admin := adminClient(t)
 	addr, _ := vaultEnv(t)
 	mnt := setupDatabase(t, admin, "4s", "9s")
@@ -144,6 +145,7 @@ func TestDatabaseLeases(t *testing.T) {
 // A login token with a short TTL is renewed while the child runs; an AppRole login's leases are
 // revoked with it at Close.
 func TestLoginTokenRenewedAndLeasesRevoked(t *testing.T) {
+	t.Parallel()
 	admin := adminClient(t)
 	addr, _ := vaultEnv(t)
 	db := setupDatabase(t, admin, "1m", "5m")
@@ -210,6 +212,7 @@ func TestLoginTokenRenewedAndLeasesRevoked(t *testing.T) {
 // A renewal that Vault refuses (the lease was revoked behind secretrun's back) is reported
 // through warn before the lease would have expired, naming the ref, never a value.
 func TestRenewalRefusedWarns(t *testing.T) {
+	t.Parallel()
 	admin := adminClient(t)
 	addr, _ := vaultEnv(t)
 	mnt := setupDatabase(t, admin, "3s", "1m")
@@ -243,6 +246,7 @@ func TestRenewalRefusedWarns(t *testing.T) {
 // Close is bounded by its context even when Vault does not answer, and reports which lease it
 // could not revoke.
 func TestCloseBoundedByDeadline(t *testing.T) {
+	t.Parallel()
 	admin := adminClient(t)
 	mnt := setupDatabase(t, admin, "1m", "5m")
 	px, u := toxic(t)

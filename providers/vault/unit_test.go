@@ -56,6 +56,7 @@ func TestRenewAt(t *testing.T) {
 // keepAlive with a fake renewal: warnings for non-renewable leases, max TTL, refused renewals,
 // and transient failures retried without a warning.
 func TestKeepAlive(t *testing.T) {
+	t.Parallel()
 	p := &Provider{}
 	run := func(renewable bool, ttl time.Duration, renew renewFunc) ([]string, time.Duration) {
 		ctx, cancel := contextWithTimeout(5 * time.Second)
