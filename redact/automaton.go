@@ -332,7 +332,12 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 }
 
 // holdOf returns the hold-back length of state st.
-func (a *automaton) holdOf(st int32) int { return int(a.hold[a.node(st)]) }
+func (a *automaton) holdOf(st int32) int {
+	if st == 0 {
+		return 0
+	}
+	return int(a.hold[a.node(st)])
+}
 
 // holdIDOf returns the needle a held suffix in state st is a prefix of.
 func (a *automaton) holdIDOf(st int32) int32 { return a.holdID[a.node(st)] }

@@ -79,6 +79,7 @@ type Writer struct {
 	idle time.Duration
 
 	st       int32    // automaton state
+	hold     int      // the hold-back of st
 	pos      int64    // input bytes consumed
 	emitted  int64    // output is decided for every input byte before this
 	released int64    // end of the last held bytes written out by an idle release
@@ -168,7 +169,8 @@ func (w *Writer) writeChunk(p []byte) error {
 		w.addMatch(end-int64(mt.n), end, mt.id)
 	}
 	w.ms = ms[:0]
-	safe := w.pos - int64(w.a.holdOf(st))
+	w.hold = w.a.holdOf(st)
+	safe := w.pos - int64(w.hold)
 
 	var err error
 	if len(w.regions) == 0 && w.emitted >= base {
@@ -354,8 +356,7 @@ func (w *Writer) releasable() bool {
 	if len(w.regions) > 0 {
 		return true
 	}
-	h := w.a.holdOf(w.st)
-	return h > 0 && h <= MaxIdleRelease && w.emitted < w.pos
+	return w.hold > 0 && w.hold <= MaxIdleRelease && w.emitted < w.pos
 }
 
 // arm starts the idle timer.
