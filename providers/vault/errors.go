@@ -100,7 +100,10 @@ func (p *Provider) mapErr(err error, op string) error {
 				"Vault refused %s; check that its policies allow this path", p.auth.describe())
 		case re.StatusCode == 404:
 			return fmt.Errorf("%w: vault: %s: %s", providers.ErrNotFound, op, msg)
-		case re.StatusCode == 400 || re.StatusCode == 405:
+		case re.StatusCode == 405:
+			return providers.WithHint(fmt.Errorf("%w: vault: %s: %s", providers.ErrInvalidRef, op, msg),
+				"this endpoint cannot be read with GET (it needs a write, e.g. pki/issue/ROLE); secretrun only reads: use Vault Agent templates for it")
+		case re.StatusCode == 400:
 			return fmt.Errorf("%w: vault: %s: %s", providers.ErrInvalidRef, op, msg)
 		default:
 			return fmt.Errorf("%w: vault: %s: %s", providers.ErrUnavailable, op, msg)

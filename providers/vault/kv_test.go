@@ -457,3 +457,23 @@ func TestRetryOn5xx(t *testing.T) {
 		t.Errorf("3 attempts took %v", d)
 	}
 }
+
+// A write-only endpoint (pki/issue/ROLE) is read with GET as is: Vault answers 405, reported as
+// an invalid reference with a hint.
+func TestWriteOnlyEndpoint(t *testing.T) {
+	admin := adminClient(t)
+	addr, _ := vaultEnv(t)
+	pki := uniq("pki")
+	if err := admin.Sys().Mount(pki, &api.MountInput{Type: "pki"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Sys().Unmount(pki) })
+	if _, err := admin.Logical().Write(pki+"/roles/web", map[string]any{"allow_any_name": true}); err != nil {
+		t.Fatal(err)
+	}
+	ref := mustRef(t, "vault://"+pki+"/issue/web#private_key")
+	_, err := fetch(t, tokenProvider(t, addr), 5*time.Second, ref)
+	if !errors.Is(err, providers.ErrInvalidRef) || !strings.Contains(err.Error(), "unsupported operation (HTTP 405)") || !strings.Contains(providers.Hint(err), "Vault Agent") {
+		t.Errorf("pki/issue: %v (hint %q)", err, providers.Hint(err))
+	}
+}
