@@ -101,6 +101,9 @@ func TestRunCommandNotFoundOrNotExecutable(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "garbage"), []byte("\x00\x01\x02 not a program"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "badinterp"), []byte("#!/nonexistent/interpreter\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Mkdir(filepath.Join(dir, "adir"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +131,7 @@ func TestRunCommandNotFoundOrNotExecutable(t *testing.T) {
 		{"not executable", []string{"noexec"}, env(dir, ""), 126, ErrCommandNotExecutable, ""},
 		{"a directory", []string{"adir"}, env(dir, ""), 126, ErrCommandNotExecutable, ""},
 		{"exec format error", []string{"garbage"}, env(dir, ""), 126, ErrCommandNotExecutable, ""},
+		{"missing #! interpreter", []string{"badinterp"}, env(dir, ""), 126, ErrCommandNotExecutable, ""},
 		{"path with slash, missing", []string{filepath.Join(dir, "missing")}, env(dir, ""), 127, ErrCommandNotFound, ""},
 		{"path with slash, not executable", []string{filepath.Join(dir, "noexec")}, env(dir, ""), 126, ErrCommandNotExecutable, ""},
 	} {
