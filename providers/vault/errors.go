@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +45,29 @@ func vaultMessages(re *api.ResponseError) string {
 	return fmt.Sprintf("%s (HTTP %d)", msg, re.StatusCode)
 }
 
+// certError returns the certificate verification error inside err, or nil.
+func certError(err error) error {
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return cv.Err
+	}
+	var ua x509.UnknownAuthorityError
+	if errors.As(err, &ua) {
+		return ua
+	}
+	var he x509.HostnameError
+	if errors.As(err, &he) {
+		return he
+	}
+	var ci x509.CertificateInvalidError
+	if errors.As(err, &ci) {
+		return ci
+	}
+	return nil
+}
+
+func isCertError(err error) bool { return certError(err) != nil }
+
 // retryable reports whether err is worth another attempt: connection errors, truncated or
 // malformed responses, 5xx, 429 and 412 (a performance standby not yet caught up). Never 4xx
 // otherwise, never a done context.
@@ -57,7 +82,7 @@ func retryable(ctx context.Context, err error) bool {
 	if errors.As(err, &re) {
 		return re.StatusCode >= 500 || re.StatusCode == 429 || re.StatusCode == 412
 	}
-	return true
+	return !isCertError(err) // a certificate does not get better by asking again
 }
 
 // retry runs op up to p.opts.attempts times while the error is retryable, with exponential
@@ -110,6 +135,9 @@ func (p *Provider) mapErr(err error, op string) error {
 		}
 	}
 	e := fmt.Errorf("%w: vault: %s: %s", providers.ErrUnavailable, op, transportMessage(err))
+	if isCertError(err) {
+		return providers.WithHint(e, "trust Vault's CA with providers.vault.ca_cert (or VAULT_CACERT / VAULT_CAPATH)")
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return providers.WithHint(e, "Vault did not answer in time: check the address and the network, or raise --timeout")
 	}
@@ -132,6 +160,13 @@ func transportMessage(err error) string {
 		return "no answer before the deadline"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
+	}
+	if isCertError(err) {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Sprintf("%s %s: TLS: %v", ue.Op, redactURL(ue.URL), certError(err))
+		}
+		return fmt.Sprintf("TLS: %v", certError(err))
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
