@@ -92,6 +92,13 @@ type Provider struct {
 	closed bool
 }
 
+var (
+	_ providers.Provider  = (*Provider)(nil)
+	_ providers.Validator = (*Provider)(nil)
+	_ providers.Keeper    = (*Provider)(nil)
+	_ providers.Closer    = (*Provider)(nil)
+)
+
 // Entry returns the registry entry for the Vault provider built from cfg. Open builds the
 // provider without any network call; the first Fetch logs in.
 func Entry(cfg config.Vault) providers.Entry {
