@@ -13,18 +13,19 @@ import (
 
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/azkv/azkvtest"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
 
 // newProxy puts a toxiproxy proxy (unique name, 127.0.0.1:0) in front of the test server and
 // returns it with its listen address.
-func newProxy(t *testing.T, s *kvServer) (*toxiproxy.Proxy, string) {
+func newProxy(t *testing.T, s *azkvtest.Server) (*toxiproxy.Proxy, string) {
 	t.Helper()
 	api := testenv.Get(t, testenv.Toxiproxy)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "azkv-" + hex.EncodeToString(b[:])
-	proxy, err := toxiproxy.NewClient(api).CreateProxy(name, "127.0.0.1:0", s.srv.Listener.Addr().String())
+	proxy, err := toxiproxy.NewClient(api).CreateProxy(name, "127.0.0.1:0", s.Addr())
 	if err != nil {
 		t.Fatalf("create proxy: %v", err)
 	}
@@ -42,62 +43,60 @@ func TestFaults(t *testing.T) {
 	cases := []struct {
 		name     string
 		deadline time.Duration
-		setup    func(t *testing.T, p *toxiproxy.Proxy, s *kvServer)
+		setup    func(t *testing.T, p *toxiproxy.Proxy, s *azkvtest.Server)
 		want     error // nil: success
 		text     string
 	}{
-		{"latency-below-deadline", 3 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *kvServer) {
+		{"latency-below-deadline", 3 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
 			addToxic(t, p, "latency", "downstream", toxiproxy.Attributes{"latency": 200})
 		}, nil, ""},
-		{"latency-above-deadline", 1 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *kvServer) {
+		{"latency-above-deadline", 1 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
 			addToxic(t, p, "latency", "downstream", toxiproxy.Attributes{"latency": 3000})
 		}, providers.ErrUnavailable, "timed out"},
-		{"black-hole", 1500 * time.Millisecond, func(t *testing.T, p *toxiproxy.Proxy, _ *kvServer) {
+		{"black-hole", 1500 * time.Millisecond, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
 			addToxic(t, p, "timeout", "downstream", toxiproxy.Attributes{"timeout": 0})
 		}, providers.ErrUnavailable, "timed out"},
-		{"reset-peer", 10 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *kvServer) {
+		{"reset-peer", 10 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
 			addToxic(t, p, "reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})
 		}, providers.ErrUnavailable, "4 attempts"},
-		{"reset-peer-short-deadline", 1 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *kvServer) {
+		{"reset-peer-short-deadline", 1 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
 			addToxic(t, p, "reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})
 		}, providers.ErrUnavailable, "timed out"},
-		{"refused", 10 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *kvServer) {
+		{"refused", 10 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
 			if err := p.Disable(); err != nil {
 				t.Fatal(err)
 			}
 		}, providers.ErrUnavailable, "connection refused (4 attempts)"},
-		{"truncated-body", 10 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *kvServer) {
+		{"truncated-body", 10 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
 			// Handshake, challenge and headers fit in 16 KiB; the 64 KiB value does not.
 			addToxic(t, p, "limit_data", "downstream", toxiproxy.Attributes{"bytes": 16 << 10})
 		}, providers.ErrUnavailable, "connection closed before the whole answer arrived"},
-		{"503-until-deadline", 2 * time.Second, func(t *testing.T, _ *toxiproxy.Proxy, s *kvServer) {
-			s.setFault("big", func(w http.ResponseWriter) { kvErrorBody(w, 503, "ServiceUnavailable", "busy", "") })
+		{"503-until-deadline", 2 * time.Second, func(t *testing.T, _ *toxiproxy.Proxy, s *azkvtest.Server) {
+			s.SetFault("big", func(w http.ResponseWriter) { azkvtest.ErrorBody(w, 503, "ServiceUnavailable", "busy", "") })
 		}, providers.ErrUnavailable, "last: HTTP 503"},
-		{"429-until-deadline", 2 * time.Second, func(t *testing.T, _ *toxiproxy.Proxy, s *kvServer) {
-			s.setFault("big", func(w http.ResponseWriter) {
+		{"429-until-deadline", 2 * time.Second, func(t *testing.T, _ *toxiproxy.Proxy, s *azkvtest.Server) {
+			s.SetFault("big", func(w http.ResponseWriter) {
 				w.Header().Set("Retry-After", "1")
-				kvErrorBody(w, 429, "Throttled", "slow down", "")
+				azkvtest.ErrorBody(w, 429, "Throttled", "slow down", "")
 			})
 		}, providers.ErrUnavailable, "last: HTTP 429"},
-		{"403", 2 * time.Second, func(t *testing.T, _ *toxiproxy.Proxy, s *kvServer) {
-			s.setFault("big", func(w http.ResponseWriter) { kvErrorBody(w, 403, "Forbidden", "no", "ForbiddenByRbac") })
+		{"403", 2 * time.Second, func(t *testing.T, _ *toxiproxy.Proxy, s *azkvtest.Server) {
+			s.SetFault("big", func(w http.ResponseWriter) { azkvtest.ErrorBody(w, 403, "Forbidden", "no", "ForbiddenByRbac") })
 		}, providers.ErrDenied, "HTTP 403"},
-		{"401", 2 * time.Second, func(t *testing.T, _ *toxiproxy.Proxy, s *kvServer) {
-			s.mu.Lock()
-			s.badToken = true
-			s.mu.Unlock()
+		{"401", 2 * time.Second, func(t *testing.T, _ *toxiproxy.Proxy, s *azkvtest.Server) {
+			s.SetBadToken(true)
 		}, providers.ErrDenied, "HTTP 401"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := newKVServer(t)
+			s := azkvtest.New(t)
 			proxy, addr := newProxy(t, s)
 			canary := providertest.Canary(t, c.name)
 			inner := canary + strings.Repeat("x", 64<<10) + canary
 			value := `{"k":"` + inner + `"}`
-			s.put("test-kv", "big", value)
+			s.Put("test-kv", "big", value)
 			c.setup(t, proxy, s)
-			p := s.provider(t, &testCred{}, addr)
+			p := newProvider(t, s, &azkvtest.Cred{}, addr)
 			start := time.Now()
 			secrets, err := fetch(t, p, c.deadline, "azkv://test-kv/big", "azkv://test-kv/big#k")
 			d := time.Since(start)
