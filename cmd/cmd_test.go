@@ -14,6 +14,15 @@ import (
 	"github.com/secretrun/secretrun/redact"
 )
 
+// ptyConfig is a profile with one secret, for the terminal tests.
+const ptyConfig = `version: 1
+default_profile: dev
+profiles:
+  dev:
+    secrets:
+      TOKEN: dotenv://.env#TOKEN
+`
+
 // fakeDeps runs commands in-process in dir, with a fake terminal state for stdout.
 func fakeDeps(t *testing.T, dir string, outTTY bool) (Deps, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
@@ -92,5 +101,12 @@ func TestColourOnlyOnATerminalAndNeverWithNO_COLOR(t *testing.T) {
 		if got := strings.Contains(buf.String(), "\x1b["); got != tt.want {
 			t.Errorf("tty=%v NO_COLOR=%v: colour=%v, want %v (%q)", tt.tty, tt.noColor, got, tt.want, buf.String())
 		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

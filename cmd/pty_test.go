@@ -1,3 +1,5 @@
+//go:build linux
+
 package cmd
 
 import (
@@ -14,15 +16,6 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 )
-
-// ptyConfig is a profile with one secret, for the terminal tests.
-const ptyConfig = `version: 1
-default_profile: dev
-profiles:
-  dev:
-    secrets:
-      TOKEN: dotenv://.env#TOKEN
-`
 
 // terminal runs secretrun with a pseudo-terminal as its stdin, stdout and stderr, as a user's
 // shell would, and collects everything written to the terminal.
@@ -114,13 +107,6 @@ func (tm *terminal) wait() int {
 	}
 	must(tm.t, err)
 	return 0
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestTerminalChildSeesATerminalAndOutputIsMasked(t *testing.T) {

@@ -39,6 +39,9 @@ func (a *app) ui() *ui {
 	if a.voice == nil {
 		s := a.deps.Streams
 		a.voice = newUI(s.Err, s.ErrTTY, a.deps.getenv("NO_COLOR") != "", a.opts.verbose)
+		if s.ErrTTY && s.ErrFile != nil {
+			a.voice.raw = func() bool { return isRaw(s.ErrFile) }
+		}
 	}
 	return a.voice
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -16,8 +17,11 @@ import (
 // "secretrun: hint: ...", and -v traces. Every line passes through mask, which is the redactor once
 // secrets are known, so that not even a provider's error text can print a value.
 type ui struct {
-	mu      sync.Mutex
-	w       io.Writer
+	mu sync.Mutex
+	w  io.Writer
+	// raw reports whether the terminal stderr writes to is in raw mode (output processing off),
+	// as it is while a child runs on a pseudo-terminal; lines then need "\r\n".
+	raw     func() bool
 	verbose bool
 	mask    func(string) string
 	warned  map[string]bool
@@ -26,7 +30,7 @@ type ui struct {
 }
 
 func newUI(w io.Writer, tty, noColor, verbose bool) *ui {
-	u := &ui{w: w, verbose: verbose, mask: func(s string) string { return s }, warned: map[string]bool{}}
+	u := &ui{w: w, verbose: verbose, mask: func(s string) string { return s }, warned: map[string]bool{}, raw: func() bool { return false }}
 	u.errLabel = color.New(color.FgRed, color.Bold)
 	u.warnLabel = color.New(color.FgYellow, color.Bold)
 	u.hintLabel = color.New(color.FgCyan)
@@ -51,8 +55,12 @@ func (u *ui) setMask(mask func(string) string) {
 func (u *ui) say(label *color.Color, kind, msg string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	eol := "\n"
+	if u.raw() {
+		eol = "\r\n"
+	}
 	for _, line := range strings.Split(strings.TrimRight(u.mask(msg), "\n"), "\n") {
-		fmt.Fprintf(u.w, "secretrun: %s %s\n", label.Sprint(kind+":"), line)
+		fmt.Fprintf(u.w, "secretrun: %s %s%s", label.Sprint(kind+":"), line, eol)
 	}
 }
 
@@ -99,11 +107,24 @@ func (u *ui) Error(err error) {
 	hints := map[string]bool{}
 	for _, e := range leaves(err) {
 		u.Errorf("%s", e.Error())
-		if h := providers.Hint(e); h != "" && !hints[h] {
+		if h := hintOf(e); h != "" && !hints[h] {
 			hints[h] = true
 			u.Hintf("%s", h)
 		}
 	}
+}
+
+// hintOf returns the advice attached to err: a provider's hint, or the runner's (e.g. why a
+// command was not found).
+func hintOf(err error) string {
+	if h := providers.Hint(err); h != "" {
+		return h
+	}
+	var re *inject.RunError
+	if errors.As(err, &re) {
+		return re.Hint
+	}
+	return ""
 }
 
 // leaves splits joined errors (every failed variable, every config problem) into their parts.
