@@ -70,10 +70,10 @@ func init() {
 			os.Exit(3)
 		}
 		client := azkvtest.NewClient(addr, pool)
-		real := d.Registry
+		system := d.Registry
 		d.Registry = func(cfg *config.Config, baseDir string) *providers.Registry {
 			var entries []providers.Entry
-			for _, e := range real(cfg, baseDir).Entries() {
+			for _, e := range system(cfg, baseDir).Entries() {
 				if e.Scheme == azkv.Scheme {
 					azure := cfg.Providers.Azure
 					e.Open = func() (providers.Provider, error) {
@@ -130,13 +130,13 @@ func TestEndToEnd(t *testing.T) {
 		azVault    = "e2e-kv"
 	)
 	names := map[string]string{
-		"VAULT_PATH": "e2e/" + run,      // under mount secret/: VAULT_PATH/db {user,password}, VAULT_PATH/token {value}
-		"AWS_PREFIX": "e2e/" + run,      // AWS_PREFIX/db (JSON), AWS_PREFIX/api
-		"GCP_PREFIX": "e2e-" + run,      // GCP_PREFIX-api, GCP_PREFIX-json (JSON)
-		"AZ_PREFIX":  "e2e-" + run,      // AZ_PREFIX-conn, AZ_PREFIX-json (JSON) in vault AZ_VAULT
-		"RUN":        run,               //
-		"AZ_VAULT":   azVault,           //
-		"GCP_PROJECT": gcpProject,       //
+		"VAULT_PATH":  "e2e/" + run, // under mount secret/: VAULT_PATH/db {user,password}, VAULT_PATH/token {value}
+		"AWS_PREFIX":  "e2e/" + run, // AWS_PREFIX/db (JSON), AWS_PREFIX/api
+		"GCP_PREFIX":  "e2e-" + run, // GCP_PREFIX-api, GCP_PREFIX-json (JSON)
+		"AZ_PREFIX":   "e2e-" + run, // AZ_PREFIX-conn, AZ_PREFIX-json (JSON) in vault AZ_VAULT
+		"RUN":         run,
+		"AZ_VAULT":    azVault,
+		"GCP_PROJECT": gcpProject,
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -146,18 +146,17 @@ func TestEndToEnd(t *testing.T) {
 		return string(b)
 	}
 
-	// Vault: KV v2 at secret/ (a rerun adds a version).
+	// Vault: KV v2 at secret/ (a put over an existing secret adds a version).
 	vc, err := vaultapi.NewClient(&vaultapi.Config{Address: vaultAddr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	vc.SetToken(vaultToken)
 	kv := vc.KVv2("secret")
-	if _, err := kv.Put(ctx, names["VAULT_PATH"]+"/db", map[string]any{"user": vaultUser.value, "password": vaultPassword.value}); err != nil {
-		t.Fatalf("seed vault: %v", err)
-	}
-	if _, err := kv.Put(ctx, names["VAULT_PATH"]+"/token", map[string]any{"value": vaultToken1.value}); err != nil {
-		t.Fatalf("seed vault: %v", err)
+	putVault := func(path string, data map[string]any) {
+		if _, err := kv.Put(ctx, path, data); err != nil {
+			t.Fatalf("seed vault %s: %v", path, err)
+		}
 	}
 
 	// AWS Secrets Manager (moto): create, or put a new value when the secret exists.
@@ -176,8 +175,6 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("seed awssm %s: %v", name, err)
 		}
 	}
-	putAWS(names["AWS_PREFIX"]+"/db", jsonOf(map[string]string{"username": awsUser.value, "password": awsPassword.value}))
-	putAWS(names["AWS_PREFIX"]+"/api", awsAPI.value)
 
 	// GCP Secret Manager emulator: create (already there is fine), then add a version.
 	gc, err := secretmanager.NewClient(ctx, option.WithEndpoint(gcpAddr), option.WithoutAuthentication(),
@@ -204,8 +201,17 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("seed gcpsm %s: %v", id, err)
 		}
 	}
-	putGCP(names["GCP_PREFIX"]+"-api", gcpAPI.value)
-	putGCP(names["GCP_PREFIX"]+"-json", jsonOf(map[string]string{"api_key": gcpKey.value}))
+
+	// Seed twice: the second round takes the path of a rerun against long-lived servers
+	// (the secret exists: a new version), and the scripts then read version 2.
+	for round := 0; round < 2; round++ {
+		putVault(names["VAULT_PATH"]+"/db", map[string]any{"user": vaultUser.value, "password": vaultPassword.value})
+		putVault(names["VAULT_PATH"]+"/token", map[string]any{"value": vaultToken1.value})
+		putAWS(names["AWS_PREFIX"]+"/db", jsonOf(map[string]string{"username": awsUser.value, "password": awsPassword.value}))
+		putAWS(names["AWS_PREFIX"]+"/api", awsAPI.value)
+		putGCP(names["GCP_PREFIX"]+"-api", gcpAPI.value)
+		putGCP(names["GCP_PREFIX"]+"-json", jsonOf(map[string]string{"api_key": gcpKey.value}))
+	}
 
 	// Azure Key Vault: the in-process stand-in; its CA goes to the command through a file.
 	kvs := azkvtest.New(t)
@@ -233,6 +239,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("add toxic: %v", err)
 	}
 	t.Logf("seeded %d canaries in 4 stores in %v", len(canaries), time.Since(start).Round(time.Millisecond))
+	// The scripts run as parallel subtests, after this function returns; cleanups run after them.
+	t.Cleanup(func() { t.Logf("seeding and scripts took %v", time.Since(start).Round(time.Millisecond)) })
 
 	forbidden := append([]string{awsSecretKey}, func() []string {
 		var v []string
@@ -248,6 +256,9 @@ func TestEndToEnd(t *testing.T) {
 			e.Setenv("NO_COLOR", "")
 			e.Setenv("XDG_CONFIG_HOME", e.WorkDir+"/xdg")
 			e.Setenv("HOME", e.WorkDir+"/home")
+			// Under -race a process that exits 0 sleeps 1s first (atexit_sleep_ms), secretrun
+			// and fakechild each: 2s per run. Races are still reported when they happen.
+			e.Setenv("GORACE", "atexit_sleep_ms=0")
 			for k, v := range names {
 				e.Setenv(k, v)
 			}
@@ -296,7 +307,6 @@ func TestEndToEnd(t *testing.T) {
 		},
 		RequireExplicitExec: true,
 	})
-	t.Logf("seeding and %s took %v", "testdata/e2e", time.Since(start).Round(time.Millisecond))
 }
 
 // hashScript prints, for each variable named, its SHA-256 and length, or that it is unset: a
