@@ -217,6 +217,9 @@ func TestEndToEnd(t *testing.T) {
 	kvs := azkvtest.New(t)
 	kvs.Put(azVault, names["AZ_PREFIX"]+"-conn", azConn.value)
 	kvs.Put(azVault, names["AZ_PREFIX"]+"-json", jsonOf(map[string]string{"password": azPassword.value}))
+	// A vault of its own for cheap_client.txtar, whose request counts nothing else touches.
+	kvs.Put("e2e-cheap-kv", names["AZ_PREFIX"]+"-conn", azConn.value)
+	kvs.Put("e2e-cheap-kv", names["AZ_PREFIX"]+"-json", jsonOf(map[string]string{"password": azPassword.value, "user": azConn.value}))
 	caFile := filepath.Join(t.TempDir(), "azkv-ca.pem")
 	if err := os.WriteFile(caFile, kvs.CAPEM(), 0o600); err != nil {
 		t.Fatal(err)
@@ -304,6 +307,7 @@ func TestEndToEnd(t *testing.T) {
 			"within":   cmdWithin,
 			"expand":   cmdExpand,
 			"nocanary": func(ts *testscript.TestScript, neg bool, args []string) { cmdNoCanary(ts, neg, args, forbidden) },
+			"azkvreqs": func(ts *testscript.TestScript, neg bool, args []string) { cmdAzkvRequests(ts, neg, args, kvs) },
 		},
 		RequireExplicitExec: true,
 	})
@@ -374,6 +378,24 @@ func cmdNoCanary(ts *testscript.TestScript, neg bool, args []string, forbidden [
 	if len(found) > 0 {
 		sort.Strings(found)
 		ts.Fatalf("secret values in output: %s", strings.Join(found, "; "))
+	}
+}
+
+// cmdAzkvRequests checks what the Key Vault stand-in has served for one vault since the test
+// began: `azkvreqs VAULT CHALLENGES GETS` (401 challenges, authorised GETs).
+func cmdAzkvRequests(ts *testscript.TestScript, neg bool, args []string, kvs *azkvtest.Server) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: azkvreqs VAULT CHALLENGES GETS")
+	}
+	gets := 0
+	for k, n := range kvs.Gets() {
+		if strings.HasPrefix(k, args[0]+"/") {
+			gets += n
+		}
+	}
+	got := fmt.Sprintf("%d %d", kvs.Challenges()[args[0]], gets)
+	if want := args[1] + " " + args[2]; got != want {
+		ts.Fatalf("vault %s: challenges and GETs %s; want %s", args[0], got, want)
 	}
 }
 
