@@ -238,6 +238,9 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("create proxy: %v", err)
 	}
 	t.Cleanup(func() { _ = proxy.Delete() })
+	if proxy.Listen == "" || strings.HasSuffix(proxy.Listen, ":0") {
+		t.Fatalf("proxy listen address %q was not read back", proxy.Listen)
+	}
 	if _, err := proxy.AddToxic("", "timeout", "downstream", 1, toxiproxy.Attributes{"timeout": 0}); err != nil {
 		t.Fatalf("add toxic: %v", err)
 	}
