@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -40,8 +39,8 @@ type AWS struct {
 }
 
 var (
-	awsRegionRE  = regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$`)
-	awsRoleARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
+	awsRegionRE  = lazyRegexp(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$`)
+	awsRoleARNRE = lazyRegexp(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`)
 )
 
 // Validate checks the section's fields without I/O: the region and role ARN are well formed,
@@ -49,10 +48,10 @@ var (
 // is not combined with settings only the SDK path uses. All problems are reported together.
 func (a *AWS) Validate() error {
 	var problems []string
-	if a.Region != "" && !awsRegionRE.MatchString(a.Region) {
+	if a.Region != "" && !awsRegionRE().MatchString(a.Region) {
 		problems = append(problems, fmt.Sprintf("region: %q is not an AWS region name (like eu-west-1)", a.Region))
 	}
-	if a.RoleARN != "" && !awsRoleARNRE.MatchString(a.RoleARN) {
+	if a.RoleARN != "" && !awsRoleARNRE().MatchString(a.RoleARN) {
 		problems = append(problems, fmt.Sprintf("role_arn: %q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", a.RoleARN))
 	}
 	if a.RoleARN == "" && a.ExternalID != "" {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 )
 
@@ -36,7 +35,7 @@ type GCP struct {
 // Validate checks the section's fields (it does no I/O): endpoint is host:port, plaintext needs
 // an endpoint, and plaintext to a host that is not loopback needs allow_remote_plaintext.
 func (g *GCP) Validate() error {
-	if g.Project != "" && !gcpProjectRE.MatchString(g.Project) {
+	if g.Project != "" && !gcpProjectRE().MatchString(g.Project) {
 		return fmt.Errorf("project: %q is not a project ID (lower-case letters, digits, '-') or number", g.Project)
 	}
 	if g.Endpoint == "" {
@@ -59,7 +58,7 @@ func (g *GCP) Validate() error {
 }
 
 // gcpProjectRE matches project IDs (including legacy "domain.com:id") and project numbers.
-var gcpProjectRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.:-]{0,99}$`)
+var gcpProjectRE = lazyRegexp(`^[a-z0-9][a-z0-9.:-]{0,99}$`)
 
 // isLoopbackHost reports whether host is "localhost" or a loopback IP address, without I/O.
 func isLoopbackHost(host string) bool {

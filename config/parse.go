@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,12 +81,12 @@ var parserProblems = map[string]bool{
 	"found undefined tag handle":             true,
 }
 
-var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlLineRE = lazyRegexp(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // yamlError turns a syntax error of the YAML library into an *Error with a line.
 func (p *parser) yamlError(err error) {
 	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		if parserProblems[m[2]] {
 			line++ // the YAML library reports these 0-based
@@ -97,7 +96,7 @@ func (p *parser) yamlError(err error) {
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	line := 1 // the library leaves out "line 1" (it skips a 0-based line 0)
-	if m := anchorRE.FindStringSubmatch(msg); m != nil {
+	if m := anchorRE().FindStringSubmatch(msg); m != nil {
 		// Errors about anchors carry no line at all: find the first use of the name.
 		line = 0
 		for i, l := range strings.Split(string(p.data), "\n") {
@@ -110,7 +109,7 @@ func (p *parser) yamlError(err error) {
 	p.add(line, "", "invalid YAML: %s", msg)
 }
 
-var anchorRE = regexp.MustCompile(`^(?:unknown )?anchor '([^']*)'`)
+var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 
 // Top-level and section field names, for unknown-field errors and suggestions.
 var (
@@ -205,7 +204,7 @@ func (p *parser) redact(n *yaml.Node, r *Redact) {
 	})
 }
 
-var profileNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var profileNameRE = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 func (p *parser) profiles(n *yaml.Node, cfg *Config) {
 	n = resolve(n)
@@ -218,7 +217,7 @@ func (p *parser) profiles(n *yaml.Node, cfg *Config) {
 	}
 	for _, kv := range p.pairs(n, "profiles") {
 		name := kv.key
-		if !profileNameRE.MatchString(name) {
+		if !profileNameRE().MatchString(name) {
 			p.add(kv.k.Line, "profiles", "invalid profile name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit", name)
 			continue
 		}
@@ -276,11 +275,11 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 	return prof
 }
 
-var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var varNameRE = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // checkVarName reports whether name is a valid environment variable name, adding an error if not.
 func (p *parser) checkVarName(name string, line int, field string) bool {
-	if varNameRE.MatchString(name) {
+	if varNameRE().MatchString(name) {
 		return true
 	}
 	why := "use letters, digits and '_', not starting with a digit"

@@ -8,7 +8,7 @@ runs=${1:-200}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 go build -trimpath -o "$tmp/secretrun" .
 go build -trimpath -o "$tmp/forkexec" ./scripts/bench/forkexec
-truebin=$(command -v true)
+truebin=$(type -P true)  # the program, not the shell builtin
 cat >"$tmp/secretrun.yaml" <<YAML
 version: 1
 default_profile: bench

@@ -14,7 +14,6 @@ package awssm
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -120,11 +119,11 @@ var (
 )
 
 var (
-	regionRE    = regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$`)
-	secretARNRE = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):([0-9]{12}):secret:(.+)$`)
-	nameRE      = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
-	versionRE   = regexp.MustCompile(`^[A-Za-z0-9_+=.@-]{1,64}$`)
-	stageRE     = regexp.MustCompile(`^[A-Za-z0-9_+=.@-]{1,256}$`)
+	regionRE    = lazyRegexp(`^[a-z]{2,4}(-[a-z0-9]+)+-[0-9]+$`)
+	secretARNRE = lazyRegexp(`^arn:(aws[a-z-]*):secretsmanager:([a-z0-9-]+):([0-9]{12}):secret:(.+)$`)
+	nameRE      = lazyRegexp(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	versionRE   = lazyRegexp(`^[A-Za-z0-9_+=.@-]{1,64}$`)
+	stageRE     = lazyRegexp(`^[A-Za-z0-9_+=.@-]{1,256}$`)
 )
 
 // New returns a provider configured by cfg. It checks cfg but makes no network call and does not
@@ -221,17 +220,17 @@ func parseRef(ref providers.Ref) (target, error) {
 	if t.stage != "" && t.version != "" {
 		return target{}, invalid("use version_stage or version_id, not both")
 	}
-	if opts.Has(optVersionStage) && !stageRE.MatchString(t.stage) {
+	if opts.Has(optVersionStage) && !stageRE().MatchString(t.stage) {
 		return target{}, invalid("version_stage %q is not a staging label", t.stage)
 	}
-	if opts.Has(optVersionID) && !versionRE.MatchString(t.version) {
+	if opts.Has(optVersionID) && !versionRE().MatchString(t.version) {
 		return target{}, invalid("version_id %q is not a version id", t.version)
 	}
-	if opts.Has(optRegion) && !regionRE.MatchString(t.region) {
+	if opts.Has(optRegion) && !regionRE().MatchString(t.region) {
 		return target{}, invalid("region %q is not an AWS region name (like eu-west-1)", t.region)
 	}
 	if strings.HasPrefix(t.id, "arn:") {
-		m := secretARNRE.FindStringSubmatch(t.id)
+		m := secretARNRE().FindStringSubmatch(t.id)
 		if m == nil {
 			return target{}, invalid("%q is not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)", t.id)
 		}
@@ -239,12 +238,12 @@ func parseRef(ref providers.Ref) (target, error) {
 			return target{}, invalid("region=%s contradicts the ARN's region %s", t.region, m[2])
 		}
 		t.region = m[2]
-		if !nameRE.MatchString(m[4]) {
+		if !nameRE().MatchString(m[4]) {
 			return target{}, invalid("the ARN's secret name %q has characters a secret name cannot have", m[4])
 		}
 		return t, nil
 	}
-	if !nameRE.MatchString(t.id) {
+	if !nameRE().MatchString(t.id) {
 		return target{}, invalid("%q is not a secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -) or ARN", t.id)
 	}
 	return t, nil

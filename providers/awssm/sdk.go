@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -119,7 +118,7 @@ func (g *guardedClient) Do(req *http.Request) (*http.Response, error) {
 }
 
 // xmlErrorCodeRE finds the code of an XML error document (<Code>InvalidClientTokenId</Code>).
-var xmlErrorCodeRE = regexp.MustCompile(`<Code>([A-Za-z0-9.]{1,64})</Code>`)
+var xmlErrorCodeRE = lazyRegexp(`<Code>([A-Za-z0-9.]{1,64})</Code>`)
 
 // normalizeAuthError rewrites a 401/403 answer that is not JSON (an XML error document from an
 // emulator or an authenticating proxy, an HTML page from a firewall) into the JSON error shape of
@@ -129,7 +128,7 @@ func normalizeAuthError(resp *http.Response) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<10))
 	_ = resp.Body.Close()
 	code := fmt.Sprintf("HTTP%d", resp.StatusCode)
-	if m := xmlErrorCodeRE.FindSubmatch(body); m != nil {
+	if m := xmlErrorCodeRE().FindSubmatch(body); m != nil {
 		code = string(m[1])
 	}
 	msg := fmt.Sprintf("HTTP %d answer that is not a Secrets Manager JSON error", resp.StatusCode)

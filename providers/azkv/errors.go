@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -180,7 +179,7 @@ func (p *Provider) mapResponse(t target, what string, re *azcore.ResponseError, 
 
 	case status == http.StatusTooManyRequests:
 		e := fmt.Errorf("%w: Key Vault throttled the reading of %s (%s)%s", providers.ErrUnavailable, what, desc, attemptsNote(attempts, ""))
-		if ra := retryAfter(re); secondsRE.MatchString(ra) {
+		if ra := retryAfter(re); secondsRE().MatchString(ra) {
 			return providers.WithHint(e, "Key Vault asked to retry after %s seconds; too many clients read this vault at once", ra)
 		}
 		return e
@@ -208,31 +207,31 @@ func vaultName(host string) string {
 }
 
 var (
-	codeRE    = regexp.MustCompile(`^[A-Z][A-Za-z]{1,40}$`)
-	secondsRE = regexp.MustCompile(`^[0-9]{1,6}$`)
+	codeRE    = lazyRegexp(`^[A-Z][A-Za-z]{1,40}$`)
+	secondsRE = lazyRegexp(`^[0-9]{1,6}$`)
 )
 
 // safeCode returns s if it has the shape of a Key Vault error code (CamelCase letters), else "".
 // Codes come from error answers, which hold no value, but a shape check keeps anything odd out.
 func safeCode(s string) string {
-	if codeRE.MatchString(s) {
+	if codeRE().MatchString(s) {
 		return s
 	}
 	return ""
 }
 
 var (
-	appidRE = regexp.MustCompile(`\bappid=([0-9a-fA-F-]{36})\b`)
-	oidRE   = regexp.MustCompile(`\boid=([0-9a-fA-F-]{36})\b`)
+	appidRE = lazyRegexp(`\bappid=([0-9a-fA-F-]{36})\b`)
+	oidRE   = lazyRegexp(`\boid=([0-9a-fA-F-]{36})\b`)
 )
 
 // callerOf extracts the caller's appid and oid (GUIDs, not secrets) from a Key Vault 403 message.
 func callerOf(msg string) string {
 	var parts []string
-	if m := appidRE.FindStringSubmatch(msg); m != nil {
+	if m := appidRE().FindStringSubmatch(msg); m != nil {
 		parts = append(parts, "appid="+m[1])
 	}
-	if m := oidRE.FindStringSubmatch(msg); m != nil {
+	if m := oidRE().FindStringSubmatch(msg); m != nil {
 		parts = append(parts, "oid="+m[1])
 	}
 	return strings.Join(parts, ";")
@@ -282,8 +281,8 @@ func describeTransport(err error) string {
 }
 
 var (
-	aadstsRE = regexp.MustCompile(`AADSTS[0-9]{4,8}(: [^."\\\n\r]{1,120})?`)
-	nameRE   = regexp.MustCompile(`^([A-Za-z]+Credential)\b`)
+	aadstsRE = lazyRegexp(`AADSTS[0-9]{4,8}(: [^."\\\n\r]{1,120})?`)
+	nameRE   = lazyRegexp(`^([A-Za-z]+Credential)\b`)
 )
 
 // credentialSummary condenses DefaultAzureCredential's aggregated error ("Attempted credentials:"
@@ -315,10 +314,10 @@ func credentialSummary(err error) string {
 			first = first[:i]
 		}
 		part := strings.TrimRight(oneLine(first, 160), ". ")
-		if codes := aadstsRE.FindAllString(strings.Join(b, "\n"), 3); len(codes) > 0 && !strings.Contains(part, codes[0]) {
+		if codes := aadstsRE().FindAllString(strings.Join(b, "\n"), 3); len(codes) > 0 && !strings.Contains(part, codes[0]) {
 			part += " [" + strings.Join(dedup(codes), "; ") + "]"
 		}
-		if nameRE.FindString(part) == "" && len(parts) == 0 && len(blocks) == 1 {
+		if nameRE().FindString(part) == "" && len(parts) == 0 && len(blocks) == 1 {
 			part = "credential: " + part
 		}
 		parts = append(parts, part)

@@ -320,7 +320,7 @@ func (p *Provider) defaultProject(ctx context.Context) (string, error) {
 			fmt.Errorf("%w: no project for a reference without projects/P/", providers.ErrInvalidRef),
 			"set providers.gcp.project in the config (or GOOGLE_CLOUD_PROJECT), or write the full name gcpsm://projects/PROJECT/secrets/SECRET")
 	}
-	if !projectRE.MatchString(project) {
+	if !projectRE().MatchString(project) {
 		return "", fmt.Errorf("%w: default project %q is not a project ID or number", providers.ErrInvalidRef, project)
 	}
 	p.project = project

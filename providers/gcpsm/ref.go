@@ -2,7 +2,6 @@ package gcpsm
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/secretrun/secretrun/providers"
@@ -27,11 +26,11 @@ func (n name) resource(project string) string {
 
 var (
 	// Secret IDs: letters, digits, '_' and '-', at most 255 (the API's own rule).
-	secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+	secretRE = lazyRegexp(`^[A-Za-z0-9_-]{1,255}$`)
 	// Project IDs (lower-case letters, digits, '-', legacy "domain.com:id") or project numbers.
-	projectRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.:-]{0,99}$`)
+	projectRE = lazyRegexp(`^[a-z0-9][a-z0-9.:-]{0,99}$`)
 	// Versions: "latest", a version number, or a version alias.
-	versionRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}$`)
+	versionRE = lazyRegexp(`^[A-Za-z0-9_-]{1,63}$`)
 )
 
 const refForms = "want gcpsm://projects/PROJECT/secrets/SECRET[/versions/VERSION] or gcpsm://SECRET[/versions/VERSION]"
@@ -61,7 +60,7 @@ func parseName(ref providers.Ref) (name, error) {
 			}
 			n.Version = seg[5]
 		}
-		if !projectRE.MatchString(n.Project) {
+		if !projectRE().MatchString(n.Project) {
 			return name{}, fmt.Errorf("%w: %q is not a project ID or number", providers.ErrInvalidRef, n.Project)
 		}
 	case len(seg) == 1:
@@ -71,7 +70,7 @@ func parseName(ref providers.Ref) (name, error) {
 	default:
 		return name{}, fmt.Errorf("%w: %q: %s", providers.ErrInvalidRef, ref.Path, refForms)
 	}
-	if !secretRE.MatchString(n.Secret) {
+	if !secretRE().MatchString(n.Secret) {
 		return name{}, fmt.Errorf("%w: %q is not a secret ID (letters, digits, '_' and '-', at most 255)", providers.ErrInvalidRef, n.Secret)
 	}
 	if n.Version == "" {
@@ -80,7 +79,7 @@ func parseName(ref providers.Ref) (name, error) {
 		}
 		n.Version = "latest"
 	}
-	if !versionRE.MatchString(n.Version) || strings.Trim(n.Version, "0") == "" {
+	if !versionRE().MatchString(n.Version) || strings.Trim(n.Version, "0") == "" {
 		return name{}, fmt.Errorf("%w: %q is not a version (latest, a version number from 1, or an alias)", providers.ErrInvalidRef, n.Version)
 	}
 	return n, nil
