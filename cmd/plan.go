@@ -58,7 +58,7 @@ func (a *app) loadPlan() (*plan, error) {
 			return nil, err
 		}
 		baseDir = filepath.Dir(path)
-		a.ui().Tracef("config %s", path)
+		a.ui().Tracef("config %s", a.displayPath(path))
 	}
 	p.registry = a.deps.Registry(p.cfg, baseDir)
 
@@ -194,7 +194,7 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, error) {
 		case r.Skipped:
 			a.ui().Tracef("%s: %s: optional and not found; left unset", r.Name, r.Parsed)
 		case r.Err == nil:
-			a.ui().Tracef("%s: %s fetched in %s%s", r.Name, r.Parsed, r.Elapsed.Round(100_000), versionSuffix(r.Secret.Version))
+			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, r.Parsed, float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
 		}
 	}
 	return results, err
