@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -140,6 +141,9 @@ func (p *Provider) mapErr(err error, op string) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return providers.WithHint(e, "Vault did not answer in time: check the address and the network, or raise --timeout")
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return providers.WithHint(e, "nothing accepts connections at %s: check providers.vault.address or VAULT_ADDR, and that Vault is running", redactURL(p.addr))
 	}
 	return e
 }

@@ -3,6 +3,9 @@ package vault
 import (
 	"context"
 	"errors"
+	"fmt"
+	"github.com/secretrun/secretrun/config"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -121,4 +124,36 @@ func TestKeepAlive(t *testing.T) {
 			t.Errorf("%d renewals, warns %q; want a retry and no warning", calls, warns)
 		}
 	})
+}
+
+func TestRefusedConnectionHintNamesTheAddress(t *testing.T) {
+	// A port nobody listens on: take a free one and close it again.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "http://" + l.Addr().String()
+	l.Close()
+	p, err := New(config.Vault{Address: addr}, WithGetenv(func(name string) string {
+		if name == "VAULT_TOKEN" {
+			return "CANARY-token-not-for-errors"
+		}
+		return ""
+	}), WithAttempts(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := providers.ParseRef("vault://secret/app#password")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = p.Fetch(ctx, []providers.Ref{ref})
+	if !errors.Is(err, providers.ErrUnavailable) {
+		t.Fatalf("err = %v, want unavailable", err)
+	}
+	if h := providers.Hint(err); !strings.Contains(h, l.Addr().String()) || !strings.Contains(h, "VAULT_ADDR") {
+		t.Errorf("hint = %q, want the address and where it came from", h)
+	}
+	if strings.Contains(fmt.Sprintf("%v %s", err, providers.Hint(err)), "CANARY") {
+		t.Errorf("the token reached the error: %v", err)
+	}
 }
