@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/redact"
@@ -108,5 +110,41 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPanicIsReportedMaskedWithStatus125(t *testing.T) {
+	dir := writeProfile(t)
+	d, _, stderr := fakeDeps(t, dir, false)
+	d.Registry = func(*config.Config, string) *providers.Registry {
+		return providers.NewRegistry(providers.Entry{Scheme: "dotenv", Open: func() (providers.Provider, error) {
+			return panicky{}, nil
+		}})
+	}
+	// The resolver survives a provider's panic (it is reported as a failed fetch); a panic in
+	// the command itself is caught by Execute.
+	if status := Execute(d, []string{"check"}); status != ExitUsage {
+		t.Fatalf("exit status %d, want %d", status, ExitUsage)
+	}
+	if strings.Contains(stderr.String(), "CANARY") {
+		t.Errorf("a panic value reached stderr:\n%s", stderr)
+	}
+}
+
+// panicky is a provider that panics with a value in hand.
+type panicky struct{}
+
+func (panicky) Fetch(context.Context, []providers.Ref) ([]providers.Secret, error) {
+	panic("CANARY-value-in-a-panic")
+}
+
+func TestPanicInACommandIsAnInternalError(t *testing.T) {
+	d, _, stderr := fakeDeps(t, writeProfile(t), false)
+	d.Registry = func(*config.Config, string) *providers.Registry { panic("registry exploded") }
+	if status := Execute(d, []string{"check"}); status != ExitUsage {
+		t.Fatalf("exit status %d, want %d", status, ExitUsage)
+	}
+	if !strings.Contains(stderr.String(), "secretrun: error: internal error (please report it): registry exploded") {
+		t.Errorf("stderr:\n%s", stderr)
 	}
 }
