@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -88,25 +89,15 @@ time. Values are never printed. Exits 0 when every required secret resolved, 125
 	return c
 }
 
-// leafText is an error's own message without the variable and reference prefix.
+// leafText is a failure's cause without the variable and reference that the row already shows.
 func leafText(err error) string {
+	var ve *inject.VarError
+	if errors.As(err, &ve) {
+		err = ve.Err
+	}
 	var re *providers.RefError
-	for e := err; e != nil; {
-		if r, ok := e.(*providers.RefError); ok {
-			re = r
-			break
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			break
-		}
-		e = u.Unwrap()
-	}
-	if re != nil {
-		return re.Err.Error()
-	}
-	if u, ok := err.(interface{ Unwrap() error }); ok && u.Unwrap() != nil {
-		return u.Unwrap().Error()
+	if errors.As(err, &re) {
+		err = re.Err
 	}
 	return err.Error()
 }

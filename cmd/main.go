@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"os"
 	"runtime/debug"
 )
@@ -22,7 +23,7 @@ func Execute(deps Deps, args []string) (status int) {
 		}
 	}()
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(context.Background())
 	if err != nil {
 		app.ui().Error(err)
 		if isUsageError(err) {

@@ -36,9 +36,6 @@ const closeTimeout = 10 * time.Second
 
 // run is secretrun's main job: resolve, build the environment, run the child, clean up.
 func (a *app) run(ctx context.Context, args []string) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	// Until the child runs, SIGINT and SIGTERM cancel the fetch so that cleanup still happens.
 	fetchCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
