@@ -102,3 +102,28 @@ func unavailable(ctx context.Context) error {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// FetchValid is FetchEach for providers that check each reference first: a ref that validate
+// rejects gets its own *RefError and is not fetched; the others are fetched as by FetchEach.
+// The results are in the order of refs.
+func FetchValid(ctx context.Context, refs []Ref, validate func(Ref) error, limit int, fetch FetchFunc, selectKey func([]byte, string) ([]byte, error)) ([]Secret, error) {
+	out := make([]Secret, len(refs))
+	var (
+		valid []Ref
+		where []int
+		errs  []error
+	)
+	for i, ref := range refs {
+		if err := validate(ref); err != nil {
+			errs = append(errs, &RefError{Ref: ref, Err: err})
+			continue
+		}
+		valid = append(valid, ref)
+		where = append(where, i)
+	}
+	secrets, err := FetchEach(ctx, valid, limit, fetch, selectKey)
+	for j, s := range secrets {
+		out[where[j]] = s
+	}
+	return out, errors.Join(append(errs, err)...)
+}

@@ -9,7 +9,6 @@ package env
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -69,21 +68,7 @@ func allowEmpty(ref providers.Ref) bool {
 // A variable that is unset, or set but empty (unless ?allow_empty=true), wraps
 // providers.ErrNotFound.
 func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
-	var (
-		out   = make([]providers.Secret, len(refs))
-		valid []providers.Ref
-		where []int
-		errs  []error
-	)
-	for i, ref := range refs {
-		if err := p.Validate(ref); err != nil {
-			errs = append(errs, &providers.RefError{Ref: ref, Err: err})
-			continue
-		}
-		valid = append(valid, ref)
-		where = append(where, i)
-	}
-	secrets, err := providers.FetchEach(ctx, valid, 1, func(ctx context.Context, src providers.Ref) ([]byte, string, error) {
+	return providers.FetchValid(ctx, refs, p.Validate, 1, func(ctx context.Context, src providers.Ref) ([]byte, string, error) {
 		v, ok := p.lookup(src.Path)
 		if !ok {
 			return nil, "", providers.WithHint(fmt.Errorf("%w: %s is not set", providers.ErrNotFound, src.Path),
@@ -95,11 +80,4 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 		}
 		return []byte(v), "", nil
 	}, nil)
-	for j, s := range secrets {
-		out[where[j]] = s
-	}
-	if err != nil {
-		errs = append(errs, err)
-	}
-	return out, errors.Join(errs...)
 }

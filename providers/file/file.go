@@ -88,21 +88,7 @@ func trim(ref providers.Ref) bool {
 // Fetch reads each distinct file of the batch once and returns the values the refs name, in
 // order, with one *providers.RefError per failure.
 func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
-	var (
-		out   = make([]providers.Secret, len(refs))
-		valid []providers.Ref
-		where []int
-		errs  []error
-	)
-	for i, ref := range refs {
-		if err := p.Validate(ref); err != nil {
-			errs = append(errs, &providers.RefError{Ref: ref, Err: err})
-			continue
-		}
-		valid = append(valid, ref)
-		where = append(where, i)
-	}
-	secrets, err := providers.FetchEach(ctx, valid, 4, func(ctx context.Context, src providers.Ref) ([]byte, string, error) {
+	return providers.FetchValid(ctx, refs, p.Validate, 4, func(ctx context.Context, src providers.Ref) ([]byte, string, error) {
 		b, err := p.read(src)
 		if err != nil {
 			return nil, "", err
@@ -112,13 +98,6 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 		}
 		return b, "", nil
 	}, nil)
-	for j, s := range secrets {
-		out[where[j]] = s
-	}
-	if err != nil {
-		errs = append(errs, err)
-	}
-	return out, errors.Join(errs...)
 }
 
 // trimNewline removes one trailing "\n" or "\r\n".
