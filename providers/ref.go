@@ -3,6 +3,7 @@ package providers
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 )
 
@@ -131,4 +132,14 @@ func (r Ref) String() string {
 		b.WriteString(r.Key)
 	}
 	return b.String()
+}
+
+// LocalPath resolves the path of a local reference (dotenv://, file://): an absolute path as is,
+// a relative one against baseDir (the configuration file's directory; "" means the working
+// directory).
+func LocalPath(baseDir, path string) string {
+	if filepath.IsAbs(path) || baseDir == "" {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(baseDir, path)
 }

@@ -40,12 +40,7 @@ type Provider struct {
 func New(baseDir string) *Provider { return &Provider{baseDir: baseDir} }
 
 // Path returns the file a reference names: its path, joined to the base directory when relative.
-func (p *Provider) Path(ref providers.Ref) string {
-	if filepath.IsAbs(ref.Path) || p.baseDir == "" {
-		return filepath.Clean(ref.Path)
-	}
-	return filepath.Join(p.baseDir, ref.Path)
-}
+func (p *Provider) Path(ref providers.Ref) string { return providers.LocalPath(p.baseDir, ref.Path) }
 
 // Validate checks a reference without I/O: it must name a variable (#NAME) and take no options.
 func (p *Provider) Validate(ref providers.Ref) error {
