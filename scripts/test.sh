@@ -10,6 +10,8 @@ t0=$(date +%s)
 testenv_up
 export SECRETRUN_TEST_REQUIRE_SERVERS=1
 go vet ./...
+GOOS=darwin go vet ./...                   # the release targets build: macOS vetted,
+GOOS=windows CGO_ENABLED=0 go build ./...  # Windows compiled
 scripts/staticcheck.sh
 go test -race -count=1 -timeout 30m ./...
 go test -run='^$' -fuzz='^FuzzRedact$' -fuzztime="${SECRETRUN_FUZZTIME:-30s}" ./redact
