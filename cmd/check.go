@@ -41,8 +41,7 @@ time. Values are never printed. Exits 0 when every required secret resolved, 125
 				return err
 			}
 			defer a.closeProviders(p)
-			results, resolveErr := a.resolve(c.Context(), p)
-			a.matcher(p, results) // masks any provider text we print, and warns about weak values
+			results, _, resolveErr := a.resolve(c.Context(), p)
 			rows := make([]checkRow, len(results))
 			for i, r := range results {
 				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref), Provider: r.Parsed.Scheme, Status: "ok",

@@ -148,3 +148,38 @@ func TestPanicInACommandIsAnInternalError(t *testing.T) {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 }
+
+// leakyProvider returns one value and, for another ref, an error whose text (wrongly) quotes it:
+// the redactor must still keep it off secretrun's stderr.
+type leakyProvider struct{}
+
+func (leakyProvider) Fetch(_ context.Context, refs []providers.Ref) ([]providers.Secret, error) {
+	out := make([]providers.Secret, len(refs))
+	var errs []error
+	for i, r := range refs {
+		if r.Path == "good" {
+			out[i] = providers.NewSecret([]byte("CANARY-fetched-value-31"), "")
+			continue
+		}
+		errs = append(errs, &providers.RefError{Ref: r, Err: fmt.Errorf("store said: CANARY-fetched-value-31 is not %s", r.Path)})
+	}
+	return out, errors.Join(errs...)
+}
+
+func TestFailedFetchErrorsAreMaskedToo(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  p:\n    secrets:\n      A: leaky://good\n      B: leaky://bad\n"), 0o600))
+	d, stdout, stderr := fakeDeps(t, dir, false)
+	d.Registry = func(*config.Config, string) *providers.Registry {
+		return providers.NewRegistry(providers.Entry{Scheme: "leaky", Open: func() (providers.Provider, error) { return leakyProvider{}, nil }})
+	}
+	if status := Execute(d, []string{"--", "true"}); status != ExitUsage {
+		t.Fatalf("exit status %d, want %d", status, ExitUsage)
+	}
+	if !strings.Contains(stderr.String(), "store said: *** is not bad") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	if strings.Contains(stdout.String()+stderr.String(), "CANARY") {
+		t.Errorf("a fetched value reached secretrun's output:\n%s%s", stdout, stderr)
+	}
+}

@@ -37,11 +37,10 @@ This prints secret values. It refuses to write to a terminal unless --reveal is 
 				return err
 			}
 			defer a.closeProviders(p)
-			results, err := a.resolve(c.Context(), p)
+			results, _, err := a.resolve(c.Context(), p)
 			if err != nil {
 				return err
 			}
-			a.matcher(p, results)
 			var vars [][2]string
 			for _, e := range p.env {
 				vars = append(vars, [2]string{e.Name, e.Value})

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/inject"
@@ -113,8 +114,9 @@ func (a *app) addEnvFiles(p *plan) error {
 		if err != nil {
 			return fmt.Errorf("--env-file %s: %w", name, err)
 		}
+		schemes := p.registry.Schemes()
 		for _, v := range vars {
-			if isRef(v.Value, p.registry) {
+			if providers.IsRef(v.Value, schemes...) {
 				p.requests = append(p.requests, request{
 					Request: inject.Request{Name: v.Name, Ref: v.Value, Origin: fmt.Sprintf("--env-file %s:%d", name, v.Line)},
 					masked:  true,
@@ -125,12 +127,6 @@ func (a *app) addEnvFiles(p *plan) error {
 		}
 	}
 	return nil
-}
-
-// isRef reports whether s is a reference whose scheme is registered.
-func isRef(s string, reg *providers.Registry) bool {
-	scheme, _, ok := strings.Cut(s, "://")
-	return ok && reg.Has(scheme)
 }
 
 // addInheritedRefs turns inherited variables whose whole value is a remote reference
@@ -145,9 +141,10 @@ func (a *app) addInheritedRefs(p *plan) {
 		defined[e.Name] = true
 	}
 	remote := p.registry.RemoteSchemes()
+	inherits := a.inheritRule(p)
 	for _, kv := range a.deps.Environ {
 		name, value, _ := strings.Cut(kv, "=")
-		if defined[name] || !providers.IsRef(value, remote...) || !a.inherits(p, name) {
+		if defined[name] || inject.MatchAny(scrubAlways, name) || !inherits(name) || !providers.IsRef(value, remote...) {
 			continue
 		}
 		p.requests = append(p.requests, request{
@@ -156,12 +153,6 @@ func (a *app) addInheritedRefs(p *plan) {
 			inherited: true,
 		})
 	}
-}
-
-// inherits reports whether the child inherits the variable name: the inherit rule, minus
-// secretrun's own SECRETRUN_* variables.
-func (a *app) inherits(p *plan, name string) bool {
-	return !inject.MatchAny(scrubAlways, name) && a.inheritRule(p)(name)
 }
 
 // inheritRule decides which variables of secretrun's environment the child inherits: --pristine's
@@ -181,8 +172,10 @@ func (a *app) inheritRule(p *plan) func(string) bool {
 // scrubAlways are never passed to the child: secretrun's own settings.
 var scrubAlways = []string{"SECRETRUN_*"}
 
-// resolve fetches every request under --timeout. It returns the results in request order.
-func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, error) {
+// resolve fetches every request under --timeout and compiles the redactor for the values it got.
+// From then on every message secretrun prints is masked, also when some fetches failed. It
+// returns the results in request order.
+func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Matcher, error) {
 	reqs := make([]inject.Request, len(p.requests))
 	for i, r := range p.requests {
 		reqs[i] = r.Request
@@ -197,7 +190,7 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, error) {
 			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, r.Parsed, float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
 		}
 	}
-	return results, err
+	return results, a.matcher(p, results), err
 }
 
 func versionSuffix(v string) string {
@@ -231,7 +224,7 @@ func (a *app) matcher(p *plan, results []inject.Result) *redact.Matcher {
 	}
 	m, skipped := redact.Compile(secrets, opt)
 	for _, s := range skipped {
-		if s.Reason == "mask: false" {
+		if s.Reason == redact.ReasonNoMask {
 			a.ui().Tracef("%s is not masked (mask: false)", s.Name)
 			continue
 		}
@@ -241,5 +234,14 @@ func (a *app) matcher(p *plan, results []inject.Result) *redact.Matcher {
 	return m
 }
 
-// strict reports whether idle release of held bytes is off (--strict or redact.strict).
-func (a *app) strict(p *plan) bool { return a.opts.strict || p.cfg.Redact.Strict }
+// idle is how long a redactor waits before releasing up to 3 held bytes on an idle stream: short
+// on a terminal, longer on a pipe, never with --strict or redact.strict.
+func (a *app) idle(p *plan, tty bool) time.Duration {
+	switch {
+	case a.opts.strict || p.cfg.Redact.Strict:
+		return 0
+	case tty:
+		return redact.IdleTerminal
+	}
+	return redact.IdlePipe
+}

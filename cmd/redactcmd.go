@@ -4,8 +4,6 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-
-	"github.com/secretrun/secretrun/redact"
 )
 
 func newRedactCommand(a *app) *cobra.Command {
@@ -23,19 +21,11 @@ every form the redactor knows (raw, JSON- and shell-escaped, URL- and base64-enc
 				return err
 			}
 			defer a.closeProviders(p)
-			results, err := a.resolve(c.Context(), p)
+			_, m, err := a.resolve(c.Context(), p)
 			if err != nil {
 				return err
 			}
-			m := a.matcher(p, results)
-			idle := redact.IdlePipe
-			if a.deps.Streams.OutTTY {
-				idle = redact.IdleTerminal
-			}
-			if a.strict(p) {
-				idle = 0
-			}
-			w := m.NewWriter(c.OutOrStdout(), idle)
+			w := m.NewWriter(c.OutOrStdout(), a.idle(p, a.deps.Streams.OutTTY))
 			buf := make([]byte, 64<<10)
 			_, copyErr := io.CopyBuffer(onlyWriter{w}, onlyReader{c.InOrStdin()}, buf)
 			if err := w.Close(); copyErr == nil {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
-	"github.com/secretrun/secretrun/redact"
 )
 
 func newRunCommand(a *app) *cobra.Command {
@@ -45,14 +44,13 @@ func (a *app) run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.closeProviders(p)
-	results, err := a.resolve(fetchCtx, p)
+	results, m, err := a.resolve(fetchCtx, p)
 	if err != nil {
 		return err
 	}
 	if fetchCtx.Err() != nil {
 		return withStatus(130, errors.New("interrupted before the command started"))
 	}
-	m := a.matcher(p, results)
 
 	files, env, err := a.childEnv(p, results)
 	defer files.Remove()
@@ -72,16 +70,8 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if a.opts.noMask {
 		a.ui().Warnf("--no-mask: the command's output is not masked")
 	} else {
-		strict := a.strict(p)
 		spec.Wrap = func(_ string, dst io.Writer, tty bool) io.WriteCloser {
-			idle := redact.IdlePipe
-			if tty {
-				idle = redact.IdleTerminal
-			}
-			if strict {
-				idle = 0
-			}
-			return m.NewWriter(dst, idle)
+			return m.NewWriter(dst, a.idle(p, tty))
 		}
 	}
 	keepCtx, stopKeeping := context.WithCancel(ctx)

@@ -166,7 +166,7 @@ func (r *Resolver) check(s string) (providers.Ref, error) {
 	if !r.Registry.Has(ref.Scheme) {
 		return providers.Ref{}, providers.WithHint(
 			fmt.Errorf("%w %q", providers.ErrUnknownScheme, ref.Scheme),
-			"known schemes: %s (see `secretrun providers`)", strings.Join(r.schemes(), ", "))
+			"known schemes: %s (see `secretrun providers`)", strings.Join(r.Registry.Schemes(), ", "))
 	}
 	p, err := r.Registry.Provider(ref.Scheme)
 	if err != nil {
@@ -178,14 +178,6 @@ func (r *Resolver) check(s string) (providers.Ref, error) {
 		}
 	}
 	return ref, nil
-}
-
-func (r *Resolver) schemes() []string {
-	var out []string
-	for _, e := range r.Registry.Entries() {
-		out = append(out, e.Scheme)
-	}
-	return out
 }
 
 type fetchOutcome struct {

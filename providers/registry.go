@@ -64,6 +64,9 @@ func (r *Registry) Entries() []Entry {
 	return out
 }
 
+// Schemes returns every registered scheme, sorted.
+func (r *Registry) Schemes() []string { return append([]string(nil), r.order...) }
+
 // Has reports whether scheme is registered.
 func (r *Registry) Has(scheme string) bool {
 	_, ok := r.entries[scheme]
