@@ -183,3 +183,36 @@ func TestFailedFetchErrorsAreMaskedToo(t *testing.T) {
 		t.Errorf("a fetched value reached secretrun's output:\n%s%s", stdout, stderr)
 	}
 }
+
+// staticRemote is a remote provider that returns "CANARY-remote-<path>" for every ref.
+type staticRemote struct{}
+
+func (staticRemote) Fetch(_ context.Context, refs []providers.Ref) ([]providers.Secret, error) {
+	out := make([]providers.Secret, len(refs))
+	for i, r := range refs {
+		out[i] = providers.NewSecret([]byte("CANARY-remote-"+r.Path), "")
+	}
+	return out, nil
+}
+
+func TestInheritedReferenceIsResolvedEvenWithNoClobber(t *testing.T) {
+	for _, args := range [][]string{
+		{"--", "fakechild", "env", "DB_PASS"},
+		{"--no-clobber", "--", "fakechild", "env", "DB_PASS"},
+	} {
+		d, stdout, stderr := fakeDeps(t, t.TempDir(), false)
+		d.Environ = append(d.Environ, "DB_PASS=remote://prod-db")
+		d.Registry = func(*config.Config, string) *providers.Registry {
+			return providers.NewRegistry(providers.Entry{Scheme: "remote", Remote: true, Open: func() (providers.Provider, error) { return staticRemote{}, nil }})
+		}
+		if status := Execute(d, args); status != 0 {
+			t.Fatalf("%v: exit status %d\n%s", args, status, stderr)
+		}
+		if got := stdout.String(); got != "DB_PASS=***\n" {
+			t.Errorf("%v: the child saw %q, want the resolved (masked) value", args, got)
+		}
+		if strings.Contains(stderr.String(), "already set") {
+			t.Errorf("%v: a variable that held the reference is not a clobber:\n%s", args, stderr)
+		}
+	}
+}

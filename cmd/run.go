@@ -123,10 +123,17 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 		}
 		secrets = append(secrets, inject.Var{Name: r.Name, Value: value})
 	}
+	// Not inherited: secretrun's own settings, the credentials of the providers used, and the
+	// variables whose value was a reference (the secret takes their place; it does not clobber).
 	scrub := append([]string{}, scrubAlways...)
 	for _, e := range p.registry.Entries() {
 		if used[e.Scheme] {
 			scrub = append(scrub, e.Credentials...)
+		}
+	}
+	for _, r := range p.requests {
+		if r.inherited {
+			scrub = append(scrub, r.Name)
 		}
 	}
 	spec := inject.EnvSpec{
@@ -141,20 +148,11 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 	if err != nil {
 		return files, nil, err
 	}
-	inherited := map[string]bool{}
-	for i, r := range p.requests {
-		if r.inherited && !results[i].Skipped {
-			inherited[r.Name] = true
-		}
-	}
 	for _, name := range env.Clobbered {
-		if inherited[name] {
-			continue // the variable held the reference itself
-		}
 		if spec.NoClobber {
-			a.ui().WarnOnce("clobber:"+name, "%s is already set in the environment; keeping the inherited value (no clobber)", name)
+			a.ui().Warnf("%s is already set in the environment; keeping the inherited value (no clobber)", name)
 		} else {
-			a.ui().WarnOnce("clobber:"+name, "%s is already set in the environment; the secret replaces it (--no-clobber keeps it)", name)
+			a.ui().Warnf("%s is already set in the environment; the secret replaces it (--no-clobber keeps it)", name)
 		}
 	}
 	return files, env.Vars, nil

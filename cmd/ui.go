@@ -24,13 +24,12 @@ type ui struct {
 	raw     func() bool
 	verbose bool
 	mask    func(string) string
-	warned  map[string]bool
 
 	errLabel, warnLabel, hintLabel, traceLabel *color.Color
 }
 
 func newUI(w io.Writer, tty, noColor, verbose bool) *ui {
-	u := &ui{w: w, verbose: verbose, mask: func(s string) string { return s }, warned: map[string]bool{}, raw: func() bool { return false }}
+	u := &ui{w: w, verbose: verbose, mask: func(s string) string { return s }, raw: func() bool { return false }}
 	u.errLabel = color.New(color.FgRed, color.Bold)
 	u.warnLabel = color.New(color.FgYellow, color.Bold)
 	u.hintLabel = color.New(color.FgCyan)
@@ -72,17 +71,6 @@ func (u *ui) Errorf(format string, args ...any) {
 // Warnf prints a warning.
 func (u *ui) Warnf(format string, args ...any) {
 	u.say(u.warnLabel, "warning", fmt.Sprintf(format, args...))
-}
-
-// WarnOnce prints a warning the first time key is seen.
-func (u *ui) WarnOnce(key, format string, args ...any) {
-	u.mu.Lock()
-	seen := u.warned[key]
-	u.warned[key] = true
-	u.mu.Unlock()
-	if !seen {
-		u.Warnf(format, args...)
-	}
 }
 
 // Hintf prints advice on how to fix the last error.
