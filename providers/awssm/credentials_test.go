@@ -278,3 +278,36 @@ func TestCredentialSourceDescribed(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialProcessOutputNotShown: a credential_process whose output does not decode (here a
+// bad Expiration) makes the SDK quote the whole output, secret key included; secretrun's error
+// must not.
+func TestCredentialProcessOutputNotShown(t *testing.T) {
+	awsEnv(t, "http://127.0.0.1:1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	secretKey := canary("process-secret-key")
+	dir := t.TempDir()
+	script := filepath.Join(dir, "creds.sh")
+	out := fmt.Sprintf(`{"Version":1,"AccessKeyId":"AKIDPROCESS","SecretAccessKey":%q,"Expiration":"not-a-date"}`, secretKey)
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho '"+out+"'\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte("[profile proc]\ncredential_process = "+script+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	p, err := New(config.AWS{Profile: "proc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Fetch(fetchCtx(t, 10*time.Second), []providers.Ref{ref(t, "awssm://a")})
+	if !errors.Is(err, providers.ErrDenied) {
+		t.Fatalf("error %v, want ErrDenied", err)
+	}
+	if !strings.Contains(err.Error(), "credential_process") {
+		t.Errorf("error %q does not name the credential_process", err)
+	}
+	noValues(t, err, secretKey)
+	t.Logf("%v\nhint: %s", err, providers.Hint(err))
+}

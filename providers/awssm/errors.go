@@ -2,6 +2,7 @@ package awssm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,10 +11,12 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/smithy-go"
 
 	"github.com/secretrun/secretrun/providers"
@@ -176,8 +179,13 @@ func (p *Provider) credentialError(ctx context.Context, cfg aws.Config, err erro
 		return providers.WithHint(fmt.Errorf("awssm: getting AWS credentials: %w: %s", providers.ErrUnavailable, describeTransport(ctx, err)),
 			"secretrun was getting credentials from %s", src)
 	}
+	if processOutputError(err) {
+		return providers.WithHint(fmt.Errorf("awssm: no usable AWS credentials from %s: %w: the credential_process printed output that is not valid credentials JSON (not shown: it may hold credentials)", src, providers.ErrDenied),
+			"run the profile's credential_process by hand and check that it prints {\"Version\": 1, \"AccessKeyId\": ..., \"SecretAccessKey\": ...} with Expiration, if any, in RFC 3339")
+	}
 	// No usable credentials: the chain ended without finding any, or a source was misconfigured.
-	// The SDK's message names files, profiles and sources, never credential values.
+	// The SDK's message names files, profiles and sources, never credential values (except the
+	// credential_process parse error above, which quotes the process's whole output).
 	if src == describeSource(aws.CredentialSourceIMDS, "") {
 		// Nothing configured anywhere: the chain fell through to the metadata service.
 		return providers.WithHint(fmt.Errorf("awssm: no AWS credentials found (the default chain ended at the EC2 instance metadata service): %w: %s", providers.ErrDenied, shorten(err.Error())),
@@ -185,6 +193,22 @@ func (p *Provider) credentialError(ctx context.Context, cfg aws.Config, err erro
 	}
 	return providers.WithHint(fmt.Errorf("awssm: no usable AWS credentials from %s: %w: %s", src, providers.ErrDenied, shorten(err.Error())),
 		"%s", chainHint)
+}
+
+// processOutputError reports whether err is the credential_process provider failing to decode
+// the process's output. The SDK's text for it quotes that output whole, access key and secret
+// key included, so it must never be shown.
+func processOutputError(err error) bool {
+	var pe *processcreds.ProviderError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		tm     *time.ParseError
+	)
+	return errors.As(pe.Err, &syntax) || errors.As(pe.Err, &typ) || errors.As(pe.Err, &tm)
 }
 
 // isTransport reports whether err is a network failure rather than an answer.
