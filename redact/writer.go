@@ -79,12 +79,10 @@ type Writer struct {
 	idle time.Duration
 
 	st       int32    // automaton state
-	hold     int      // the hold-back of st
 	pos      int64    // input bytes consumed
 	emitted  int64    // output is decided for every input byte before this
 	released int64    // end of the last held bytes written out by an idle release
 	held     []byte   // input bytes [pos-len(held), pos): the hold-back window
-	spare    []byte   // scratch for held
 	regions  []region // pending regions, sorted, neither overlapping nor adjacent
 	ms       []match
 	out      []byte
@@ -169,8 +167,7 @@ func (w *Writer) writeChunk(p []byte) error {
 		w.addMatch(end-int64(mt.n), end, mt.id)
 	}
 	w.ms = ms[:0]
-	w.hold = w.a.holdOf(st)
-	safe := w.pos - int64(w.hold)
+	safe := w.pos - int64(w.a.holdOf(st))
 
 	var err error
 	if len(w.regions) == 0 && w.emitted >= base {
@@ -221,11 +218,7 @@ func (w *Writer) addMatch(s, e int64, id int32) {
 func (w *Writer) flushFinal(out, p []byte, base, safe int64) []byte {
 	k := 0
 	for ; k < len(w.regions) && w.regions[k].end < safe; k++ {
-		r := w.regions[k]
-		out = w.appendPlain(out, p, base, w.emitted, r.start)
-		out = append(out, w.m.tokenFor(r.id)...)
-		w.stats.Masked++
-		w.emitted = r.end
+		out = w.appendRegion(out, p, base, w.regions[k])
 	}
 	if k > 0 {
 		n := copy(w.regions, w.regions[k:])
@@ -246,14 +239,22 @@ func (w *Writer) flushFinal(out, p []byte, base, safe int64) []byte {
 // the end of the stream, or an idle release.
 func (w *Writer) flushAll(out []byte) []byte {
 	for _, r := range w.regions {
-		out = w.appendPlain(out, nil, w.pos, w.emitted, r.start)
-		out = append(out, w.m.tokenFor(r.id)...)
-		w.stats.Masked++
-		w.emitted = r.end
+		out = w.appendRegion(out, nil, w.pos, r)
 	}
 	w.regions = w.regions[:0]
 	out = w.appendPlain(out, nil, w.pos, w.emitted, w.pos)
 	w.emitted = w.pos
+	return out
+}
+
+// appendRegion appends the plain bytes before region r and r's token, and
+// marks everything up to the end of r decided. p and base are as for
+// appendPlain.
+func (w *Writer) appendRegion(out, p []byte, base int64, r region) []byte {
+	out = w.appendPlain(out, p, base, w.emitted, r.start)
+	out = append(out, w.m.tokenFor(r.id)...)
+	w.stats.Masked++
+	w.emitted = r.end
 	return out
 }
 
@@ -288,10 +289,8 @@ func (w *Writer) keepHeld(p []byte, base, safe int64) {
 		return
 	}
 	hs := base - int64(len(w.held))
-	nh := append(w.spare[:0], w.held[safe-hs:]...)
-	nh = append(nh, p...)
-	w.spare = w.held
-	w.held = nh
+	n := copy(w.held, w.held[safe-hs:])
+	w.held = append(w.held[:n], p...)
 }
 
 // writeOut writes b to the destination, recording a failure.
@@ -324,8 +323,7 @@ func (w *Writer) Close() error {
 	if w.a == nil || w.err != nil {
 		return w.err
 	}
-	hold := w.a.holdOf(w.st)
-	if hold >= EOFMaskLength {
+	if hold := w.a.holdOf(w.st); hold >= EOFMaskLength {
 		w.addMatch(w.pos-int64(hold), w.pos, w.a.holdIDOf(w.st))
 	}
 	out := w.flushAll(w.out[:0])
@@ -356,7 +354,8 @@ func (w *Writer) releasable() bool {
 	if len(w.regions) > 0 {
 		return true
 	}
-	return w.hold > 0 && w.hold <= MaxIdleRelease && w.emitted < w.pos
+	h := w.a.holdOf(w.st)
+	return h > 0 && h <= MaxIdleRelease && w.emitted < w.pos
 }
 
 // arm starts the idle timer.
@@ -405,10 +404,7 @@ func (w *Writer) onTick() {
 		// held byte before it.
 		out = w.out[:0]
 		if len(w.regions) > 0 && w.regions[0].start <= w.emitted {
-			r := w.regions[0]
-			out = append(out, w.m.tokenFor(r.id)...)
-			w.stats.Masked++
-			w.emitted = r.end
+			out = w.appendRegion(out, nil, w.pos, w.regions[0])
 			w.regions = w.regions[:copy(w.regions, w.regions[1:])]
 		}
 	}
