@@ -51,7 +51,7 @@ func (g *GCP) Validate() error {
 	if err != nil || host == "" || port == "" || strings.Contains(g.Endpoint, "/") {
 		return fmt.Errorf("endpoint: %q is not host:port (no scheme; e.g. 127.0.0.1:9090 or secretmanager.googleapis.com:443)", g.Endpoint)
 	}
-	if g.Plaintext && !g.AllowRemotePlaintext && !isLoopbackHost(host) {
+	if g.Plaintext && !g.AllowRemotePlaintext && !IsLoopbackHost(host) {
 		return fmt.Errorf("plaintext: refusing plaintext gRPC to %q, which is not a loopback address (set allow_remote_plaintext: true if you really mean it)", host)
 	}
 	return nil
@@ -60,8 +60,11 @@ func (g *GCP) Validate() error {
 // gcpProjectRE matches project IDs (including legacy "domain.com:id") and project numbers.
 var gcpProjectRE = lazyRegexp(`^[a-z0-9][a-z0-9.:-]{0,99}$`)
 
-// isLoopbackHost reports whether host is "localhost" or a loopback IP address, without I/O.
-func isLoopbackHost(host string) bool {
+// IsLoopbackHost reports whether host (a URL's Hostname(), without port or brackets) is
+// "localhost" or a loopback IP address, without I/O. It is the one meaning of "loopback" for
+// every setting that allows clear text only to this machine: providers.gcp.plaintext here,
+// providers.vault.allow_http and providers.aws.allow_http in the providers that enforce them.
+func IsLoopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -57,7 +58,7 @@ func (p *Provider) fetchAgent(ctx context.Context, refs []providers.Ref) ([]prov
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return failAll(refs, fmt.Errorf("awssm: providers.aws.agent %q: %w: want http://HOST:PORT", p.cfg.Agent, providers.ErrInvalidRef))
 	}
-	if base.Scheme == "http" && !p.cfg.AllowHTTP && !isLoopback(base.Hostname()) {
+	if base.Scheme == "http" && !p.cfg.AllowHTTP && !config.IsLoopbackHost(base.Hostname()) {
 		return failAll(refs, providers.WithHint(
 			fmt.Errorf("awssm: agent %s: %w: refusing plain http to a non-loopback address", base.Host, providers.ErrDenied),
 			"run the agent on localhost, use https, or set providers.aws.allow_http: true"))

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
 
+	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -106,7 +106,7 @@ type guardedClient struct {
 }
 
 func (g *guardedClient) Do(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "http" && !g.allowHTTP && !isLoopback(req.URL.Hostname()) {
+	if req.URL.Scheme == "http" && !g.allowHTTP && !config.IsLoopbackHost(req.URL.Hostname()) {
 		return nil, &insecureEndpointError{host: req.URL.Host}
 	}
 	resp, err := g.inner.Do(req)
@@ -138,14 +138,6 @@ func normalizeAuthError(resp *http.Response) {
 	resp.Header.Del("Content-Length")
 	resp.ContentLength = int64(len(doc))
 	resp.Body = io.NopCloser(bytes.NewReader(doc))
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // insecureEndpointError is returned for a refused plain-http endpoint. It is not retryable.

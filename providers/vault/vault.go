@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -214,7 +213,7 @@ func checkAddress(addr string, allowHTTP bool) error {
 	case "https", "unix":
 		return nil
 	case "http":
-		if allowHTTP || isLoopback(u.Hostname()) {
+		if allowHTTP || config.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return providers.WithHint(
@@ -223,14 +222,6 @@ func checkAddress(addr string, allowHTTP bool) error {
 	default:
 		return fmt.Errorf("vault: address %q: scheme must be https, http (loopback) or unix", addr)
 	}
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func firstNonEmpty(s ...string) string {
