@@ -5,6 +5,8 @@ package inject
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -20,6 +22,20 @@ const (
 // that forked the child exits; startChild takes care of that.
 func setParentDeathSignal(attr *syscall.SysProcAttr) {
 	attr.Pdeathsig = syscall.SIGKILL
+}
+
+// startChild starts cmd from a fresh goroutine locked to its OS thread. On Linux the
+// parent-death signal fires when the thread that forked the child exits, not the process; a
+// fresh goroutine is never one a caller has locked to a thread that dies with it, and after
+// UnlockOSThread its thread returns to the runtime's pool, which does not end idle threads.
+func startChild(cmd *exec.Cmd) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		errc <- cmd.Start()
+	}()
+	return <-errc
 }
 
 // openPTY allocates a pseudo-terminal. The master is opened non-blocking so that it is

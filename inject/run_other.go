@@ -4,6 +4,7 @@ package inject
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 
 	"github.com/creack/pty"
@@ -17,6 +18,9 @@ const (
 
 // setParentDeathSignal does nothing: only Linux has a parent-death signal.
 func setParentDeathSignal(*syscall.SysProcAttr) {}
+
+// startChild starts cmd: without a parent-death signal, the forking thread does not matter.
+func startChild(cmd *exec.Cmd) error { return cmd.Start() }
 
 func openPTY() (master, slave *os.File, err error) { return pty.Open() }
 

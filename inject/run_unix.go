@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -77,40 +76,32 @@ func planLayout(s Streams, mode PTYMode) layout {
 // (`secretrun -- cmd <in >out 2>err` typed at a shell: the child must still be able to open
 // /dev/tty for a password prompt without being stopped by SIGTTIN).
 func inForeground(s Streams) bool {
-	if streamInForeground(s) {
-		return true
-	}
-	fd, err := unix.Open("/dev/tty", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return false // no controlling terminal
-	}
-	defer unix.Close(fd)
-	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
-	return err == nil && fg == unix.Getpgrp()
-}
-
-func streamInForeground(s Streams) bool {
-	pgrp := unix.Getpgrp()
-	for _, c := range []struct {
+	for _, c := range [...]struct {
 		f   *os.File
 		tty bool
 	}{{s.InFile, s.InTTY}, {s.OutFile, s.OutTTY}, {s.ErrFile, s.ErrTTY}} {
 		if c.f == nil || !c.tty {
 			continue
 		}
-		fg := -1
-		_ = withFd(c.f, func(fd int) error {
-			v, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
-			if err == nil {
-				fg = v
-			}
-			return err
-		})
-		if fg == pgrp {
+		fg := false
+		_ = withFd(c.f, func(fd int) error { fg = isForeground(fd); return nil })
+		if fg {
 			return true
 		}
 	}
-	return false
+	fd, err := unix.Open("/dev/tty", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false // no controlling terminal
+	}
+	defer unix.Close(fd)
+	return isForeground(fd)
+}
+
+// isForeground reports whether fd is secretrun's controlling terminal with secretrun's process
+// group in the foreground.
+func isForeground(fd int) bool {
+	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	return err == nil && fg == unix.Getpgrp()
 }
 
 // withFd runs fn with f's descriptor without calling f.Fd (which would switch a pollable file
@@ -134,9 +125,8 @@ type runner struct {
 	layout layout
 
 	cmd *exec.Cmd
-	pid int
 
-	mu       sync.Mutex // guards exited, termSent, killTimer
+	mu       sync.Mutex // guards exited, termSent, killTmr
 	exited   bool       // the child has been reaped: never signal its pid again
 	termSent bool
 	killTmr  *time.Timer
@@ -304,9 +294,7 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		closeWriters()
 		return r.startError(err)
 	}
-	r.mu.Lock()
-	r.pid = cmd.Process.Pid
-	r.mu.Unlock()
+	pid := cmd.Process.Pid
 	for _, f := range closeAfterStart {
 		_ = f.Close()
 	}
@@ -316,9 +304,9 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		stdinCopy = nil
 	}
 
-	reaper := startReaper(r.pid)
+	reaper := startReaper(pid)
 	if r.spec.Started != nil {
-		r.spec.Started(r.pid)
+		r.spec.Started(pid)
 	}
 
 	var ptyDone chan struct{}
@@ -384,20 +372,6 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		return ps.ExitCode(), nil
 	}
 	return exitCodeFromWait(ws.Exited(), ws.ExitStatus(), ws.Signaled(), int(ws.Signal())), nil
-}
-
-// startChild starts cmd from a fresh goroutine locked to its OS thread. On Linux the
-// parent-death signal fires when the thread that forked the child exits, not the process; a
-// fresh goroutine is never one a caller has locked to a thread that dies with it, and after
-// UnlockOSThread its thread returns to the runtime's pool, which does not end idle threads.
-func startChild(cmd *exec.Cmd) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		errc <- cmd.Start()
-	}()
-	return <-errc
 }
 
 // startError maps a failed exec to 126/127/125.
