@@ -135,7 +135,6 @@ func newAutomaton(needles []string) *automaton {
 	nodeID := make([]int32, nodes) // lowest needle index through the node
 	a.nodeClass = make([]uint8, nodes)
 	a.firstChild = make([]int32, nodes+1)
-	parentOf := make([]int32, nodes)
 	cur := make([]int32, len(sorted)) // the node each needle has reached
 	a.levelStart = []int32{0, 1}
 	next := int32(1)
@@ -155,7 +154,7 @@ func newAutomaton(needles []string) *automaton {
 				depth[node] = int32(d)
 				nodeID[node] = int32(i)
 				a.nodeClass[node] = a.class[b]
-				parentOf[node] = par
+				a.firstChild[par+1]++ // counts children for now
 			} else if int32(i) < nodeID[node] {
 				nodeID[node] = int32(i)
 			}
@@ -168,15 +167,11 @@ func newAutomaton(needles []string) *automaton {
 		}
 		a.levelStart = append(a.levelStart, next)
 	}
-	// firstChild from the parents (children are consecutive, parents in order).
-	for v := int32(nodes - 1); v >= 1; v-- {
-		a.firstChild[parentOf[v]] = v
-	}
-	a.firstChild[nodes] = int32(nodes)
-	for v := nodes - 1; v >= 0; v-- {
-		if a.firstChild[v] == 0 && v != 0 || v == 0 && nodes == 1 {
-			a.firstChild[v] = a.firstChild[v+1] // no children: empty range
-		}
+	// firstChild from the child counts: children are consecutive and come
+	// in the order of their parents, starting at node 1.
+	a.firstChild[0] = 1
+	for v := 0; v < nodes; v++ {
+		a.firstChild[v+1] += a.firstChild[v]
 	}
 
 	// Dense states are those of depth <= denseDepth.
@@ -191,11 +186,7 @@ func newAutomaton(needles []string) *automaton {
 	a.hold = make([]int32, nodes)
 	a.holdID = make([]int32, nodes)
 	for v := int32(0); v < int32(nodes); v++ {
-		if v < a.denseCount {
-			a.enc[v] = v * stride
-		} else {
-			a.enc[v] = a.denseLimit + v - a.denseCount
-		}
+		a.enc[v] = a.enc0(v)
 	}
 
 	// Breadth-first: for each node u, compute its children's failure
@@ -276,7 +267,7 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 	// States of depth 1 and 2 (encoded ids below these bounds): from them
 	// the scan may hand back to the skip filter.
 	d1, d2 := a.shallow1, a.shallow2
-	if m == 0 || denseDepth < 2 {
+	if m == 0 {
 		d2 = 0 // no re-entry without the Wu-Manber table
 	}
 	n := len(p)
