@@ -13,19 +13,23 @@ import (
 	"time"
 )
 
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// randString returns k bytes drawn from alpha by r.
+func randString(r *rand.Rand, alpha string, k int) string {
+	b := make([]byte, k)
+	for i := range b {
+		b[i] = alpha[r.Intn(len(alpha))]
+	}
+	return string(b)
+}
+
 // benchSecrets returns n realistic secrets: API tokens, passwords with
 // special characters, DSNs, JSON credentials and a multi-line key.
 func benchSecrets(n int) []Secret {
 	r := rand.New(rand.NewSource(1))
-	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	const special = alnum + "!@#$%^&*()-_=+/<>?"
-	str := func(alpha string, n int) string {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = alpha[r.Intn(len(alpha))]
-		}
-		return string(b)
-	}
+	str := func(alpha string, k int) string { return randString(r, alpha, k) }
 	out := make([]Secret, n)
 	for i := range out {
 		var v string
@@ -51,14 +55,7 @@ func benchSecrets(n int) []Secret {
 // keys, passwords and database URLs.
 func typicalSecrets(n int) []Secret {
 	r := rand.New(rand.NewSource(42))
-	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	str := func(alpha string, k int) string {
-		b := make([]byte, k)
-		for i := range b {
-			b[i] = alpha[r.Intn(len(alpha))]
-		}
-		return string(b)
-	}
+	str := func(alpha string, k int) string { return randString(r, alpha, k) }
 	out := make([]Secret, n)
 	for i := range out {
 		var v string
@@ -78,7 +75,7 @@ func typicalSecrets(n int) []Secret {
 }
 
 // secretMixes are the two secret sets the benchmarks run with: "typical"
-// (about 1,700 needles for 200 secrets) and "heavy" (special characters,
+// (about 1,200 needles for 200 secrets) and "heavy" (special characters,
 // JSON and multi-line values: about 2,500 needles).
 var secretMixes = []struct {
 	name string
@@ -162,49 +159,37 @@ func streamThrough(w io.Writer, data []byte, n int) {
 	}
 }
 
+// benchStream reports the throughput of m on data written in chunks of
+// size chunk to a fresh Writer with idle release idle, closed each time.
+func benchStream(b *testing.B, m *Matcher, data []byte, chunk int, idle time.Duration) {
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w := m.NewWriter(io.Discard, idle)
+		streamThrough(w, data, chunk)
+		w.Close()
+	}
+}
+
 // BenchmarkThroughputCI: in-process, 32 KiB writes, CI-like text, 200
 // secrets (target ≥ 1 GB/s).
 func BenchmarkThroughputCI(b *testing.B) {
 	forMixes(b, func(b *testing.B, secrets []Secret) {
-		m := benchMatcher(b, secrets)
-		data := ciLog(8<<20, secrets)
-		b.SetBytes(int64(len(data)))
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			w := m.NewWriter(io.Discard, 0)
-			streamThrough(w, data, 32<<10)
-			w.Close()
-		}
+		benchStream(b, benchMatcher(b, secrets), ciLog(8<<20, secrets), 32<<10, 0)
 	})
 }
 
 // BenchmarkThroughputBase64: the same on random base64 text (target ≥ 500 MB/s).
 func BenchmarkThroughputBase64(b *testing.B) {
 	forMixes(b, func(b *testing.B, secrets []Secret) {
-		m := benchMatcher(b, secrets)
-		data := randomBase64(8 << 20)
-		b.SetBytes(int64(len(data)))
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			w := m.NewWriter(io.Discard, 0)
-			streamThrough(w, data, 32<<10)
-			w.Close()
-		}
+		benchStream(b, benchMatcher(b, secrets), randomBase64(8<<20), 32<<10, 0)
 	})
 }
 
 // BenchmarkOneByteWrites: 1-byte writes, about 1,000 needles (target ≥ 20 MB/s).
 func BenchmarkOneByteWrites(b *testing.B) {
 	forMixes(b, func(b *testing.B, secrets []Secret) {
-		m := benchMatcher(b, secrets)
-		data := ciLog(1<<20, secrets)
-		b.SetBytes(int64(len(data)))
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			w := m.NewWriter(io.Discard, IdleTerminal)
-			streamThrough(w, data, 1)
-			w.Close()
-		}
+		benchStream(b, benchMatcher(b, secrets), ciLog(1<<20, secrets), 1, IdleTerminal)
 	})
 }
 
@@ -215,12 +200,7 @@ func BenchmarkPathological(b *testing.B) {
 	for _, size := range []int{1 << 20, 8 << 20} {
 		data := bytes.Repeat([]byte("a"), size)
 		b.Run(fmt.Sprintf("%dMiB", size>>20), func(b *testing.B) {
-			b.SetBytes(int64(len(data)))
-			for i := 0; i < b.N; i++ {
-				w := m.NewWriter(io.Discard, 0)
-				streamThrough(w, data, 32<<10)
-				w.Close()
-			}
+			benchStream(b, m, data, 32<<10, 0)
 		})
 	}
 }
