@@ -215,8 +215,6 @@ type flight struct {
 	err     error
 }
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
 // access reads one version. Errors name the resource and wrap a providers sentinel.
 func (p *Provider) access(ctx context.Context, client *secretmanager.Client, resource string, budget *atomic.Int64) ([]byte, string, error) {
 	rt := &retryer{inner: gax.OnCodes(retryCodes, p.backoff), max: p.attempts, budget: budget}
@@ -232,7 +230,9 @@ func (p *Provider) access(ctx context.Context, client *secretmanager.Client, res
 	// version added without a checksum, so on a plaintext (emulator) endpoint 0 means "none".
 	sum := payload.GetDataCrc32C()
 	emulatorNone := p.cfg.Plaintext && sum == 0
-	if payload.DataCrc32C != nil && !emulatorNone && int64(crc32.Checksum(data, castagnoli)) != sum {
+	// MakeTable here, not in a package variable: it builds the table once, on the first read,
+	// rather than at the start of every run.
+	if payload.DataCrc32C != nil && !emulatorNone && int64(crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli))) != sum {
 		return nil, "", fmt.Errorf("access %s: %w: payload corrupted in transit (CRC32C mismatch)", resource, providers.ErrUnavailable)
 	}
 	return data, versionOf(resp.GetName()), nil
