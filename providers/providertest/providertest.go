@@ -451,12 +451,7 @@ func (s *suite) testMissingJSONKey(t *testing.T) {
 		t.Run(strings.ReplaceAll(k, "/", "_"), func(t *testing.T) {
 			ref := src
 			ref.Key = k
-			p := s.h.Provider(t)
-			secrets, err := s.fetch(t, p, []providers.Ref{ref})
-			checkRefErr(t, err, ref, providers.ErrKeyNotFound)
-			if secrets[0].Len() != 0 {
-				t.Errorf("%s failed but its Secret is not zero", ref)
-			}
+			err := s.fetchFails(t, ref, providers.ErrKeyNotFound)
 			if err != nil && !strings.Contains(err.Error(), strings.TrimPrefix(k, "/")) {
 				t.Errorf("error %q does not name the key %q", err, k)
 			}
@@ -466,11 +461,7 @@ func (s *suite) testMissingJSONKey(t *testing.T) {
 	t.Run("not_a_document", func(t *testing.T) {
 		ref := s.put(t, Canary(t, "plain"))
 		ref.Key = "field"
-		secrets, err := s.fetch(t, s.h.Provider(t), []providers.Ref{ref})
-		checkRefErr(t, err, ref, providers.ErrKeyNotFound)
-		if secrets[0].Len() != 0 {
-			t.Errorf("%s failed but its Secret is not zero", ref)
-		}
+		s.fetchFails(t, ref, providers.ErrKeyNotFound)
 	})
 }
 
@@ -505,11 +496,7 @@ func (s *suite) testMissingVariable(t *testing.T) {
 	src := s.putVars(t, map[string]string{"PRESENT": Canary(t, "present"), "OTHER": Canary(t, "other")})
 	ref := src
 	ref.Key = "ABSENT"
-	secrets, err := s.fetch(t, s.h.Provider(t), []providers.Ref{ref})
-	checkRefErr(t, err, ref, providers.ErrKeyNotFound)
-	if secrets[0].Len() != 0 {
-		t.Errorf("%s failed but its Secret is not zero", ref)
-	}
+	err := s.fetchFails(t, ref, providers.ErrKeyNotFound)
 	if err != nil && !strings.Contains(err.Error(), "ABSENT") {
 		t.Errorf("error %q does not name the key", err)
 	}
@@ -517,12 +504,19 @@ func (s *suite) testMissingVariable(t *testing.T) {
 
 // A secret that does not exist is a *RefError naming the ref and wrapping ErrNotFound.
 func (s *suite) testMissingSecret(t *testing.T) {
-	ref := s.h.Missing(t)
+	s.fetchFails(t, s.h.Missing(t), providers.ErrNotFound)
+}
+
+// fetchFails fetches ref alone from a new provider, checks that it fails as checkRefErr wants
+// with a zero Secret, and returns the error.
+func (s *suite) fetchFails(t *testing.T, ref providers.Ref, sentinel error) error {
+	t.Helper()
 	secrets, err := s.fetch(t, s.h.Provider(t), []providers.Ref{ref})
-	checkRefErr(t, err, ref, providers.ErrNotFound)
+	checkRefErr(t, err, ref, sentinel)
 	if secrets[0].Len() != 0 {
 		t.Errorf("%s failed but its Secret is not zero", ref)
 	}
+	return err
 }
 
 // checkRefErr checks that err holds exactly one *RefError, for ref, wrapping sentinel, and that
