@@ -26,8 +26,12 @@ type outerTerm struct {
 	raw     bool // the outer terminal is in raw mode now
 	wantRaw bool // it should be while the child runs (false once Run is finishing)
 
-	suspendMu sync.Mutex // one Ctrl-Z at a time
-	closeOnce sync.Once
+	// canSuspend is false when secretrun is PID 1, which cannot stop itself (the kernel ignores
+	// SIGSTOP sent to a namespace's init from inside): there Ctrl-Z goes to the child's
+	// terminal like any other key, and SIGTSTP does nothing.
+	canSuspend bool
+	suspendMu  sync.Mutex // one Ctrl-Z at a time
+	closeOnce  sync.Once
 
 	wakeR, wakeW *os.File
 	relayDone    chan struct{}
@@ -38,7 +42,7 @@ func openOuterTerm(s Streams, l layout) (*outerTerm, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &outerTerm{master: master, slave: slave}
+	t := &outerTerm{master: master, slave: slave, canSuspend: os.Getpid() != 1}
 	if l.ptyIn {
 		t.in = s.InFile
 	}
@@ -196,9 +200,9 @@ func (t *outerTerm) relay(r *runner) {
 		return
 	}
 	buf := make([]byte, 4096)
+	fds := []unix.PollFd{{Fd: int32(inFd), Events: unix.POLLIN}, {Fd: int32(wakeFd), Events: unix.POLLIN}}
 	for {
 		// poll first, so that no byte is consumed from the terminal after the child ended.
-		fds := []unix.PollFd{{Fd: int32(inFd), Events: unix.POLLIN}, {Fd: int32(wakeFd), Events: unix.POLLIN}}
 		if _, err := unix.Poll(fds, -1); err != nil {
 			if errors.Is(err, unix.EINTR) {
 				continue
@@ -231,9 +235,7 @@ func (t *outerTerm) relay(r *runner) {
 func (t *outerTerm) forwardInput(r *runner, p []byte) bool {
 	for len(p) > 0 {
 		i := -1
-		// PID 1 cannot stop itself (the kernel ignores SIGSTOP sent to a namespace's init
-		// from inside), so there Ctrl-Z goes to the child's terminal like any other key.
-		if c, ok := t.suspendChar(); ok && os.Getpid() != 1 {
+		if c, ok := t.suspendChar(); ok {
 			i = bytes.IndexByte(p, c)
 		}
 		chunk := p
@@ -254,8 +256,12 @@ func (t *outerTerm) forwardInput(r *runner, p []byte) bool {
 	return true
 }
 
-// suspendChar returns the child terminal's VSUSP character when its ISIG is on.
+// suspendChar returns the child terminal's VSUSP character when its ISIG is on and secretrun
+// can suspend.
 func (t *outerTerm) suspendChar() (byte, bool) {
+	if !t.canSuspend {
+		return 0, false
+	}
 	var tio *unix.Termios
 	if err := withFd(t.master, func(fd int) (err error) {
 		tio, err = unix.IoctlGetTermios(fd, ioctlGetTermios)

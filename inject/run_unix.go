@@ -466,8 +466,8 @@ func (r *runner) armKill() {
 // suspend stops the child and secretrun together (Ctrl-Z in pty mode, or SIGTSTP), and on
 // continuation puts the terminal back and continues the child.
 func (r *runner) suspend() {
-	if r.term == nil || os.Getpid() == 1 {
-		return // PID 1 cannot be stopped; see forwardInput
+	if r.term == nil || !r.term.canSuspend {
+		return
 	}
 	r.term.suspendMu.Lock()
 	defer r.term.suspendMu.Unlock()
