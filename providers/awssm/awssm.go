@@ -155,7 +155,11 @@ func Entry(cfg config.AWS) providers.Entry {
 		Summary:     "AWS Secrets Manager: awssm://NAME-or-ARN[?version_stage=S|version_id=V][&region=R][#key]",
 		Credentials: credentialVarsFor(cfg),
 		Open: func() (providers.Provider, error) {
-			return New(cfg)
+			p, err := New(cfg)
+			if err != nil {
+				return nil, err // not a nil *Provider in a non-nil interface: Registry.Opened would list it
+			}
+			return p, nil
 		},
 	}
 }

@@ -95,6 +95,15 @@ func TestEntry(t *testing.T) {
 	}
 }
 
+// TestEntryOpenError: a configuration New refuses opens to a nil Provider, not a nil *Provider
+// in a non-nil interface (which Registry.Opened would list as opened).
+func TestEntryOpenError(t *testing.T) {
+	p, err := Entry(config.AWS{Region: "not a region"}).Open()
+	if err == nil || p != nil {
+		t.Fatalf("Open = %#v, %v; want nil and an error", p, err)
+	}
+}
+
 // TestLazyConfig shows that neither New nor Open loads the SDK configuration: a broken shared
 // config file only matters on the first Fetch, which reports it without a network call.
 func TestLazyConfig(t *testing.T) {
