@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -11,6 +12,12 @@ type Secret struct {
 	Name   string
 	Value  string
 	NoMask bool // "mask: false" in the profile: never masked, reported in Skipped
+}
+
+// Format prints s with its value replaced by DefaultToken, whatever the
+// verb, so that a Secret logged by mistake does not reveal the value.
+func (s Secret) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "{Name:%s Value:%s NoMask:%t}", s.Name, DefaultToken, s.NoMask)
 }
 
 // Options configures needle derivation, the weak-value policy and the mask

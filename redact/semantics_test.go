@@ -2,6 +2,8 @@ package redact
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -167,5 +169,21 @@ func TestLargeWrite(t *testing.T) {
 	m := newMatcher([]string{"aa"}, nil, Options{})
 	if got := m.MaskString(strings.Repeat("a", 5*maxChunk) + "b"); got != "***b" {
 		t.Errorf("pathological run: got %.40q", got)
+	}
+}
+
+// TestFormatHidesValues: printing a Secret, a Matcher or a Writer holding
+// the start of a secret never shows secret bytes.
+func TestFormatHidesValues(t *testing.T) {
+	const value = "hunter2-correct-horse"
+	s := Secret{Name: "PW", Value: value}
+	m, _ := Compile([]Secret{s}, Options{})
+	w := m.NewWriter(io.Discard, 0)
+	_, _ = w.Write([]byte("x " + value[:12]))
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		got := fmt.Sprintf(verb+" "+verb+" "+verb+" "+verb, s, []Secret{s}, m, w)
+		if strings.Contains(got, value[:8]) || strings.Contains(got, fmt.Sprintf("%x", value[:8])) {
+			t.Errorf("%s shows the value: %s", verb, got)
+		}
 	}
 }
