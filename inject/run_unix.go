@@ -208,11 +208,14 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 	var (
 		outW, errW, ptyW io.WriteCloser
 		closeAfterStart  []*os.File
-		stdinCopy        func() // starts the stdin copy when In is not a file
+		stdinW           *os.File // our stdin pipe's write end when In is not a file, until its copy starts
 	)
 	defer func() {
 		for _, f := range closeAfterStart {
 			_ = f.Close()
+		}
+		if stdinW != nil { // the child never started: nobody else will close it
+			_ = stdinW.Close()
 		}
 	}()
 
@@ -231,18 +234,7 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		}
 		cmd.Stdin = pr
 		closeAfterStart = append(closeAfterStart, pr)
-		defer func() {
-			if stdinCopy != nil { // never started: nobody else will close pw
-				_ = pw.Close()
-			}
-		}()
-		stdinCopy = func() {
-			go func() {
-				defer r.panicGuard()
-				_, _ = io.Copy(pw, s.In)
-				_ = pw.Close()
-			}()
-		}
+		stdinW = pw
 	}
 
 	if l.ptyOut {
@@ -299,9 +291,13 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		_ = f.Close()
 	}
 	closeAfterStart = nil
-	if stdinCopy != nil {
-		stdinCopy()
-		stdinCopy = nil
+	if pw := stdinW; pw != nil {
+		stdinW = nil
+		go func() {
+			defer r.panicGuard()
+			_, _ = io.Copy(pw, s.In)
+			_ = pw.Close()
+		}()
 	}
 
 	reaper := startReaper(pid)
