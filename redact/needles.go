@@ -75,8 +75,9 @@ func addForms(s *needleSet, v string, owner int, opt Options) {
 		s.add(f, owner)
 	}
 	if opt.Hex {
-		s.add(hex.EncodeToString([]byte(v)), owner)
-		s.add(strings.ToUpper(hex.EncodeToString([]byte(v))), owner)
+		h := hex.EncodeToString([]byte(v))
+		s.add(h, owner)
+		s.add(strings.ToUpper(h), owner)
 	}
 	if opt.Base32 {
 		for _, f := range alignedForms(v, 5, base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString) {
@@ -148,18 +149,16 @@ func isPEMArmour(line string) bool {
 // for control characters), the inside of the single quotes `set -x` prints,
 // and the inside of a double-quoted shell string.
 func escapedForms(v string) []string {
-	var out []string
-	html, _ := json.Marshal(v)
-	out = append(out, unquote(string(html)))
+	q, _ := json.Marshal(v)
+	html := unquote(string(q))
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 	plain := unquote(strings.TrimSuffix(buf.String(), "\n"))
-	out = append(out, plain)
 	ascii := jsonASCII(plain)
-	out = append(out, ascii)
-	for _, f := range []string{unquote(string(html)), plain, ascii} {
+	out := []string{html, plain, ascii}
+	for _, f := range []string{html, plain, ascii} {
 		out = append(out, strings.ReplaceAll(f, "/", `\/`))
 	}
 	out = append(out,
@@ -247,43 +246,29 @@ func bashPrintfQ(v string, cLocale bool) string {
 		return b.String()
 	}
 	for i := 0; i < len(v); {
-		c := v[i]
-		switch c {
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\v':
-			b.WriteString(`\v`)
-		case 0x1b:
-			b.WriteString(`\E`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\'':
-			b.WriteString(`\'`)
-		default:
-			ok, n := printable(i)
-			if ok {
-				b.WriteString(v[i : i+n])
-			} else {
-				for k := i; k < i+n; k++ {
-					fmt.Fprintf(&b, `\%03o`, v[k])
-				}
-			}
-			i += n
+		if e, ok := ansiCEscapes[v[i]]; ok {
+			b.WriteString(e)
+			i++
 			continue
 		}
-		i++
+		ok, n := printable(i)
+		if ok {
+			b.WriteString(v[i : i+n])
+		} else {
+			for k := i; k < i+n; k++ {
+				fmt.Fprintf(&b, `\%03o`, v[k])
+			}
+		}
+		i += n
 	}
 	return b.String()
+}
+
+// ansiCEscapes are the bytes bash's `printf %q` writes as a named escape
+// inside $'...'.
+var ansiCEscapes = map[byte]string{
+	'\a': `\a`, '\b': `\b`, '\f': `\f`, '\n': `\n`, '\r': `\r`, '\t': `\t`, '\v': `\v`,
+	0x1b: `\E`, '\\': `\\`, '\'': `\'`,
 }
 
 // shellDoubleQuoted returns the inside of "..." holding v.
