@@ -16,25 +16,20 @@ import (
 
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/providertest/toxitest"
 )
 
-// faultProxy puts a fresh toxiproxy proxy (unique name, 127.0.0.1:0) in front of moto and points
-// the SDK at it. It is deleted when the test ends.
+// faultProxy puts a fresh toxiproxy proxy in front of moto and points the SDK at it. It is
+// deleted when the test ends.
 func faultProxy(t *testing.T) (*toxiproxy.Proxy, string) {
 	t.Helper()
-	addrs := testenv.Require(t, testenv.AWSEndpoint, testenv.Toxiproxy)
-	endpoint, api := addrs[0], addrs[1]
+	endpoint := testenv.Require(t, testenv.AWSEndpoint, testenv.Toxiproxy)[0]
 	awsEnv(t, endpoint)
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := strings.NewReplacer("/", "_", "-", "_").Replace("awssm_" + uniq(t))
-	proxy, err := toxiproxy.NewClient(api).CreateProxy(name, "127.0.0.1:0", u.Host)
-	if err != nil {
-		t.Fatalf("toxiproxy: %v", err)
-	}
-	t.Cleanup(func() { _ = proxy.Delete() })
+	proxy := toxitest.Proxy(t, "awssm", u.Host)
 	t.Setenv("AWS_ENDPOINT_URL", "http://"+proxy.Listen)
 	return proxy, endpoint
 }
@@ -51,11 +46,7 @@ func TestFaults(t *testing.T) {
 		ok    bool // the fetch succeeds (latency below the deadline)
 	}
 	toxic := func(typ string, attrs toxiproxy.Attributes) func(*testing.T, *toxiproxy.Proxy) {
-		return func(t *testing.T, p *toxiproxy.Proxy) {
-			if _, err := p.AddToxic("", typ, "downstream", 1, attrs); err != nil {
-				t.Fatal(err)
-			}
-		}
+		return func(t *testing.T, p *toxiproxy.Proxy) { toxitest.Toxic(t, p, typ, "downstream", attrs) }
 	}
 	faults := []fault{
 		{name: "latency_below_deadline", setup: toxic("latency", toxiproxy.Attributes{"latency": 300}), ok: true},

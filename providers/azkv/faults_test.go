@@ -1,8 +1,6 @@
 package azkv
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -11,28 +9,17 @@ import (
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 
-	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/azkv/azkvtest"
 	"github.com/secretrun/secretrun/providers/providertest"
+	"github.com/secretrun/secretrun/providers/providertest/toxitest"
 )
 
-// newProxy puts a toxiproxy proxy (unique name, 127.0.0.1:0) in front of the test server and
-// returns it with its listen address.
+// newProxy puts a toxiproxy proxy in front of the test server and returns it with its listen
+// address.
 func newProxy(t *testing.T, s *azkvtest.Server) (*toxiproxy.Proxy, string) {
 	t.Helper()
-	api := testenv.Get(t, testenv.Toxiproxy)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "azkv-" + hex.EncodeToString(b[:])
-	proxy, err := toxiproxy.NewClient(api).CreateProxy(name, "127.0.0.1:0", s.Addr())
-	if err != nil {
-		t.Fatalf("create proxy: %v", err)
-	}
-	t.Cleanup(func() { _ = proxy.Delete() })
-	if proxy.Listen == "" || strings.HasSuffix(proxy.Listen, ":0") {
-		t.Fatalf("proxy listen address %q was not read back", proxy.Listen)
-	}
+	proxy := toxitest.Proxy(t, "azkv", s.Addr())
 	return proxy, proxy.Listen
 }
 
@@ -48,19 +35,19 @@ func TestFaults(t *testing.T) {
 		text     string
 	}{
 		{"latency-below-deadline", 3 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
-			addToxic(t, p, "latency", "downstream", toxiproxy.Attributes{"latency": 200})
+			toxitest.Toxic(t, p, "latency", "downstream", toxiproxy.Attributes{"latency": 200})
 		}, nil, ""},
 		{"latency-above-deadline", 1 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
-			addToxic(t, p, "latency", "downstream", toxiproxy.Attributes{"latency": 3000})
+			toxitest.Toxic(t, p, "latency", "downstream", toxiproxy.Attributes{"latency": 3000})
 		}, providers.ErrUnavailable, "timed out"},
 		{"black-hole", 1500 * time.Millisecond, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
-			addToxic(t, p, "timeout", "downstream", toxiproxy.Attributes{"timeout": 0})
+			toxitest.Toxic(t, p, "timeout", "downstream", toxiproxy.Attributes{"timeout": 0})
 		}, providers.ErrUnavailable, "timed out"},
 		{"reset-peer", 10 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
-			addToxic(t, p, "reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})
+			toxitest.Toxic(t, p, "reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})
 		}, providers.ErrUnavailable, "4 attempts"},
 		{"reset-peer-short-deadline", 1 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
-			addToxic(t, p, "reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})
+			toxitest.Toxic(t, p, "reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})
 		}, providers.ErrUnavailable, "timed out"},
 		{"refused", 10 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
 			if err := p.Disable(); err != nil {
@@ -69,7 +56,7 @@ func TestFaults(t *testing.T) {
 		}, providers.ErrUnavailable, "connection refused (4 attempts)"},
 		{"truncated-body", 10 * time.Second, func(t *testing.T, p *toxiproxy.Proxy, _ *azkvtest.Server) {
 			// Handshake, challenge and headers fit in 16 KiB; the 64 KiB value does not.
-			addToxic(t, p, "limit_data", "downstream", toxiproxy.Attributes{"bytes": 16 << 10})
+			toxitest.Toxic(t, p, "limit_data", "downstream", toxiproxy.Attributes{"bytes": 16 << 10})
 		}, providers.ErrUnavailable, "connection closed before the whole answer arrived"},
 		{"503-until-deadline", 2 * time.Second, func(t *testing.T, _ *toxiproxy.Proxy, s *azkvtest.Server) {
 			s.SetFault("big", func(w http.ResponseWriter) { azkvtest.ErrorBody(w, 503, "ServiceUnavailable", "busy", "") })
@@ -120,12 +107,5 @@ func TestFaults(t *testing.T) {
 			providertest.AssertNoValues(t, err, canary, value)
 			t.Logf("FAULT %s: %v in %v (deadline %v)", c.name, first, d.Round(time.Millisecond), c.deadline)
 		})
-	}
-}
-
-func addToxic(t *testing.T, p *toxiproxy.Proxy, typ, stream string, attrs toxiproxy.Attributes) {
-	t.Helper()
-	if _, err := p.AddToxic("", typ, stream, 1, attrs); err != nil {
-		t.Fatalf("add %s toxic: %v", typ, err)
 	}
 }

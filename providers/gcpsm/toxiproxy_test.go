@@ -14,6 +14,7 @@ import (
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/providertest/toxitest"
 )
 
 // TestToxiproxyFaults puts toxiproxy between the provider and the emulator's gRPC port and checks
@@ -21,9 +22,8 @@ import (
 // naming the ref and no value. The provider is configured as the CLI would be (endpoint +
 // plaintext), pointed at the proxy.
 func TestToxiproxyFaults(t *testing.T) {
-	vars := testenv.Require(t, testenv.GCPSMGRPC, testenv.Toxiproxy)
+	testenv.Require(t, testenv.GCPSMGRPC, testenv.Toxiproxy)
 	e := startEmulator(t)
-	tp := toxiproxy.NewClient(vars[1])
 
 	s := e.newSecret(t)
 	value := canary(t, "toxic")
@@ -58,12 +58,7 @@ func TestToxiproxyFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			name := fmt.Sprintf("gcpsm-%s-%d", strings.ReplaceAll(tt.name, " ", "-"), time.Now().UnixNano())
-			proxy, err := tp.CreateProxy(name, "127.0.0.1:0", e.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = proxy.Delete() })
+			proxy := toxitest.Proxy(t, "gcpsm-"+strings.ReplaceAll(tt.name, " ", "-"), e.addr)
 			listen := proxy.Listen
 			if tt.toxic != nil {
 				tt.toxic(t, proxy)
@@ -100,12 +95,7 @@ func TestToxiproxyFaults(t *testing.T) {
 }
 
 func addToxic(typ, stream string, attrs toxiproxy.Attributes) func(t *testing.T, p *toxiproxy.Proxy) {
-	return func(t *testing.T, p *toxiproxy.Proxy) {
-		t.Helper()
-		if _, err := p.AddToxic("", typ, stream, 1, attrs); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return func(t *testing.T, p *toxiproxy.Proxy) { toxitest.Toxic(t, p, typ, stream, attrs) }
 }
 
 // TestLatencyBench resolves 100 gcpsm:// refs in one Fetch behind toxiproxy latency in front of
@@ -116,7 +106,7 @@ func TestLatencyBench(t *testing.T) {
 	if os.Getenv("SECRETRUN_BENCH_GCPSM") != "1" {
 		t.Skip("set SECRETRUN_BENCH_GCPSM=1 to run the latency benchmark")
 	}
-	vars := testenv.Require(t, testenv.GCPSMGRPC, testenv.Toxiproxy)
+	testenv.Require(t, testenv.GCPSMGRPC, testenv.Toxiproxy)
 	latency := 20 * time.Millisecond
 	if v := os.Getenv("SECRETRUN_BENCH_LATENCY"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -126,15 +116,8 @@ func TestLatencyBench(t *testing.T) {
 		latency = d
 	}
 	e := startEmulator(t)
-	tp := toxiproxy.NewClient(vars[1])
-	proxy, err := tp.CreateProxy(fmt.Sprintf("gcpsm-bench-%d", time.Now().UnixNano()), "127.0.0.1:0", e.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = proxy.Delete() })
-	if _, err := proxy.AddToxic("", "latency", "downstream", 1, toxiproxy.Attributes{"latency": latency.Milliseconds()}); err != nil {
-		t.Fatal(err)
-	}
+	proxy := toxitest.Proxy(t, "gcpsm-bench", e.addr)
+	toxitest.Toxic(t, proxy, "latency", "downstream", toxiproxy.Attributes{"latency": latency.Milliseconds()})
 	var refs []providers.Ref
 	for i := 0; i < 100; i++ {
 		s := e.newSecret(t)

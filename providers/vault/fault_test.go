@@ -13,27 +13,21 @@ import (
 	vaultapi "github.com/hashicorp/vault/api"
 
 	"github.com/secretrun/secretrun/config"
-	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
+	"github.com/secretrun/secretrun/providers/providertest/toxitest"
 )
 
-// toxic creates a toxiproxy proxy with a unique name on 127.0.0.1:0 in front of the dev server
-// and returns it with its actual listen address as a URL.
+// toxic creates a toxiproxy proxy in front of the dev server and returns it with its actual
+// listen address as a URL.
 func toxic(t *testing.T) (*toxiproxy.Proxy, string) {
 	t.Helper()
 	addr, _ := vaultEnv(t)
-	api := testenv.Get(t, testenv.Toxiproxy)
 	u, err := url.Parse(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := toxiproxy.NewClient(strings.TrimPrefix(api, "http://"))
-	px, err := tc.CreateProxy(uniq("vault"), "127.0.0.1:0", u.Host)
-	if err != nil {
-		t.Fatalf("toxiproxy: %v", err)
-	}
-	t.Cleanup(func() { _ = px.Delete() })
+	px := toxitest.Proxy(t, "vault", u.Host)
 	return px, "http://" + px.Listen
 }
 
@@ -55,16 +49,16 @@ func TestFaults(t *testing.T) {
 		ok    bool
 	}{
 		{"latency below deadline", func(t *testing.T, px *toxiproxy.Proxy) {
-			addToxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": 200})
+			toxitest.Toxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": 200})
 		}, true},
 		{"latency above deadline", func(t *testing.T, px *toxiproxy.Proxy) {
-			addToxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": 5000})
+			toxitest.Toxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": 5000})
 		}, false},
 		{"black hole", func(t *testing.T, px *toxiproxy.Proxy) {
-			addToxic(t, px, "timeout", "upstream", toxiproxy.Attributes{"timeout": 0})
+			toxitest.Toxic(t, px, "timeout", "upstream", toxiproxy.Attributes{"timeout": 0})
 		}, false},
 		{"reset peer", func(t *testing.T, px *toxiproxy.Proxy) {
-			addToxic(t, px, "reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})
+			toxitest.Toxic(t, px, "reset_peer", "upstream", toxiproxy.Attributes{"timeout": 0})
 		}, false},
 		{"refused", func(t *testing.T, px *toxiproxy.Proxy) {
 			if err := px.Disable(); err != nil {
@@ -72,7 +66,7 @@ func TestFaults(t *testing.T) {
 			}
 		}, false},
 		{"truncated body", func(t *testing.T, px *toxiproxy.Proxy) {
-			addToxic(t, px, "limit_data", "downstream", toxiproxy.Attributes{"bytes": 2000})
+			toxitest.Toxic(t, px, "limit_data", "downstream", toxiproxy.Attributes{"bytes": 2000})
 		}, false},
 	}
 	for _, tc := range cases {
@@ -172,13 +166,6 @@ func TestFaultsDenied(t *testing.T) {
 	}
 }
 
-func addToxic(t *testing.T, px *toxiproxy.Proxy, typ, stream string, attrs toxiproxy.Attributes) {
-	t.Helper()
-	if _, err := px.AddToxic("", typ, stream, 1, attrs); err != nil {
-		t.Fatalf("toxic %s: %v", typ, err)
-	}
-}
-
 // TestLatencyRoundTrips: 100 refs to 100 distinct paths behind 20 ms of latency resolve in a few
 // round trips, not 100. Always run with a loose bound; SECRETRUN_BENCH_VAULT=1 prints the number
 // (scripts/bench-vault-latency.sh).
@@ -226,7 +213,7 @@ func TestLatencyRoundTrips(t *testing.T) {
 	run() // warm up Vault and the proxy
 	base := best()
 	const rtt = 20 * time.Millisecond
-	addToxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": int(rtt / time.Millisecond)})
+	toxitest.Toxic(t, px, "latency", "downstream", toxiproxy.Attributes{"latency": int(rtt / time.Millisecond)})
 	elapsed := best()
 	multiple := float64(elapsed) / float64(rtt)
 	added := float64(elapsed-base) / float64(rtt)

@@ -14,6 +14,7 @@ import (
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
+	"github.com/secretrun/secretrun/providers/providertest/toxitest"
 )
 
 // setupDatabase mounts the database secrets engine at a unique path, connected to the test
@@ -256,7 +257,7 @@ func TestCloseBoundedByDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addToxic(t, px, "timeout", "upstream", map[string]any{"timeout": 0})
+	toxitest.Toxic(t, px, "timeout", "upstream", map[string]any{"timeout": 0})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
