@@ -151,14 +151,9 @@ func runChild(ctx context.Context, spec Spec) (status int, err error) {
 	}
 	r.layout = planLayout(spec.Streams, spec.PTY)
 
-	// The outer terminal is restored on every exit path, panics included.
-	defer func() {
-		if p := recover(); p != nil {
-			r.restoreTerminal()
-			panic(p)
-		}
-		r.restoreTerminal()
-	}()
+	// The outer terminal is restored on every exit path, panics included (deferred calls run
+	// while a panic unwinds this goroutine; the runner's other goroutines use panicGuard).
+	defer r.restoreTerminal()
 	return r.run(ctx, path)
 }
 
