@@ -123,14 +123,19 @@ func RefErrors(err error) []*providers.RefError {
 	return out
 }
 
-// AssertNoValues fails t if the text of err (under %v, %+v and %#v), or its hint, contains any of
-// values. The failure message shows the error with every value and canary masked.
+// AssertNoValues fails t if the text of err (under %v, %+v and %#v), its hint, or the hint of any
+// *providers.RefError in it contains any of values. The failure message shows the error with every
+// value and canary masked.
 func AssertNoValues(t testing.TB, err error, values ...string) {
 	t.Helper()
 	if err == nil {
 		return
 	}
 	text := err.Error() + "\n" + providers.Hint(err) + "\n" + fmt.Sprintf("%+v %#v", err, err)
+	// providers.Hint(err) is the first hint only: each failed ref of a batch may carry its own.
+	for _, re := range RefErrors(err) {
+		text += "\n" + providers.Hint(re)
+	}
 	for i, v := range values {
 		if v != "" && strings.Contains(text, v) {
 			t.Errorf("error text contains stored value #%d (%d bytes): %s", i, len(v), redact(err.Error(), values))

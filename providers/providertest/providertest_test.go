@@ -2,6 +2,7 @@ package providertest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -74,6 +75,27 @@ func TestRefErrors(t *testing.T) {
 		t.Fatal("RefErrors(nil) not nil")
 	}
 }
+
+// AssertNoValues looks at the hint of every failed ref, not only the first hint of the batch.
+func TestAssertNoValuesEveryHint(t *testing.T) {
+	value := providertest.Canary(t, "hinted")
+	r1 := &providers.RefError{Ref: providers.Ref{Scheme: "a", Path: "1"}, Err: providers.WithHint(providers.ErrNotFound, "harmless")}
+	r2 := &providers.RefError{Ref: providers.Ref{Scheme: "a", Path: "2"}, Err: providers.WithHint(providers.ErrDenied, "was %s", value)}
+	rec := &failRecorder{TB: t}
+	providertest.AssertNoValues(rec, errors.Join(r1, r2), value)
+	if !rec.failed {
+		t.Fatal("AssertNoValues missed a value in the second ref's hint")
+	}
+}
+
+// failRecorder is a testing.TB whose Errorf records the failure instead of failing the test.
+type failRecorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *failRecorder) Helper()                        {}
+func (r *failRecorder) Errorf(format string, a ...any) { r.failed = true }
 
 func errorsJoin(errs ...error) error { return joined(errs) }
 
