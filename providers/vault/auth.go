@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,7 +108,7 @@ func (p *Provider) doLogin(ctx context.Context) error {
 			return providers.WithHint(fmt.Errorf("%w: vault: kubernetes login: no role", providers.ErrDenied),
 				"set providers.vault.auth.role to the Vault role bound to this service account")
 		}
-		file := firstNonEmpty(a.JWTFile, DefaultKubernetesTokenFile)
+		file := cmp.Or(a.JWTFile, DefaultKubernetesTokenFile)
 		jwt, err := readCredentialFile(file)
 		if err != nil {
 			return providers.WithHint(fmt.Errorf("%w: vault: kubernetes login: reading the service-account token: %v", providers.ErrDenied, err),

@@ -11,6 +11,7 @@ package vault
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -148,7 +149,7 @@ func New(cfg config.Vault, opts ...Option) (*Provider, error) {
 	if conf.Error != nil {
 		return nil, fmt.Errorf("vault: reading VAULT_* settings: %w", conf.Error)
 	}
-	addr := firstNonEmpty(cfg.Address, o.getenv("VAULT_ADDR"), api.DefaultAddress)
+	addr := cmp.Or(cfg.Address, o.getenv("VAULT_ADDR"), api.DefaultAddress)
 	conf.Address = addr
 	if agent := o.getenv("VAULT_AGENT_ADDR"); agent != "" && cfg.Address == "" {
 		conf.AgentAddress = agent
@@ -168,8 +169,8 @@ func New(cfg config.Vault, opts ...Option) (*Provider, error) {
 		t.MaxIdleConns = 2 * o.maxParallel
 	}
 	tlsConf := &api.TLSConfig{
-		CACert:   firstNonEmpty(cfg.CACert, o.getenv("VAULT_CACERT")),
-		CAPath:   firstNonEmpty(cfg.CAPath, o.getenv("VAULT_CAPATH")),
+		CACert:   cmp.Or(cfg.CACert, o.getenv("VAULT_CACERT")),
+		CAPath:   cmp.Or(cfg.CAPath, o.getenv("VAULT_CAPATH")),
 		Insecure: cfg.TLSSkipVerify,
 	}
 	if !tlsConf.Insecure {
@@ -192,7 +193,7 @@ func New(cfg config.Vault, opts ...Option) (*Provider, error) {
 	}
 	client.ClearToken() // the SDK picks up VAULT_TOKEN by itself; auth decides
 	client.ClearNamespace()
-	if ns := firstNonEmpty(cfg.Namespace, o.getenv("VAULT_NAMESPACE")); ns != "" {
+	if ns := cmp.Or(cfg.Namespace, o.getenv("VAULT_NAMESPACE")); ns != "" {
 		client.SetNamespace(ns)
 	}
 	revoke := true
@@ -222,15 +223,6 @@ func checkAddress(addr string, allowHTTP bool) error {
 	default:
 		return fmt.Errorf("vault: address %q: scheme must be https, http (loopback) or unix", addr)
 	}
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Validate checks a reference's path and options without I/O.
