@@ -272,16 +272,26 @@ func countZombies() int {
 	n := 0
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, p := range stats {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		if i := strings.LastIndexByte(s, ')'); i >= 0 && strings.HasPrefix(s[i:], ") Z") {
+		if f := procStat(p); len(f) > 0 && f[0] == "Z" {
 			n++
 		}
 	}
 	return n
+}
+
+// procStat returns the fields of a /proc/PID/stat file after the command name (state, ppid,
+// ...), or nil if it cannot be read.
+func procStat(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
 }
 
 // runnerConfig configures runnerMain.

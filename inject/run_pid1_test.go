@@ -25,21 +25,9 @@ func unshareRunner(t *testing.T, cfg runnerConfig) (*exec.Cmd, *notifyBuffer, *b
 	if out, err := exec.Command(unshare, "--pid", "--fork", "--mount-proc", "true").CombinedOutput(); err != nil {
 		t.Skipf("unshare --pid --fork --mount-proc refused here (%v): %s", err, bytes.TrimSpace(out))
 	}
-	cmd := exec.Command(unshare, "--pid", "--fork", "--mount-proc", os.Args[0])
-	cmd.Env = runnerEnv(cfg)
-	out := &notifyBuffer{}
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = out, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
+	return startRunner(t, cfg, func(cmd *exec.Cmd) {
+		cmd.Path, cmd.Args = unshare, []string{unshare, "--pid", "--fork", "--mount-proc", os.Args[0]}
 	})
-	return cmd, out, &stderr
 }
 
 // childrenOf lists the pids whose parent is pid (as seen from this namespace).
@@ -47,17 +35,7 @@ func childrenOf(pid int) []int {
 	var kids []int
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, p := range stats {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+		if f := procStat(p); len(f) > 1 && f[1] == strconv.Itoa(pid) {
 			k, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
 			kids = append(kids, k)
 		}

@@ -25,23 +25,12 @@ func ttyStreams(tty *os.File) Streams {
 }
 
 // runOnTerminal runs spec in this process with the given streams and returns the status and
-// what appeared on the fake terminal. typing, if set, runs once the child's output contains
-// waitFor, and gets the terminal's master side to type into.
-func runOnTerminal(t *testing.T, spec Spec, streams func(tty *os.File) Streams, waitFor string, typing func(master *os.File)) (int, string) {
+// what appeared on the fake terminal.
+func runOnTerminal(t *testing.T, spec Spec, streams func(tty *os.File) Streams) (int, string) {
 	t.Helper()
 	master, tty := openFakeTerminal(t)
 	screen := readAll(master)
 	spec.Streams = streams(tty)
-	if typing != nil {
-		typed := make(chan struct{})
-		defer func() { <-typed }()
-		go func() {
-			defer close(typed)
-			if screen.waitFor(waitFor, 20*time.Second) {
-				typing(master)
-			}
-		}()
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	status, err := Run(ctx, spec)
@@ -80,7 +69,7 @@ func TestRunPTYMatrix(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := childSpec("isatty")
 			spec.PTY = tc.mode
-			status, screen := runOnTerminal(t, spec, tc.streams, "", nil)
+			status, screen := runOnTerminal(t, spec, tc.streams)
 			if status != 0 || !strings.Contains(screen, tc.want) {
 				t.Fatalf("status %d, screen %q, want %q", status, screen, tc.want)
 			}
@@ -104,7 +93,7 @@ func TestRunPTYBytesExact(t *testing.T) {
 	rw := newRecordingWrap()
 	spec := childSpec("color")
 	spec.Wrap = rw.Wrap
-	status, screen := runOnTerminal(t, spec, ttyStreams, "", nil)
+	status, screen := runOnTerminal(t, spec, ttyStreams)
 	want := "\x1b[31mred\x1b[0m plain\r\n\x1b[1mbold-err\x1b[0m\r\n"
 	if status != 0 || screen != want {
 		t.Fatalf("status %d, screen %q, want %q", status, screen, want)
@@ -182,7 +171,7 @@ func TestRunPTYExitStatus(t *testing.T) {
 		{"kill:9", 137},
 		{"kill:1", 129},
 	} {
-		status, _ := runOnTerminal(t, childSpec(tc.mode), ttyStreams, "", nil)
+		status, _ := runOnTerminal(t, childSpec(tc.mode), ttyStreams)
 		if status != tc.want {
 			t.Errorf("%s: status %d, want %d", tc.mode, status, tc.want)
 		}
@@ -195,7 +184,7 @@ func TestRunPTYStdinPipeEOF(t *testing.T) {
 		s := ttyStreams(tty)
 		s.In, s.InFile, s.InTTY = strings.NewReader("hi\n"), nil, false
 		return s
-	}, "", nil)
+	})
 	if status != 0 || !strings.Contains(screen, "hi\r") {
 		t.Fatalf("status %d, screen %q", status, screen)
 	}

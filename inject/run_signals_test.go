@@ -124,7 +124,7 @@ func readAll(master *os.File) *notifyBuffer {
 
 // withControllingTerminal makes the runner a session leader whose controlling terminal is tty,
 // in the terminal's foreground, like a shell's foreground job.
-func withControllingTerminal(tty *os.File, stdin, stdout, stderr bool) func(*exec.Cmd) {
+func withControllingTerminal(tty *os.File, stdout, stderr bool) func(*exec.Cmd) {
 	return func(cmd *exec.Cmd) {
 		cmd.Stdin = tty // Ctty refers to the child's fd 0
 		if stdout {
@@ -133,7 +133,6 @@ func withControllingTerminal(tty *os.File, stdin, stdout, stderr bool) func(*exe
 		if stderr {
 			cmd.Stderr = tty
 		}
-		_ = stdin
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	}
 }
@@ -154,7 +153,7 @@ func TestRunnerCtrlCPipeModeForeground(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			master, tty := openFakeTerminal(t)
 			_ = readAll(master)
-			cmd, out, stderr := startRunner(t, runnerConfig{Child: "signals"}, withControllingTerminal(tty, true, false, false))
+			cmd, out, stderr := startRunner(t, runnerConfig{Child: "signals"}, withControllingTerminal(tty, false, false))
 			mustSee(t, out, "ready\n")
 			if err := tc.send(cmd, master); err != nil {
 				t.Fatal(err)
@@ -186,7 +185,7 @@ func TestRunnerCtrlCPtyMode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			master, tty := openFakeTerminal(t)
 			screen := readAll(master)
-			cmd, _, stderr := startRunner(t, runnerConfig{Child: "signals"}, withControllingTerminal(tty, true, true, true))
+			cmd, _, stderr := startRunner(t, runnerConfig{Child: "signals"}, withControllingTerminal(tty, true, true))
 			mustSee(t, screen, "ready\r\n")
 			if err := tc.send(cmd, master); err != nil {
 				t.Fatal(err)
@@ -205,16 +204,11 @@ func TestRunnerCtrlCPtyMode(t *testing.T) {
 
 // procState returns the state letter of pid from /proc (R, S, T, Z, ...).
 func procState(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
+	f := procStat(fmt.Sprintf("/proc/%d/stat", pid))
+	if len(f) == 0 {
 		return "?"
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 >= len(s) {
-		return "?"
-	}
-	return s[i+2 : i+3]
+	return f[0]
 }
 
 func waitState(t *testing.T, pid int, stopped bool) {
@@ -248,7 +242,7 @@ func TestRunnerCtrlZPtyMode(t *testing.T) {
 	master, tty := openFakeTerminal(t)
 	before := termiosOf(t, tty)
 	screen := readAll(master)
-	cmd, _, stderr := startRunner(t, runnerConfig{Child: "signals"}, withControllingTerminal(tty, true, true, true))
+	cmd, _, stderr := startRunner(t, runnerConfig{Child: "signals"}, withControllingTerminal(tty, true, true))
 	mustSee(t, screen, "ready\r\n")
 	var childPid int
 	if _, err := fmt.Sscanf(screen.String(), "pid=%d", &childPid); err != nil {
@@ -299,7 +293,7 @@ func TestRunnerPanicRestoresTerminal(t *testing.T) {
 	master, tty := openFakeTerminal(t)
 	before := termiosOf(t, tty)
 	_ = readAll(master)
-	cmd, _, _ := startRunner(t, runnerConfig{Child: "color", PanicInWrap: true}, withControllingTerminal(tty, true, true, true))
+	cmd, _, _ := startRunner(t, runnerConfig{Child: "color", PanicInWrap: true}, withControllingTerminal(tty, true, true))
 	if st := waitStatus(t, cmd, 30*time.Second); st != 2 {
 		t.Fatalf("runner exited %d, want 2 (a Go panic)", st)
 	}

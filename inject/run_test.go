@@ -382,21 +382,12 @@ func TestRunCancelGrace(t *testing.T) {
 		t.Run(tc.mode, func(t *testing.T) {
 			spec := childSpec(tc.mode)
 			spec.Grace = tc.grace
-			out := &notifyBuffer{}
-			spec.Streams = Streams{Out: out, Err: io.Discard}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			go func() {
-				if out.waitFor("ready\n", 20*time.Second) {
-					cancel()
-				}
-			}()
-			status, err := Run(ctx, spec)
+			status, stdout, err := runCancelWhenReady(spec)
 			if err != nil || status != tc.want {
 				t.Fatalf("Run = %d, %v; want %d", status, err, tc.want)
 			}
-			if out.String() != tc.wantOut {
-				t.Fatalf("stdout %q, want %q", out.String(), tc.wantOut)
+			if stdout != tc.wantOut {
+				t.Fatalf("stdout %q, want %q", stdout, tc.wantOut)
 			}
 		})
 	}
@@ -405,7 +396,15 @@ func TestRunCancelGrace(t *testing.T) {
 // Cancelling the run after a forwarded SIGTERM does not send a second one; cancelling alone
 // sends exactly one.
 func TestRunCancelSendsOneSIGTERM(t *testing.T) {
-	spec := childSpec("signals")
+	status, stdout, err := runCancelWhenReady(childSpec("signals"))
+	if err != nil || status != 0 || !strings.HasSuffix(stdout, "got SIGTERM=1\n") {
+		t.Fatalf("Run = %d, %v, stdout %q", status, err, stdout)
+	}
+}
+
+// runCancelWhenReady runs spec in pipe mode and cancels the run once the child has printed
+// "ready\n" (within 20s); it returns Run's status and error and the child's stdout.
+func runCancelWhenReady(spec Spec) (status int, stdout string, err error) {
 	out := &notifyBuffer{}
 	spec.Streams = Streams{Out: out, Err: io.Discard}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -415,10 +414,8 @@ func TestRunCancelSendsOneSIGTERM(t *testing.T) {
 			cancel()
 		}
 	}()
-	status, err := Run(ctx, spec)
-	if err != nil || status != 0 || !strings.HasSuffix(out.String(), "got SIGTERM=1\n") {
-		t.Fatalf("Run = %d, %v, stdout %q", status, err, out.String())
-	}
+	status, err = Run(ctx, spec)
+	return status, out.String(), err
 }
 
 // notifyBuffer is a concurrency-safe buffer one can wait on.
