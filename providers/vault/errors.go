@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 	"github.com/secretrun/secretrun/providers"
 )
 
-var multiHeader = regexp.MustCompile(`^\s*\d+ errors? occurred:\s*`)
+// multiHeader is compiled on first use, not at the start of every run (most never see an error).
+var multiHeader = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\d+ errors? occurred:\s*`) })
 
 // vaultMessages returns Vault's own error messages from a JSON error response (such as
 // "permission denied"), at most 200 bytes. A body that is not Vault's JSON error shape is never
@@ -32,7 +34,7 @@ func vaultMessages(re *api.ResponseError) string {
 	var parts []string
 	for _, e := range re.Errors {
 		// Vault wraps several errors as "2 errors occurred:\n\t* a\n\t* b".
-		e = multiHeader.ReplaceAllString(e, "")
+		e = multiHeader().ReplaceAllString(e, "")
 		for _, part := range strings.Split(e, "* ") {
 			if part = strings.Join(strings.Fields(part), " "); part != "" {
 				parts = append(parts, part)
