@@ -331,11 +331,16 @@ func (p *Provider) readAll(ctx context.Context, refs []providers.Ref) map[provid
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
-				res.data, res.version, res.err = p.read(ctx, src)
-				<-sem
+				defer func() { <-sem }()
 			case <-ctx.Done():
-				res.err = fmt.Errorf("%w: vault: not read before the deadline: %v", providers.ErrUnavailable, ctx.Err())
 			}
+			// Checked after the select too: when a slot is free and ctx is done, select picks
+			// either at random, and a read must not start once ctx is done.
+			if err := ctx.Err(); err != nil {
+				res.err = fmt.Errorf("%w: vault: not read before the deadline: %v", providers.ErrUnavailable, err)
+				return
+			}
+			res.data, res.version, res.err = p.read(ctx, src)
 		}()
 	}
 	wg.Wait()
