@@ -4,6 +4,7 @@ package inject
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"os"
@@ -46,23 +47,11 @@ func openOuterTerm(s Streams, l layout) (*outerTerm, error) {
 	if l.ptyIn {
 		t.in = s.InFile
 	}
-	type stream struct {
-		f   *os.File
-		tty bool
-	}
-	pick := func(cands ...stream) *os.File {
-		for _, c := range cands {
-			if c.f != nil && c.tty {
-				return c.f
-			}
-		}
-		return nil
-	}
-	in, out, errf := stream{s.InFile, s.InTTY}, stream{s.OutFile, s.OutTTY}, stream{s.ErrFile, s.ErrTTY}
-	t.sizeFrom = pick(out, in, errf)
+	in, out, errf := s.ttyFiles()
+	t.sizeFrom = cmp.Or(out, in, errf)
 	// The user's terminal settings (erase and interrupt characters, iutf8, ...) are copied
 	// before the outer terminal is put in raw mode.
-	if src := pick(in, out, errf); src != nil {
+	if src := cmp.Or(in, out, errf); src != nil {
 		var tio *unix.Termios
 		if err := withFd(src, func(fd int) (err error) {
 			tio, err = unix.IoctlGetTermios(fd, ioctlGetTermios)

@@ -76,15 +76,13 @@ func planLayout(s Streams, mode PTYMode) layout {
 // (`secretrun -- cmd <in >out 2>err` typed at a shell: the child must still be able to open
 // /dev/tty for a password prompt without being stopped by SIGTTIN).
 func inForeground(s Streams) bool {
-	for _, c := range [...]struct {
-		f   *os.File
-		tty bool
-	}{{s.InFile, s.InTTY}, {s.OutFile, s.OutTTY}, {s.ErrFile, s.ErrTTY}} {
-		if c.f == nil || !c.tty {
+	in, out, errf := s.ttyFiles()
+	for _, f := range [...]*os.File{in, out, errf} {
+		if f == nil {
 			continue
 		}
 		fg := false
-		_ = withFd(c.f, func(fd int) error { fg = isForeground(fd); return nil })
+		_ = withFd(f, func(fd int) error { fg = isForeground(fd); return nil })
 		if fg {
 			return true
 		}
@@ -102,6 +100,17 @@ func inForeground(s Streams) bool {
 func isForeground(fd int) bool {
 	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
 	return err == nil && fg == unix.Getpgrp()
+}
+
+// ttyFiles returns secretrun's stdin, stdout and stderr files, each nil unless it is a terminal.
+func (s Streams) ttyFiles() (in, out, errf *os.File) {
+	tty := func(f *os.File, isTTY bool) *os.File {
+		if isTTY {
+			return f
+		}
+		return nil
+	}
+	return tty(s.InFile, s.InTTY), tty(s.OutFile, s.OutTTY), tty(s.ErrFile, s.ErrTTY)
 }
 
 // withFd runs fn with f's descriptor without calling f.Fd (which would switch a pollable file
