@@ -229,7 +229,7 @@ func TestRunPTYDoesNotHang(t *testing.T) {
 		spec.PTY = PTYAlways
 		spec.Grace = 200 * time.Millisecond
 		spec.Streams = Streams{Out: &out, Err: io.Discard}
-		status, err := runWithGuard(t, spec)
+		status, err := runWithGuard(t, spec, 30*time.Second)
 		if err != nil || status != 0 {
 			t.Fatalf("Run = %d, %v", status, err)
 		}
@@ -242,7 +242,7 @@ func TestRunPTYDoesNotHang(t *testing.T) {
 		spec := childSpec("yes")
 		spec.PTY = PTYAlways
 		spec.Streams = Streams{Out: &errAfterWriter{n: 1 << 16}, Err: io.Discard}
-		status, err := runWithGuard(t, spec)
+		status, err := runWithGuard(t, spec, 30*time.Second)
 		// SIGHUP from the hangup, or SIGPIPE/EIO depending on where the child was.
 		if err != nil || (status != 128+int(syscall.SIGHUP) && status != 128+int(syscall.SIGPIPE) && status != 97) {
 			t.Fatalf("Run = %d, %v", status, err)
@@ -250,8 +250,8 @@ func TestRunPTYDoesNotHang(t *testing.T) {
 	})
 }
 
-// runWithGuard runs spec with a hang guard.
-func runWithGuard(t *testing.T, spec Spec) (int, error) {
+// runWithGuard runs spec and fails the test if Run has not returned within guard.
+func runWithGuard(t *testing.T, spec Spec, guard time.Duration) (int, error) {
 	t.Helper()
 	type result struct {
 		status int
@@ -265,8 +265,8 @@ func runWithGuard(t *testing.T, spec Spec) (int, error) {
 	select {
 	case r := <-done:
 		return r.status, r.err
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return")
+	case <-time.After(guard):
+		t.Fatalf("Run did not return within %v", guard)
 		return 0, nil
 	}
 }

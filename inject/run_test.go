@@ -268,18 +268,7 @@ func TestRunGrandchildHoldingPipe(t *testing.T) {
 	spec.Grace = 200 * time.Millisecond
 	var out bytes.Buffer
 	spec.Streams = Streams{Out: &out, Err: io.Discard}
-	done := make(chan struct{})
-	var status int
-	var err error
-	go func() {
-		defer close(done)
-		status, err = Run(context.Background(), spec)
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second): // hang guard only; the grandchild sleeps 30s
-		t.Fatal("Run did not return while a grandchild held stdout open")
-	}
+	status, err := runWithGuard(t, spec, 20*time.Second) // below the grandchild's 30s sleep
 	if err != nil || status != 0 {
 		t.Fatalf("Run = %d, %v", status, err)
 	}
@@ -306,18 +295,7 @@ func (w *errAfterWriter) Write(p []byte) (int, error) {
 func TestRunWriteErrorStopsChild(t *testing.T) {
 	spec := childSpec("yes")
 	spec.Streams = Streams{Out: &errAfterWriter{n: 1 << 20}, Err: io.Discard}
-	done := make(chan struct{})
-	var status int
-	var err error
-	go func() {
-		defer close(done)
-		status, err = Run(context.Background(), spec)
-	}()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return after its output failed")
-	}
+	status, err := runWithGuard(t, spec, 30*time.Second)
 	if err != nil || status != 128+int(syscall.SIGPIPE) {
 		t.Fatalf("Run = %d, %v; want %d", status, err, 128+int(syscall.SIGPIPE))
 	}
