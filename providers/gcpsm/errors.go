@@ -144,7 +144,9 @@ func (p *Provider) transportHint(err, cause error) error {
 		return providers.WithHint(err, "%s answers HTTP/1.1: it looks like a REST port; providers.gcp.endpoint must be the gRPC port", endpoint)
 	case strings.Contains(msg, "first record does not look like a TLS handshake"):
 		return providers.WithHint(err, "%s does not speak TLS: for a local emulator set providers.gcp.plaintext: true", endpoint)
-	case p.cfg.Plaintext && (strings.Contains(msg, "error reading server preface: EOF") || strings.Contains(msg, "server preface: read")):
+	case p.cfg.Plaintext && strings.Contains(msg, "error reading server preface"):
+		// A TLS server closes a connection that opens with the HTTP/2 preface instead of a
+		// handshake; the client sees EOF or, when the close races its write, a reset.
 		return providers.WithHint(err, "%s may expect TLS (plaintext is for emulators): check providers.gcp.endpoint and plaintext", endpoint)
 	}
 	return err

@@ -68,3 +68,24 @@ func TestUnauthenticatedOnPlaintext(t *testing.T) {
 		t.Fatalf("err = %v, hint %q", err, providers.Hint(err))
 	}
 }
+
+// A TLS server drops a plaintext client's connection; depending on timing the client reads EOF
+// or a reset, with or without the socket operation in front. Every form gets the TLS hint.
+func TestTransportHintServerPrefaceForms(t *testing.T) {
+	p := &Provider{cfg: config.GCP{Project: "acme", Endpoint: "127.0.0.1:8443", Plaintext: true}}
+	for _, cause := range []string{
+		`connection error: desc = "error reading server preface: EOF"`,
+		`connection error: desc = "error reading server preface: connection reset by peer"`,
+		`connection error: desc = "error reading server preface: read tcp 127.0.0.1:50000->127.0.0.1:8443: read: connection reset by peer"`,
+	} {
+		err := p.transportHint(providers.ErrUnavailable, status.Error(codes.Unavailable, cause))
+		if !strings.Contains(providers.Hint(err), "127.0.0.1:8443 may expect TLS") {
+			t.Errorf("cause %q: hint %q, want the TLS hint", cause, providers.Hint(err))
+		}
+	}
+	p.cfg.Plaintext = false
+	err := p.transportHint(providers.ErrUnavailable, status.Error(codes.Unavailable, `connection error: desc = "error reading server preface: EOF"`))
+	if h := providers.Hint(err); h != "" {
+		t.Errorf("TLS client got hint %q; the TLS hint is only for plaintext clients", h)
+	}
+}
