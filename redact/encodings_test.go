@@ -164,6 +164,26 @@ func TestMultiLine(t *testing.T) {
 	}
 }
 
+// A key inside a structured secret (a service-account JSON) is unarmoured like a key on its own:
+// its body is masked in every form, and an armour line printed alone is left as it is, even as
+// the last bytes of the stream, where a needle starting with it would mask the held prefix.
+func TestMultiLineInsideJSON(t *testing.T) {
+	key := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----\n"
+	doc, _ := json.Marshal(map[string]string{"type": "service_account", "private_key": key})
+	m, _ := Compile([]Secret{{Name: "GOOGLE_CREDENTIALS", Value: string(doc)}}, Options{})
+	for _, in := range []string{string(doc), key, "pk: " + strings.Join(strings.Fields(key), " ")} {
+		got := m.MaskString(in)
+		if strings.Contains(got, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC") || strings.Contains(got, "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj") {
+			t.Errorf("key body survived in %q", got)
+		}
+	}
+	for _, in := range []string{"-----BEGIN PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----\n", `"-----BEGIN PRIVATE KEY-----\n`} {
+		if got := m.MaskString(in); got != in {
+			t.Errorf("armour line %q masked: %q", in, got)
+		}
+	}
+}
+
 func TestStructuredParts(t *testing.T) {
 	m, _ := Compile([]Secret{
 		{Name: "CREDS", Value: `{"user":"svc-account","password":"CANARY-json-leaf-pw","nested":{"k":["CANARY-deep-leaf-9"]},"on":"true"}`},

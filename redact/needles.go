@@ -49,7 +49,7 @@ func (s *needleSet) add(n string, owner int) {
 // s: the forms of v itself and, for structured values, the forms of each
 // part.
 func deriveNeedles(s *needleSet, v string, owner int, opt Options) {
-	addForms(s, unarmour(v), owner, opt)
+	addForms(s, v, owner, opt)
 	for _, part := range structuredParts(v) {
 		part = strings.TrimSpace(part)
 		if part == "" || isTrivial(part) || len(part) < s.minLen {
@@ -59,8 +59,11 @@ func deriveNeedles(s *needleSet, v string, owner int, opt Options) {
 	}
 }
 
-// addForms adds the raw value and every encoded form of v.
+// addForms adds the raw value and every encoded form of v, without its PEM
+// armour lines: a key is unarmoured whether it is a whole secret or a part of
+// one (the private_key of a service-account JSON).
 func addForms(s *needleSet, v string, owner int, opt Options) {
+	v = unarmour(v)
 	s.add(v, owner)
 	for _, f := range multiLineForms(v) {
 		s.add(f, owner)
