@@ -22,7 +22,7 @@ type Vault struct {
 	// RevokeOnExit revokes every lease secretrun obtained and the token it created by logging
 	// in, when the child exits. Default true; set false to leave them to expire on their own.
 	RevokeOnExit *bool `yaml:"revoke_on_exit"`
-	// MaxParallel bounds the number of reads in flight at once (default 64).
+	// MaxParallel bounds the number of reads in flight at once (default 128).
 	MaxParallel int `yaml:"max_parallel"`
 	// Auth selects how secretrun logs in.
 	Auth VaultAuth `yaml:"auth"`

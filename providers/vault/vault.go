@@ -35,9 +35,9 @@ const Scheme = "vault"
 
 // DefaultMaxParallel is the default number of reads in flight at once. Vault serves many small
 // reads concurrently and each costs one round trip, so a high bound keeps a run that needs 100
-// secrets at about three round trips (mount detection, then two waves of reads) instead of one
+// secrets at two round trips of latency (mount detection, then one wave of reads) instead of one
 // round trip per secret.
-const DefaultMaxParallel = 64
+const DefaultMaxParallel = 128
 
 // Option changes how a Provider is built; for tests and embedders.
 type Option func(*options)
