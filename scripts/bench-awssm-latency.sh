@@ -14,8 +14,7 @@ source scripts/testenv/lib.sh
 if [[ -z "${SECRETRUN_TEST_AWS_ENDPOINT:-}" || -z "${SECRETRUN_TEST_TOXIPROXY:-}" ]]; then
   STATE="$(mktemp -d /tmp/secretrun-bench-awssm.XXXXXX)"
   trap 'testenv_stop_all; rm -rf "$STATE"' EXIT
-  command -v moto_server >/dev/null || { testenv_log "moto_server not found (pip package moto[server] 5.x)"; exit 1; }
-  testenv_build_tool toxiproxy "$BACKENDS_BIN/toxiproxy-server" "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION" github.com/Shopify/toxiproxy/v2/cmd/server
+  testenv_check_moto && testenv_build_toxiproxy
   free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
   TESTENV_MOTO_PORT="${TESTENV_MOTO_PORT:-$(free_port)}" testenv_start_moto
   TESTENV_TOXIPROXY_PORT="${TESTENV_TOXIPROXY_PORT:-$(free_port)}" testenv_start_toxiproxy

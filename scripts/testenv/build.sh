@@ -25,12 +25,27 @@ testenv_build_tool() { # NAME OUT PKG@VERSION PKG [isolated] [extra go.mod lines
   testenv_log "built $name in $(( $(date +%s)-t0 ))s"
 }
 
-testenv_build_all() {
-  # Vault: repeat vault's two non-local replace directives (the go command ignores a dependency's
-  # replace directives). v1.21.0 is the last 1.21.x whose published api/sdk match its tree.
+# Vault: repeat vault's two non-local replace directives (the go command ignores a dependency's
+# replace directives). v1.21.0 is the last 1.21.x whose published api/sdk match its tree.
+testenv_build_vault() {
   testenv_build_tool vault "$BACKENDS_BIN/vault" "github.com/hashicorp/vault@$VAULT_VERSION" github.com/hashicorp/vault 1 \
-    $'replace github.com/99designs/keyring => github.com/Jeffail/keyring v1.2.3\nreplace github.com/ma314smith/signedxml v1.1.1 => github.com/moov-io/signedxml v1.1.1' || return 1
-  testenv_build_tool toxiproxy "$BACKENDS_BIN/toxiproxy-server" "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION" github.com/Shopify/toxiproxy/v2/cmd/server || return 1
-  testenv_build_tool gcpsm "$BACKENDS_BIN/gcp-sm-emulator" "github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server-dual@$GCPSM_EMU_VERSION" github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server-dual || return 1
+    $'replace github.com/99designs/keyring => github.com/Jeffail/keyring v1.2.3\nreplace github.com/ma314smith/signedxml v1.1.1 => github.com/moov-io/signedxml v1.1.1'
+}
+
+testenv_build_toxiproxy() {
+  testenv_build_tool toxiproxy "$BACKENDS_BIN/toxiproxy-server" "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION" github.com/Shopify/toxiproxy/v2/cmd/server
+}
+
+testenv_build_gcpsm() {
+  testenv_build_tool gcpsm "$BACKENDS_BIN/gcp-sm-emulator" "github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server-dual@$GCPSM_EMU_VERSION" github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server-dual
+}
+
+# moto cannot be built here: it is a pip package, preinstalled on this machine kind (PyPI is not
+# reachable from it).
+testenv_check_moto() {
   command -v moto_server >/dev/null || { testenv_log "moto_server not found: the AWS tests need moto 5.x with server extras (pip install 'moto[server]'); PyPI is not reachable from this machine kind"; return 1; }
+}
+
+testenv_build_all() {
+  testenv_build_vault && testenv_build_toxiproxy && testenv_build_gcpsm && testenv_check_moto
 }
