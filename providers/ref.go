@@ -27,8 +27,9 @@ type Ref struct {
 
 // ParseRef parses s as a reference. It does no I/O. Its errors match ErrInvalidRef (errors.Is).
 //
-// When s is not a reference at all (no "://", or a malformed scheme), the error does not quote
-// it: a value put where a reference belongs may be a secret.
+// The error never quotes s (only, for an upper-case scheme, the scheme): a value put where a
+// reference belongs may be a secret, and one with a scheme of its own
+// ("postgres://user:password@host/db") passes the scheme check. Callers name the reference.
 func ParseRef(s string) (Ref, error) {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
@@ -41,24 +42,24 @@ func ParseRef(s string) (Ref, error) {
 		return Ref{}, &syntaxError{"not a reference: the scheme before :// must be lower-case letters, digits, '+', '-' or '.'"}
 	}
 	if strings.ContainsFunc(rest, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
-		return Ref{}, &syntaxError{fmt.Sprintf("reference %q contains a control character (a newline or tab?)", s)}
+		return Ref{}, &syntaxError{"reference contains a control character (a newline or tab?)"}
 	}
 	var r Ref
 	r.Scheme = scheme
 	rest, key, hasKey := strings.Cut(rest, "#")
 	if hasKey && key == "" {
-		return Ref{}, &syntaxError{fmt.Sprintf("reference %q: empty key after '#'", s)}
+		return Ref{}, &syntaxError{"reference has an empty key after '#'"}
 	}
 	r.Key = key
 	rest, query, hasQuery := strings.Cut(rest, "?")
 	r.Path = rest
 	if r.Path == "" {
-		return Ref{}, &syntaxError{fmt.Sprintf("reference %q: empty path after %s://", s, scheme)}
+		return Ref{}, &syntaxError{fmt.Sprintf("reference has an empty path after %s://", scheme)}
 	}
 	if hasQuery {
 		values, err := url.ParseQuery(query)
 		if err != nil {
-			return Ref{}, &syntaxError{fmt.Sprintf("reference %q: bad options: %v", s, err)}
+			return Ref{}, &syntaxError{fmt.Sprintf("reference has bad options: %v", err)}
 		}
 		r.Query = values.Encode()
 	}

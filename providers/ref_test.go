@@ -88,6 +88,11 @@ func TestParseRefErrors(t *testing.T) {
 		{"file://a\tb", "control character", false},
 		{"vault://a#k\r", "control character", false},
 		{"vault://a\x00", "control character", false},
+		// A literal put where a reference belongs may have a scheme of its own: never echoed.
+		{"postgres://u:" + secret + "@db/app\n", "control character", true},
+		{"postgres://u:" + secret + "@db/app#", "empty key", true},
+		{"postgres://u:" + secret + "@db/app?sslmode=%zz", "bad options", true},
+		{"postgres://?u=" + secret, "empty path", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
