@@ -1,7 +1,9 @@
 package providers
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -143,4 +145,27 @@ func LocalPath(baseDir, path string) string {
 		return filepath.Clean(path)
 	}
 	return filepath.Join(baseDir, path)
+}
+
+// LocalFileError maps an error opening or reading the file of a local reference to ErrNotFound
+// (with a hint naming baseDir when path is relative), ErrDenied or ErrUnavailable. path is the
+// reference's path as written; the text names the file as LocalPath resolves it, never content.
+func LocalFileError(err error, baseDir, path string) error {
+	full := LocalPath(baseDir, path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		e := fmt.Errorf("%w: no file %s", ErrNotFound, full)
+		if !filepath.IsAbs(path) && baseDir != "" {
+			return WithHint(e, "a relative path is resolved against the directory of the config file (%s)", baseDir)
+		}
+		return e
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: cannot read %s: permission denied", ErrDenied, full)
+	default:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("%w: cannot read %s: %v", ErrUnavailable, full, err)
+	}
 }

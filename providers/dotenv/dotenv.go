@@ -11,9 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -126,7 +124,7 @@ func names(keys []string) string {
 func (p *Provider) read(path, asWritten string) ([]Var, error) {
 	f, err := openFile(path)
 	if err != nil {
-		return nil, fileError(err, path, asWritten, p.baseDir)
+		return nil, providers.LocalFileError(err, p.baseDir, asWritten)
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
@@ -140,28 +138,7 @@ func (p *Provider) read(path, asWritten string) ([]Var, error) {
 		if errors.As(err, &se) {
 			return nil, err // names file and line, never a value
 		}
-		return nil, fileError(err, path, asWritten, p.baseDir)
+		return nil, providers.LocalFileError(err, p.baseDir, asWritten)
 	}
 	return vars, nil
-}
-
-// fileError maps an error opening or reading path to ErrNotFound, ErrDenied or ErrUnavailable.
-// Shared by the providers that read local files.
-func fileError(err error, path, asWritten, baseDir string) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		e := fmt.Errorf("%w: no file %s", providers.ErrNotFound, path)
-		if !filepath.IsAbs(asWritten) && baseDir != "" {
-			return providers.WithHint(e, "a relative path is resolved against the directory of the config file (%s)", baseDir)
-		}
-		return e
-	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%w: cannot read %s: permission denied", providers.ErrDenied, path)
-	default:
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("%w: cannot read %s: %v", providers.ErrUnavailable, path, err)
-	}
 }

@@ -10,12 +10,9 @@ package file
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
 
@@ -110,12 +107,12 @@ func (p *Provider) read(ref providers.Ref) ([]byte, error) {
 	path := p.Path(ref)
 	f, err := openFile(path)
 	if err != nil {
-		return nil, p.fileError(err, path, ref.Path)
+		return nil, providers.LocalFileError(err, p.baseDir, ref.Path)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, p.fileError(err, path, ref.Path)
+		return nil, providers.LocalFileError(err, p.baseDir, ref.Path)
 	}
 	switch {
 	case st.IsDir():
@@ -128,30 +125,10 @@ func (p *Provider) read(ref providers.Ref) ([]byte, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
-		return nil, p.fileError(err, path, ref.Path)
+		return nil, providers.LocalFileError(err, p.baseDir, ref.Path)
 	}
 	if len(b) > MaxSize {
 		return nil, fmt.Errorf("%w: %s is larger than %d MiB", providers.ErrInvalidRef, path, MaxSize>>20)
 	}
 	return b, nil
-}
-
-// fileError maps an error opening or reading path to ErrNotFound, ErrDenied or ErrUnavailable.
-func (p *Provider) fileError(err error, path, asWritten string) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		e := fmt.Errorf("%w: no file %s", providers.ErrNotFound, path)
-		if !filepath.IsAbs(asWritten) && p.baseDir != "" {
-			return providers.WithHint(e, "a relative path is resolved against the directory of the config file (%s)", p.baseDir)
-		}
-		return e
-	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("%w: cannot read %s: permission denied", providers.ErrDenied, path)
-	default:
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("%w: cannot read %s: %v", providers.ErrUnavailable, path, err)
-	}
 }
