@@ -2,7 +2,6 @@ package gcpsm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"os"
@@ -134,82 +133,60 @@ func (p *Provider) Validate(ref providers.Ref) error {
 // Fetch resolves refs: one AccessSecretVersion per distinct secret version, at most
 // MaxConcurrent at a time, each bounded by ctx. See [providers.Provider].
 func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
-	out := make([]providers.Secret, len(refs))
-	var errs []error
+	// Retries share a budget per Fetch, one per distinct source plus p.extra: a blip is retried,
+	// but an outage or an exhausted quota is not hammered with maxAttempts calls for every secret.
+	budget := new(atomic.Int64)
+	budget.Store(p.extra)
+	// FetchValid validates every ref before the first read, so names is complete (and no
+	// longer written) when fetch reads it.
 	names := make(map[providers.Ref]name)
-	var valid []providers.Ref
-	var validIdx []int
-	needProject := false
-	for i, r := range refs {
+	validate := func(r providers.Ref) error {
 		n, err := parseName(r)
 		if err != nil {
-			errs = append(errs, &providers.RefError{Ref: r, Err: err})
-			continue
+			return err
 		}
-		names[r.Source()] = n
-		needProject = needProject || n.Project == ""
-		valid = append(valid, r)
-		validIdx = append(validIdx, i)
-	}
-	if len(valid) == 0 {
-		return out, errors.Join(errs...)
-	}
-	failAll := func(err error) ([]providers.Secret, error) {
-		for _, r := range valid {
-			errs = append(errs, &providers.RefError{Ref: r, Err: err})
+		if _, ok := names[r.Source()]; !ok {
+			names[r.Source()] = n
+			budget.Add(1)
 		}
-		return out, errors.Join(errs...)
+		return nil
 	}
-
-	client, err := p.getClient(ctx)
-	if err != nil {
-		return failAll(err)
-	}
-	project, projectErr := "", error(nil)
-	if needProject {
-		project, projectErr = p.defaultProject(ctx)
-	}
+	// The first read creates the client, and the first read of a gcpsm://SECRET ref resolves the
+	// default project: a batch of invalid refs needs neither.
+	client := sync.OnceValues(func() (*secretmanager.Client, error) { return p.getClient(ctx) })
+	project := sync.OnceValues(func() (string, error) { return p.defaultProject(ctx) })
 
 	// Refs that differ in spelling but name the same version (gcpsm://S and
 	// gcpsm://projects/P/secrets/S/versions/latest) share one read.
 	var fmu sync.Mutex
 	flights := make(map[string]*flight)
-	// Retries share a budget per Fetch: a blip is retried, but an outage or an exhausted quota
-	// is not hammered with maxAttempts calls for every secret.
-	budget := new(atomic.Int64)
-	budget.Store(int64(len(names)) + p.extra)
 	fetch := func(ctx context.Context, src providers.Ref) ([]byte, string, error) {
-		n := names[src]
-		if n.Project == "" && projectErr != nil {
-			return nil, "", projectErr
+		c, err := client()
+		if err != nil {
+			return nil, "", err
 		}
-		res := n.resource(project)
+		n, proj := names[src], ""
+		if n.Project == "" {
+			if proj, err = project(); err != nil {
+				return nil, "", err
+			}
+		}
+		res := n.resource(proj)
 		fmu.Lock()
 		f, ok := flights[res]
 		if !ok {
-			f = &flight{done: make(chan struct{})}
+			f = new(flight)
 			flights[res] = f
 		}
 		fmu.Unlock()
-		if !ok {
-			f.value, f.version, f.err = p.access(ctx, client, res, budget)
-			close(f.done)
-		}
-		<-f.done
+		f.once.Do(func() { f.value, f.version, f.err = p.access(ctx, c, res, budget) })
 		return f.value, f.version, f.err
 	}
-	got, err := providers.FetchEach(ctx, valid, MaxConcurrent, fetch, nil)
-	for j, i := range validIdx {
-		out[i] = got[j]
-	}
-	if err != nil {
-		errs = append(errs, err)
-	}
-	return out, errors.Join(errs...)
+	return providers.FetchValid(ctx, refs, validate, MaxConcurrent, fetch, nil)
 }
 
 type flight struct {
-	done    chan struct{}
+	once    sync.Once
 	value   []byte
 	version string
 	err     error
