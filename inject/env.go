@@ -1,7 +1,6 @@
 package inject
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 	"strings"
@@ -45,8 +44,8 @@ type Env struct {
 // an error naming the variable (the value could go to a file with `as: file`).
 func BuildEnv(spec EnvSpec) (Env, error) {
 	type entry struct {
-		name, value string
-		inherited   bool
+		value     string
+		inherited bool
 	}
 	var order []string
 	vars := make(map[string]*entry)
@@ -55,7 +54,7 @@ func BuildEnv(spec EnvSpec) (Env, error) {
 			e.value, e.inherited = value, inherited
 			return
 		}
-		vars[name] = &entry{name: name, value: value, inherited: inherited}
+		vars[name] = &entry{value: value, inherited: inherited}
 		order = append(order, name)
 	}
 
@@ -77,7 +76,7 @@ func BuildEnv(spec EnvSpec) (Env, error) {
 	}
 	var out Env
 	for _, v := range spec.Secrets {
-		if bytes.IndexByte([]byte(v.Value), 0) >= 0 {
+		if strings.IndexByte(v.Value, 0) >= 0 {
 			return Env{}, fmt.Errorf("%s: the value contains a NUL byte, which an environment variable cannot hold (use `as: file` to give the child a file instead)", v.Name)
 		}
 		if e, ok := vars[v.Name]; ok && e.inherited {
