@@ -212,13 +212,13 @@ func (p *parser) profiles(n *yaml.Node, cfg *Config) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		p.add(n.Line, "profiles", "must be a mapping of profile names to profiles, got %s", p.describe(n))
+		p.add(n.Line, "profiles", "must be a mapping of profile names to profiles, got %s", kindOf(n))
 		return
 	}
 	for _, kv := range p.pairs(n, "profiles") {
 		name := kv.key
 		if !profileNameRE().MatchString(name) {
-			p.add(kv.k.Line, "profiles", "invalid profile name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit", name)
+			p.add(kv.k.Line, "profiles", "invalid profile name %s: use letters, digits, '.', '_' and '-', starting with a letter or digit", quoteKey(kv))
 			continue
 		}
 		cfg.Profiles[name] = p.profile(name, kv.k, kv.v)
@@ -277,35 +277,38 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 
 var varNameRE = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// checkVarName reports whether name is a valid environment variable name, adding an error if not.
-func (p *parser) checkVarName(name string, line int, field string) bool {
-	if varNameRE().MatchString(name) {
-		return true
+// varPairs returns the NAME: value pairs of the mapping n (a profile's env or secrets) whose
+// names are valid environment variable names, reporting the others. what names the values in
+// the message for a node that is not a mapping.
+func (p *parser) varPairs(n *yaml.Node, field, what string) []pair {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
 	}
-	why := "use letters, digits and '_', not starting with a digit"
-	switch {
-	case name == "":
-		why = "a name cannot be empty"
-	case strings.ContainsAny(name, "=\x00"):
-		why = "a name cannot contain '=' or NUL"
+	if n.Kind != yaml.MappingNode {
+		p.add(n.Line, field, "must be a mapping of NAME: %s, got %s", what, kindOf(n))
+		return nil
 	}
-	p.add(line, field, "invalid variable name %q: %s", name, why)
-	return false
+	var out []pair
+	for _, kv := range p.pairs(n, field) {
+		if varNameRE().MatchString(kv.key) {
+			out = append(out, kv)
+			continue
+		}
+		why := "use letters, digits and '_', not starting with a digit"
+		switch {
+		case kv.key == "":
+			why = "a name cannot be empty"
+		case strings.ContainsAny(kv.key, "=\x00"):
+			why = "a name cannot contain '=' or NUL"
+		}
+		p.add(kv.k.Line, field, "invalid variable name %s: %s", quoteKey(kv), why)
+	}
+	return out
 }
 
 func (p *parser) env(n *yaml.Node, field string, prof *Profile, lines map[string]int) {
-	n = resolve(n)
-	if isNull(n) {
-		return
-	}
-	if n.Kind != yaml.MappingNode {
-		p.add(n.Line, field, "must be a mapping of NAME: value, got %s", p.describe(n))
-		return
-	}
-	for _, kv := range p.pairs(n, field) {
-		if !p.checkVarName(kv.key, kv.k.Line, field) {
-			continue
-		}
+	for _, kv := range p.varPairs(n, field, "value") {
 		f := field + "." + kv.key
 		v := resolve(kv.v)
 		switch {
@@ -322,18 +325,7 @@ func (p *parser) env(n *yaml.Node, field string, prof *Profile, lines map[string
 }
 
 func (p *parser) secrets(n *yaml.Node, field string, prof *Profile) {
-	n = resolve(n)
-	if isNull(n) {
-		return
-	}
-	if n.Kind != yaml.MappingNode {
-		p.add(n.Line, field, "must be a mapping of NAME: reference, got %s", p.describe(n))
-		return
-	}
-	for _, kv := range p.pairs(n, field) {
-		if !p.checkVarName(kv.key, kv.k.Line, field) {
-			continue
-		}
+	for _, kv := range p.varPairs(n, field, "reference") {
 		if s, ok := p.secret(kv.key, kv.k, kv.v, field+"."+kv.key); ok {
 			prof.Secrets = append(prof.Secrets, s)
 		}
@@ -519,9 +511,9 @@ func (p *parser) fields(n *yaml.Node, path string, known []string, ext bool, han
 	}
 	if n.Kind != yaml.MappingNode {
 		if path == "" {
-			p.add(n.Line, path, "the file must be a mapping of fields such as version and profiles, got %s", p.describe(n))
+			p.add(n.Line, path, "the file must be a mapping of fields such as version and profiles, got %s", kindOf(n))
 		} else {
-			p.add(n.Line, path, "must be a mapping of fields, got %s", p.describe(n))
+			p.add(n.Line, path, "must be a mapping of fields, got %s", kindOf(n))
 		}
 		return
 	}
@@ -530,7 +522,7 @@ func (p *parser) fields(n *yaml.Node, path string, known []string, ext bool, han
 			continue
 		}
 		if !contains(known, kv.key) {
-			p.add(kv.k.Line, path, "unknown field %q%s", kv.key, didYouMean(kv.key, known))
+			p.add(kv.k.Line, path, "unknown field %s%s", quoteKey(kv), didYouMean(kv.key, known))
 			continue
 		}
 		handle(kv.key, kv.k, kv.v)
@@ -540,6 +532,16 @@ func (p *parser) fields(n *yaml.Node, path string, known []string, ext bool, han
 type pair struct {
 	key  string
 	k, v *yaml.Node
+}
+
+// quoteKey quotes a mapping key for a message, except a key without a value: that is the shape
+// a value written on its own takes in YAML (`{address: x, hvs.CAES...}`, `DB_PASS=hunter2:`),
+// so it may be a credential, and the message says what it is instead.
+func quoteKey(kv pair) string {
+	if isNull(resolve(kv.v)) {
+		return "(a key without a value, not shown)"
+	}
+	return strconv.Quote(kv.key)
 }
 
 // pairs returns the key/value pairs of the mapping n in order, expanding YAML merge keys
@@ -582,7 +584,7 @@ func (p *parser) pairs(n *yaml.Node, path string) []pair {
 			}
 			for _, m := range maps {
 				if m.Kind != yaml.MappingNode {
-					p.add(m.Line, path, "a merge key (<<) needs a mapping or a list of mappings, got %s", p.describe(m))
+					p.add(m.Line, path, "a merge key (<<) needs a mapping or a list of mappings, got %s", kindOf(m))
 					continue
 				}
 				for _, kv := range p.pairs(m, path) {
@@ -620,20 +622,11 @@ func isNull(n *yaml.Node) bool {
 	return n == nil || n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
 }
 
-// describe names what a node holds, for "got ..." messages. Scalars are shown (the value
-// helps: "got \"yes\""), except under `secrets` and `providers` (p.quiet), where a mistyped
-// value could be a credential pasted in the wrong place.
-func (p *parser) describe(n *yaml.Node) string {
+// kindOf names the kind of node n is, never its value: "a mapping", "a string", "a number"...
+// It serves the messages about a node of the wrong shape, since a scalar where a mapping
+// belongs is as likely a pasted value (a dotenv file given as the config) as a mistake.
+func kindOf(n *yaml.Node) string {
 	n = resolve(n)
-	if p.quiet && n.Kind == yaml.ScalarNode && !isNull(n) {
-		switch n.ShortTag() {
-		case "!!int", "!!float":
-			return "a number"
-		case "!!bool":
-			return "a boolean"
-		}
-		return "a string"
-	}
 	switch {
 	case isNull(n):
 		return "nothing (null)"
@@ -641,6 +634,23 @@ func (p *parser) describe(n *yaml.Node) string {
 		return "a mapping"
 	case n.Kind == yaml.SequenceNode:
 		return "a list"
+	}
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		return "a number"
+	case "!!bool":
+		return "a boolean"
+	}
+	return "a string"
+}
+
+// describe names what a node holds, for "got ..." messages where a scalar belongs. Scalars are
+// shown (the value helps: "got \"yes\""), except under `secrets` and `providers` (p.quiet),
+// where a mistyped value could be a credential pasted in the wrong place.
+func (p *parser) describe(n *yaml.Node) string {
+	n = resolve(n)
+	if p.quiet || isNull(n) || n.Kind != yaml.ScalarNode {
+		return kindOf(n)
 	}
 	switch n.ShortTag() {
 	case "!!int", "!!float":

@@ -501,3 +501,32 @@ profiles:
 		t.Errorf("got %d errors, want 7:\n%v", n, err)
 	}
 }
+
+// A scalar where a mapping belongs (a dotenv file given as the config), and a key without a
+// value (a value written on its own: `{DB_PASS=hunter2}`), may be pasted credentials in any
+// section: messages say what they are, never what they hold.
+func TestErrorsDoNotShowPastedValues(t *testing.T) {
+	for _, src := range []string{
+		"DB_PASS=hunter2-a\nAPI_KEY=hunter2-b\n",
+		"profiles: DB_PASS=hunter2\n",
+		"profiles:\n  dev: DB_PASS=hunter2\n",
+		"profiles:\n  dev:\n    env: DB_PASS=hunter2\n",
+		"profiles:\n  dev:\n    env: {DB_PASS=hunter2}\n",
+		"profiles:\n  dev:\n    secrets: {DB_PASS=hunter2}\n",
+		"profiles:\n  dev:\n    secrets:\n      DB_PASS=hunter2:\n",
+		"profiles:\n  dev:\n    secrets:\n      K: {ref: env://K, hunter2.x}\n",
+		"profiles: {hunter2 x}\n",
+		"redact: hunter2\n",
+		"redact: {hunter2}\n",
+		"providers:\n  vault: {address: http://127.0.0.1:8200, hvs.hunter2}\n",
+	} {
+		_, err := Parse("secretrun.yaml", []byte(src))
+		if err == nil {
+			t.Errorf("%q: no error", src)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%q: the message shows the value:\n%v", src, err)
+		}
+	}
+}
