@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 )
 
@@ -100,8 +99,6 @@ func FetchEach(ctx context.Context, refs []Ref, limit int, fetch FetchFunc, sele
 func unavailable(ctx context.Context) error {
 	return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 }
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // FetchValid is FetchEach for providers that check each reference first: a ref that validate
 // rejects gets its own *RefError and is not fetched; the others are fetched as by FetchEach.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -18,13 +19,11 @@ import (
 //
 // Errors wrap ErrKeyNotFound and name the key, never the document or any value.
 func SelectKey(value []byte, key string) ([]byte, error) {
-	doc, err := decodeDocument(value)
+	// On error doc is nil; the error itself is dropped, as a parser error may quote the document.
+	doc, _ := decodeDocument(value)
 	switch doc.(type) {
 	case map[string]any, []any:
 	default:
-		err = errNotDocument
-	}
-	if err != nil {
 		return nil, fmt.Errorf("%w: cannot take key %q: the value is not a JSON or YAML object", ErrKeyNotFound, key)
 	}
 	var tokens []string
@@ -68,8 +67,6 @@ func SelectKey(value []byte, key string) ([]byte, error) {
 	}
 }
 
-var errNotDocument = errors.New("not a document")
-
 func where(path []string) string {
 	if len(path) == 0 {
 		return ""
@@ -83,7 +80,7 @@ func fieldNames(m map[string]any) string {
 	for k := range m {
 		names = append(names, k)
 	}
-	sortStrings(names)
+	sort.Strings(names)
 	if len(names) > 10 {
 		names = append(names[:10], "...")
 	}
