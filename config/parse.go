@@ -573,11 +573,9 @@ func (p *parser) pairs(n *yaml.Node, path string) []pair {
 		k, v := resolve(n.Content[i]), n.Content[i+1]
 		if isMergeKey(k) {
 			v = resolve(v)
-			var maps []*yaml.Node
-			switch v.Kind {
-			case yaml.MappingNode:
-				maps = []*yaml.Node{v}
-			case yaml.SequenceNode:
+			maps := []*yaml.Node{v} // anything but a list is checked as one mapping
+			if v.Kind == yaml.SequenceNode {
+				maps = nil
 				for _, m := range v.Content {
 					maps = append(maps, resolve(m))
 				}

@@ -297,6 +297,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{`secretrun.yaml:2: profiles.a.extends: extends cycle: a -> b -> c -> a`}},
 		{"profile extends itself", "profiles:\n  a:\n    extends: [a]\n",
 			[]string{`secretrun.yaml:3: profiles.a.extends: extends cycle: a -> a`}},
+		{"merge key of a string", "profiles:\n  p:\n    <<: base\n",
+			[]string{`secretrun.yaml:3: profiles.p: a merge key (<<) needs a mapping or a list of mappings, got a string`}},
 		{"unknown default profile", "default_profile: prdo\nprofiles: {prod: {}, dev: {}}\n",
 			[]string{`secretrun.yaml:1: default_profile: unknown profile "prdo" (did you mean "prod"?) (profiles: dev, prod)`}},
 		{"YAML syntax error", "profiles:\n  dev:\n    env: {A: b\n",
@@ -519,6 +521,7 @@ func TestErrorsDoNotShowPastedValues(t *testing.T) {
 		"redact: hunter2\n",
 		"redact: {hunter2}\n",
 		"providers:\n  vault: {address: http://127.0.0.1:8200, hvs.hunter2}\n",
+		"profiles:\n  dev:\n    <<: hunter2\n",
 	} {
 		_, err := Parse("secretrun.yaml", []byte(src))
 		if err == nil {
