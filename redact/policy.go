@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -16,8 +18,24 @@ type Secret struct {
 
 // Format prints s with its value replaced by DefaultToken, whatever the
 // verb, so that a Secret logged by mistake does not reveal the value.
-func (s Secret) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "{Name:%s Value:%s NoMask:%t}", s.Name, DefaultToken, s.NoMask)
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.masked()) }
+
+// MarshalText returns what Format prints (encoding/xml, slog's text handler).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.masked()), nil }
+
+// MarshalJSON encodes s with its value replaced by DefaultToken (encoding/json,
+// slog's JSON handler).
+func (s Secret) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Name   string
+		Value  string
+		NoMask bool
+	}{s.Name, DefaultToken, s.NoMask})
+}
+
+// masked is s as every printed or encoded form shows it.
+func (s Secret) masked() string {
+	return fmt.Sprintf("{Name:%s Value:%s NoMask:%t}", s.Name, DefaultToken, s.NoMask)
 }
 
 // Options configures needle derivation, the weak-value policy and the mask

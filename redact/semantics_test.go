@@ -2,8 +2,11 @@ package redact
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -173,17 +176,37 @@ func TestLargeWrite(t *testing.T) {
 }
 
 // TestFormatHidesValues: printing a Secret, a Matcher or a Writer holding
-// the start of a secret never shows secret bytes.
+// the start of a secret never shows secret bytes, through fmt, encoding/json,
+// encoding/xml or log/slog.
 func TestFormatHidesValues(t *testing.T) {
 	const value = "hunter2-correct-horse"
 	s := Secret{Name: "PW", Value: value}
 	m, _ := Compile([]Secret{s}, Options{})
 	w := m.NewWriter(io.Discard, 0)
 	_, _ = w.Write([]byte("x " + value[:12]))
+	shows := func(got string) bool {
+		return strings.Contains(got, value[:8]) || strings.Contains(got, fmt.Sprintf("%x", value[:8]))
+	}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 		got := fmt.Sprintf(verb+" "+verb+" "+verb+" "+verb, s, []Secret{s}, m, w)
-		if strings.Contains(got, value[:8]) || strings.Contains(got, fmt.Sprintf("%x", value[:8])) {
+		if shows(got) {
 			t.Errorf("%s shows the value: %s", verb, got)
 		}
+	}
+	for _, v := range []any{s, &s, []Secret{s}, struct{ S Secret }{s}, m, w} {
+		var logs bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logs, nil)).Info("m", "v", v)
+		slog.New(slog.NewTextHandler(&logs, nil)).Info("m", "v", v)
+		j, err := json.Marshal(v)
+		if err != nil {
+			t.Errorf("json.Marshal(%T): %v", v, err)
+		}
+		x, _ := xml.Marshal(v)
+		if shows(string(j)) || shows(string(x)) || shows(logs.String()) {
+			t.Errorf("%T shows the value: json %s, xml %s, slog %s", v, j, x, logs.String())
+		}
+	}
+	if j, _ := json.Marshal(s); string(j) != `{"Name":"PW","Value":"***","NoMask":false}` {
+		t.Errorf("json.Marshal(Secret) = %s", j)
 	}
 }
