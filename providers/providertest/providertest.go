@@ -193,6 +193,18 @@ func (s *suite) put(t *testing.T, value string) providers.Ref {
 	return ref
 }
 
+// putCanaries stores n canaries labelled label0, label1, ... and returns their refs and values.
+func (s *suite) putCanaries(t *testing.T, label string, n int) ([]providers.Ref, []string) {
+	t.Helper()
+	refs := make([]providers.Ref, n)
+	values := make([]string, n)
+	for i := range refs {
+		values[i] = Canary(t, fmt.Sprintf("%s%d", label, i))
+		refs[i] = s.put(t, values[i])
+	}
+	return refs, values
+}
+
 func (s *suite) putVars(t *testing.T, vars map[string]string) providers.Ref {
 	t.Helper()
 	for _, v := range vars {
@@ -346,12 +358,7 @@ func (s *suite) testValidate(t *testing.T) {
 // A batch of refs to different secrets comes back in the order asked, whatever that order is.
 func (s *suite) testBatchInOrder(t *testing.T) {
 	const n = 6
-	refs := make([]providers.Ref, n)
-	values := make([]string, n)
-	for i := range refs {
-		values[i] = Canary(t, fmt.Sprintf("batch%d", i))
-		refs[i] = s.put(t, values[i])
-	}
+	refs, values := s.putCanaries(t, "batch", n)
 	p := s.h.Provider(t)
 	for _, order := range [][]int{{0, 1, 2, 3, 4, 5}, {5, 3, 1, 0, 2, 4}} {
 		batch := make([]providers.Ref, n)
@@ -373,12 +380,7 @@ func (s *suite) testBatchInOrder(t *testing.T) {
 // A batch larger than any store's batch-read limit (AWS: 20 ids a call) comes back whole, in order.
 func (s *suite) testLargeBatch(t *testing.T) {
 	const n = 25
-	refs := make([]providers.Ref, n)
-	values := make([]string, n)
-	for i := range refs {
-		values[i] = Canary(t, fmt.Sprintf("large%d", i))
-		refs[i] = s.put(t, values[i])
-	}
+	refs, values := s.putCanaries(t, "large", n)
 	p := s.h.Provider(t)
 	before := s.reads(t)
 	secrets, err := s.fetch(t, p, refs)
@@ -642,12 +644,7 @@ func (s *suite) testDeadContext(t *testing.T, ctx context.Context, ctxErr error)
 // Fetch may be called from several goroutines at once (run with -race).
 func (s *suite) testConcurrent(t *testing.T) {
 	const workers = 4
-	values := make([]string, workers)
-	refs := make([]providers.Ref, workers)
-	for i := range refs {
-		values[i] = Canary(t, fmt.Sprintf("concurrent%d", i))
-		refs[i] = s.put(t, values[i])
-	}
+	refs, values := s.putCanaries(t, "concurrent", workers)
 	p := s.h.Provider(t)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
