@@ -51,11 +51,10 @@ func (s *needleSet) add(n string, owner int) {
 func deriveNeedles(s *needleSet, v string, owner int, opt Options) {
 	addForms(s, v, owner, opt)
 	for _, part := range structuredParts(v) {
-		part = strings.TrimSpace(part)
-		if part == "" || isTrivial(part) || len(part) < s.minLen {
-			continue
+		// A part passes the same weak-value policy as a whole value.
+		if p, reason := classify(Secret{Value: part}, s.minLen); reason == "" {
+			addForms(s, p, owner, opt)
 		}
-		addForms(s, part, owner, opt)
 	}
 }
 
