@@ -17,11 +17,7 @@ func writeAllSplits(t *testing.T, needles []string, in string) {
 	t.Helper()
 	b := []byte(in)
 	checkStream(t, needles, nil, b, []int{len(b)})
-	ones := make([]int, len(b))
-	for i := range ones {
-		ones[i] = 1
-	}
-	checkStream(t, needles, nil, b, ones)
+	checkStream(t, needles, nil, b, ones(len(b)))
 	for i := 1; i < len(b); i++ {
 		checkStream(t, needles, nil, b, []int{i, len(b) - i})
 		for j := i + 1; j < len(b); j++ {
