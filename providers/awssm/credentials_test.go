@@ -279,21 +279,19 @@ func TestCredentialSourceDescribed(t *testing.T) {
 	}
 }
 
-// TestCredentialProcessOutputNotShown: a credential_process whose output does not decode (here a
-// bad Expiration) makes the SDK quote the whole output, secret key included; secretrun's error
-// must not.
-func TestCredentialProcessOutputNotShown(t *testing.T) {
+// fetchWithProcess fetches one ref with credentials from a profile whose credential_process is
+// a shell script with body script, and returns the error, which must wrap ErrDenied.
+func fetchWithProcess(t *testing.T, script string) error {
+	t.Helper()
 	awsEnv(t, "http://127.0.0.1:1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	secretKey := canary("process-secret-key")
 	dir := t.TempDir()
-	script := filepath.Join(dir, "creds.sh")
-	out := fmt.Sprintf(`{"Version":1,"AccessKeyId":"AKIDPROCESS","SecretAccessKey":%q,"Expiration":"not-a-date"}`, secretKey)
-	if err := os.WriteFile(script, []byte("#!/bin/sh\necho '"+out+"'\n"), 0o700); err != nil {
+	path := filepath.Join(dir, "creds.sh")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+script+"\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "config"), []byte("[profile proc]\ncredential_process = "+script+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte("[profile proc]\ncredential_process = "+path+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
@@ -305,9 +303,37 @@ func TestCredentialProcessOutputNotShown(t *testing.T) {
 	if !errors.Is(err, providers.ErrDenied) {
 		t.Fatalf("error %v, want ErrDenied", err)
 	}
-	if !strings.Contains(err.Error(), "credential_process") {
-		t.Errorf("error %q does not name the credential_process", err)
+	return err
+}
+
+// TestCredentialProcessOutputNotShown: a credential_process whose output does not decode makes
+// the SDK quote the whole output, secret key included; secretrun's error must not, whatever the
+// decoder's error (a bad date, a date that is not a string, a field of the wrong type).
+func TestCredentialProcessOutputNotShown(t *testing.T) {
+	for name, expiration := range map[string]string{
+		"bad date":      `"not-a-date"`,
+		"number date":   `12345`,
+		"object date":   `{}`,
+		"string number": `"1", "Version": "1"`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			secretKey := canary("process-secret-key")
+			out := fmt.Sprintf(`{"Version":1,"AccessKeyId":"AKIDPROCESS","SecretAccessKey":%q,"Expiration":%s}`, secretKey, expiration)
+			err := fetchWithProcess(t, "echo '"+out+"'")
+			if !strings.Contains(err.Error(), "credential_process") {
+				t.Errorf("error %q does not name the credential_process", err)
+			}
+			noValues(t, err, secretKey)
+			t.Logf("%v\nhint: %s", err, providers.Hint(err))
+		})
 	}
-	noValues(t, err, secretKey)
-	t.Logf("%v\nhint: %s", err, providers.Hint(err))
+}
+
+// TestCredentialProcessFailureShown: a credential_process that fails to run is reported as such
+// (its exit status), not as output that did not decode.
+func TestCredentialProcessFailureShown(t *testing.T) {
+	err := fetchWithProcess(t, "exit 3")
+	if !strings.Contains(err.Error(), "exit status 3") || strings.Contains(err.Error(), "not valid credentials JSON") {
+		t.Errorf("error %q does not report the process's exit status", err)
+	}
 }

@@ -2,16 +2,16 @@ package awssm
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/textproto"
 	"net/url"
+	"os/exec"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -197,18 +197,27 @@ func (p *Provider) credentialError(ctx context.Context, cfg aws.Config, err erro
 
 // processOutputError reports whether err is the credential_process provider failing to decode
 // the process's output. The SDK's text for it quotes that output whole, access key and secret
-// key included, so it must never be shown.
+// key included, so it must never be shown. The decoder's error can be of any type (a JSON syntax
+// or type error, a time.ParseError, or a plain error from time.Time.UnmarshalJSON for an
+// Expiration that is not a string), so it is recognised by elimination: the provider's other
+// errors either wrap nothing (its fixed messages) or wrap the failure to run the process.
 func processOutputError(err error) bool {
 	var pe *processcreds.ProviderError
 	if !errors.As(err, &pe) {
 		return false
 	}
+	inner := errors.Unwrap(pe.Err)
+	if inner == nil {
+		return false
+	}
 	var (
-		syntax *json.SyntaxError
-		typ    *json.UnmarshalTypeError
-		tm     *time.ParseError
+		exitErr *exec.ExitError
+		execErr *exec.Error
+		pathErr *fs.PathError
 	)
-	return errors.As(pe.Err, &syntax) || errors.As(pe.Err, &typ) || errors.As(pe.Err, &tm)
+	ran := errors.As(inner, &exitErr) || errors.As(inner, &execErr) || errors.As(inner, &pathErr) ||
+		errors.Is(inner, context.DeadlineExceeded) || errors.Is(inner, context.Canceled)
+	return !ran
 }
 
 // isTransport reports whether err is a network failure rather than an answer.
