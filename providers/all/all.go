@@ -27,17 +27,17 @@ func Registry(cfg *config.Config, baseDir string, lookup func(string) (string, b
 		gcpsm.Entry(cfg.Providers.GCP),
 		azkv.Entry(cfg.Providers.Azure),
 		providers.Entry{
-			Scheme:  "dotenv",
+			Scheme:  dotenv.Scheme,
 			Summary: "a variable of a dotenv file: dotenv://PATH#NAME",
 			Open:    func() (providers.Provider, error) { return dotenv.New(baseDir), nil },
 		},
 		providers.Entry{
-			Scheme:  "file",
+			Scheme:  file.Scheme,
 			Summary: "a file's content, or #key of its JSON/YAML: file://PATH[#key]",
 			Open:    func() (providers.Provider, error) { return file.New(baseDir), nil },
 		},
 		providers.Entry{
-			Scheme:  "env",
+			Scheme:  env.Scheme,
 			Summary: "a variable of secretrun's own environment: env://NAME[#key]",
 			Open:    func() (providers.Provider, error) { return env.New(lookup), nil },
 		},
