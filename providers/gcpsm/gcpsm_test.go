@@ -30,21 +30,9 @@ func mustRef(t *testing.T, s string) providers.Ref {
 
 func refErrors(err error) []*providers.RefError { return providertest.RefErrors(err) }
 
-// noLeak fails the test if err's text or hint contains any of the values.
+// noLeak fails the test if err's text or any of its hints contains one of the values.
 func noLeak(t *testing.T, err error, values ...string) {
 	t.Helper()
-	if err == nil {
-		return
-	}
-	text := err.Error() + "\n" + providers.Hint(err)
-	for _, re := range refErrors(err) {
-		text += "\n" + providers.Hint(re)
-	}
-	for _, v := range values {
-		if v != "" && strings.Contains(text, v) {
-			t.Fatalf("error leaks a value: %s", text)
-		}
-	}
 	providertest.AssertNoValues(t, err, values...)
 }
 
