@@ -52,16 +52,22 @@ func openOuterTerm(s Streams, l layout) (*outerTerm, error) {
 	// The user's terminal settings (erase and interrupt characters, iutf8, ...) are copied
 	// before the outer terminal is put in raw mode.
 	if src := cmp.Or(in, out, errf); src != nil {
-		var tio *unix.Termios
-		if err := withFd(src, func(fd int) (err error) {
-			tio, err = unix.IoctlGetTermios(fd, ioctlGetTermios)
-			return err
-		}); err == nil {
+		if tio, err := getTermios(src); err == nil {
 			_ = withFd(slave, func(fd int) error { return unix.IoctlSetTermios(fd, ioctlSetTermios, tio) })
 		}
 	}
 	t.resize()
 	return t, nil
+}
+
+// getTermios returns the terminal settings of f.
+func getTermios(f *os.File) (*unix.Termios, error) {
+	var tio *unix.Termios
+	err := withFd(f, func(fd int) (err error) {
+		tio, err = unix.IoctlGetTermios(fd, ioctlGetTermios)
+		return err
+	})
+	return tio, err
 }
 
 // resize copies the outer window size to the pseudo-terminal; the kernel then sends SIGWINCH
@@ -251,11 +257,8 @@ func (t *outerTerm) suspendChar() (byte, bool) {
 	if !t.canSuspend {
 		return 0, false
 	}
-	var tio *unix.Termios
-	if err := withFd(t.master, func(fd int) (err error) {
-		tio, err = unix.IoctlGetTermios(fd, ioctlGetTermios)
-		return err
-	}); err != nil {
+	tio, err := getTermios(t.master)
+	if err != nil {
 		return 0, false
 	}
 	c := tio.Cc[unix.VSUSP]

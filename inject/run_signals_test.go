@@ -225,11 +225,8 @@ func waitState(t *testing.T, pid int, stopped bool) {
 
 func termiosOf(t *testing.T, f *os.File) *unix.Termios {
 	t.Helper()
-	var tio *unix.Termios
-	if err := withFd(f, func(fd int) (err error) {
-		tio, err = unix.IoctlGetTermios(fd, ioctlGetTermios)
-		return err
-	}); err != nil {
+	tio, err := getTermios(f)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return tio
