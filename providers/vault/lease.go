@@ -18,8 +18,7 @@ type lease struct {
 	ref       providers.Ref // the source ref, for messages
 	id        string
 	renewable bool
-	increment time.Duration // the TTL first granted; each renewal asks for this much again
-	ttl       time.Duration
+	ttl       time.Duration // as first granted; each renewal asks for this much again
 	expires   time.Time
 }
 
@@ -28,8 +27,7 @@ func (p *Provider) addLease(src providers.Ref, s *api.Secret) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.leases = append(p.leases, &lease{
-		ref: src, id: s.LeaseID, renewable: s.Renewable,
-		increment: ttl, ttl: ttl, expires: p.opts.now().Add(ttl),
+		ref: src, id: s.LeaseID, renewable: s.Renewable, ttl: ttl, expires: p.opts.now().Add(ttl),
 	})
 }
 
@@ -93,8 +91,9 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 // renewFunc renews something for increment and returns the new TTL.
 type renewFunc func(ctx context.Context, increment time.Duration) (time.Duration, error)
 
-// keepAlive is the renewal loop shared by leases and the login token.
-func (p *Provider) keepAlive(ctx context.Context, what string, renewable bool, increment, ttl time.Duration, expires time.Time,
+// keepAlive is the renewal loop shared by leases and the login token: something granted for ttl
+// until expires is renewed for ttl again each time, until Vault grants less (its max TTL).
+func (p *Provider) keepAlive(ctx context.Context, what string, renewable bool, ttl time.Duration, expires time.Time,
 	renew renewFunc, warn func(string)) {
 	if !renewable {
 		if ttl <= 0 || !sleepUntil(ctx, renewAt(expires, ttl)) || p.isClosed() {
@@ -103,6 +102,7 @@ func (p *Provider) keepAlive(ctx context.Context, what string, renewable bool, i
 		warn(fmt.Sprintf("vault: %s is not renewable; it expires at %s", what, expires.Format(time.RFC3339)))
 		return
 	}
+	increment := ttl
 	if increment < time.Second {
 		return // a lease without a TTL never expires
 	}
@@ -143,7 +143,7 @@ func (p *Provider) keepAlive(ctx context.Context, what string, renewable bool, i
 
 func (p *Provider) keepLease(ctx context.Context, l *lease, warn func(string)) {
 	what := fmt.Sprintf("the lease of %s", l.ref)
-	p.keepAlive(ctx, what, l.renewable, l.increment, l.ttl, l.expires, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+	p.keepAlive(ctx, what, l.renewable, l.ttl, l.expires, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
 		s, err := p.client.Sys().RenewWithContext(ctx, l.id, int(inc/time.Second))
 		if err != nil {
 			return 0, err
@@ -151,18 +151,14 @@ func (p *Provider) keepLease(ctx context.Context, l *lease, warn func(string)) {
 		if s == nil {
 			return 0, errors.New("empty renewal response")
 		}
-		ttl := time.Duration(s.LeaseDuration) * time.Second
-		p.mu.Lock()
-		l.ttl, l.expires = ttl, time.Now().Add(ttl)
-		p.mu.Unlock()
-		return ttl, nil
+		return time.Duration(s.LeaseDuration) * time.Second, nil
 	}, warn)
 }
 
 func (p *Provider) keepToken(ctx context.Context, warn func(string)) {
 	a := p.auth
 	what := fmt.Sprintf("secretrun's Vault token (%s login; leases obtained with it end with it)", a.method)
-	p.keepAlive(ctx, what, a.renewable, a.ttl, a.ttl, a.expires, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+	p.keepAlive(ctx, what, a.renewable, a.ttl, a.expires, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
 		s, err := p.client.Auth().Token().RenewSelfWithContext(ctx, int(inc/time.Second))
 		if err != nil {
 			return 0, err
