@@ -17,10 +17,12 @@ import (
 // are accepted too. A selected string is returned as is; any other JSON value (number, bool,
 // object, array) is returned in compact JSON form.
 //
-// Errors wrap ErrKeyNotFound and name the key, never the document or any value.
+// Errors wrap ErrKeyNotFound and name the key, never the document or any value. A missing field
+// of a JSON object is reported with the names of the fields that exist; of a YAML mapping, without
+// them, since YAML makes a mapping of any text with ": " in it ("correct horse: battery staple"),
+// so that a name there may be part of a secret.
 func SelectKey(value []byte, key string) ([]byte, error) {
-	// On error doc is nil; the error itself is dropped, as a parser error may quote the document.
-	doc, _ := decodeDocument(value)
+	doc, isJSON := decodeDocument(value)
 	switch doc.(type) {
 	case map[string]any, []any:
 	default:
@@ -40,6 +42,9 @@ func SelectKey(value []byte, key string) ([]byte, error) {
 		case map[string]any:
 			v, ok := n[t]
 			if !ok {
+				if !isJSON {
+					return nil, fmt.Errorf("%w: %q (no field %q%s)", ErrKeyNotFound, key, t, where(tokens[:i]))
+				}
 				return nil, fmt.Errorf("%w: %q (no field %q%s; fields: %s)", ErrKeyNotFound, key, t, where(tokens[:i]), fieldNames(n))
 			}
 			node = v
@@ -87,24 +92,26 @@ func fieldNames(m map[string]any) string {
 	return strings.Join(names, ", ")
 }
 
-// decodeDocument parses JSON, falling back to YAML. YAML scalars keep the text they were written
-// with (a date stays "2024-01-02", a port 5432 stays 5432), and mapping keys are always strings.
-func decodeDocument(value []byte) (any, error) {
+// decodeDocument parses JSON, falling back to YAML, and reports whether the value was JSON. YAML
+// scalars keep the text they were written with (a date stays "2024-01-02", a port 5432 stays
+// 5432), and mapping keys are always strings. A value that parses as neither gives nil; the
+// parser's error is dropped, as it may quote the value.
+func decodeDocument(value []byte) (doc any, isJSON bool) {
 	trimmed := bytes.TrimSpace(value)
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
-		var doc any
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
 		dec.UseNumber()
 		if err := dec.Decode(&doc); err == nil {
-			return doc, nil
+			return doc, true
 		}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(value, &root); err != nil {
-		return nil, err
+		return nil, false
 	}
 	budget := maxYAMLNodes
-	return fromYAML(&root, 0, &budget)
+	doc, _ = fromYAML(&root, 0, &budget) // nil on error
+	return doc, false
 }
 
 // maxYAMLNodes bounds the nodes visited while converting YAML, aliases expanded, so that a

@@ -109,6 +109,9 @@ func TestSelectKeyErrors(t *testing.T) {
 		{"- PW-SECRET-1\n", "k", []string{`no index "k" in a list of 1`}},
 		{"", "k", []string{`"k"`}},
 		{yamlDoc, "nope", []string{`"nope"`}},
+		// Plain text with ": " is a YAML mapping whose field name is part of the secret.
+		{"PW-SECRET-1: DEEP-SECRET-2", "k", []string{`no field "k"`}},
+		{"x: {PW-SECRET-1: 1}", "/x/k", []string{`no field "k" under /x`}},
 	}
 	for _, tt := range tests {
 		_, err := providers.SelectKey([]byte(tt.doc), tt.key)
