@@ -399,25 +399,25 @@ func (p *Provider) get(ctx context.Context, t target) ([]byte, string, error) {
 // client returns the vault's client, creating the credential and the client on first use.
 func (p *Provider) client(host string) (*vaultClient, error) {
 	p.credOnce.Do(func() {
-		if p.opts.cred != nil {
-			p.cred = &tokenCache{base: p.opts.cred, sem: make(chan struct{}, 1), tokens: map[string]azcore.AccessToken{}, failed: map[string]error{}}
-			return
+		base := p.opts.cred
+		if base == nil {
+			copts := azcore.ClientOptions{Cloud: p.cloud} // the credentials keep their own retry rules (IMDS needs them); ctx bounds them
+			if p.opts.transport != nil {
+				copts.Transport = p.opts.transport
+			}
+			dac, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
+				ClientOptions: copts,
+				TenantID:      p.cfg.TenantID,
+			})
+			if err != nil {
+				p.credErr = providers.WithHint(
+					fmt.Errorf("%w: cannot set up Azure credentials: %s", providers.ErrDenied, oneLine(err.Error(), 300)),
+					"%s", credentialHint)
+				return
+			}
+			base = dac
 		}
-		copts := azcore.ClientOptions{Cloud: p.cloud} // the credentials keep their own retry rules (IMDS needs them); ctx bounds them
-		if p.opts.transport != nil {
-			copts.Transport = p.opts.transport
-		}
-		dac, err := azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
-			ClientOptions: copts,
-			TenantID:      p.cfg.TenantID,
-		})
-		if err != nil {
-			p.credErr = providers.WithHint(
-				fmt.Errorf("%w: cannot set up Azure credentials: %s", providers.ErrDenied, oneLine(err.Error(), 300)),
-				"%s", credentialHint)
-			return
-		}
-		p.cred = &tokenCache{base: dac, sem: make(chan struct{}, 1), tokens: map[string]azcore.AccessToken{}, failed: map[string]error{}}
+		p.cred = &tokenCache{base: base, sem: make(chan struct{}, 1), tokens: map[string]azcore.AccessToken{}, failed: map[string]error{}}
 	})
 	if p.credErr != nil {
 		return nil, p.credErr
