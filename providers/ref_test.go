@@ -2,7 +2,9 @@ package providers_test
 
 import (
 	"errors"
+	"io/fs"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/secretrun/secretrun/providers"
@@ -157,5 +159,28 @@ func TestIsRef(t *testing.T) {
 	}
 	if providers.IsRef("vault://x") {
 		t.Error("IsRef with no schemes is true")
+	}
+}
+
+func TestLocalFileError(t *testing.T) {
+	for _, tt := range []struct {
+		err           error
+		baseDir, path string
+		sentinel      error
+		text, hint    string
+	}{
+		{fs.ErrNotExist, "/base", "x.env", providers.ErrNotFound, "no file /base/x.env", "(/base)"},
+		{fs.ErrNotExist, "/base", "/abs/x", providers.ErrNotFound, "no file /abs/x", ""},
+		{fs.ErrNotExist, "", "x", providers.ErrNotFound, "no file x", ""},
+		{&fs.PathError{Op: "open", Path: "/base/x", Err: syscall.EACCES}, "/base", "x", providers.ErrDenied, "cannot read /base/x: permission denied", ""},
+		{&fs.PathError{Op: "read", Path: "/base/x", Err: syscall.EIO}, "/base", "x", providers.ErrUnavailable, "cannot read /base/x: input/output error", ""},
+	} {
+		err := providers.LocalFileError(tt.err, tt.baseDir, tt.path)
+		if !errors.Is(err, tt.sentinel) || err.Error() != tt.sentinel.Error()+": "+tt.text {
+			t.Errorf("LocalFileError(%v, %q, %q) = %v; want %v: %s", tt.err, tt.baseDir, tt.path, err, tt.sentinel, tt.text)
+		}
+		if hint := providers.Hint(err); (tt.hint == "") != (hint == "") || !strings.Contains(hint, tt.hint) {
+			t.Errorf("LocalFileError(%v, %q, %q) hint = %q; want one containing %q", tt.err, tt.baseDir, tt.path, hint, tt.hint)
+		}
 	}
 }
