@@ -200,7 +200,7 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		cmd.Env = []string{}
 	}
 	cmd.Dir = r.spec.Dir
-	cmd.Cancel = func() error { r.stop(); return nil }
+	cmd.Cancel = func() error { r.terminate(false); return nil }
 	// Cmd kills the child and closes the pipes this long after ctx is done, and closes the
 	// pipes this long after the child exited if a descendant still holds them open.
 	cmd.WaitDelay = r.grace + time.Second
@@ -404,11 +404,7 @@ func (r *runner) handleSignal(sig syscall.Signal) {
 	case syscall.SIGCONT:
 		r.term.resumed()
 	case syscall.SIGTERM:
-		r.mu.Lock()
-		r.termSent = true
-		r.mu.Unlock()
-		r.signalChild(syscall.SIGTERM)
-		r.armKill()
+		r.terminate(true)
 	case syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP:
 		if r.layout.group == groupShared {
 			// The child is in secretrun's foreground process group: the terminal (Ctrl-C,
@@ -441,14 +437,15 @@ func (r *runner) signalChild(sig syscall.Signal) {
 	}
 }
 
-// stop is exec.Cmd.Cancel: the stop signal (unless a forwarded SIGTERM already was one), then
-// SIGKILL after the grace period.
-func (r *runner) stop() {
+// terminate sends the child SIGTERM, then SIGKILL after the grace period. A forwarded SIGTERM
+// is always sent, once per signal received; a cancellation (exec.Cmd.Cancel) sends none if a
+// SIGTERM was already sent.
+func (r *runner) terminate(forwarded bool) {
 	r.mu.Lock()
-	sent := r.termSent
+	send := forwarded || !r.termSent
 	r.termSent = true
 	r.mu.Unlock()
-	if !sent {
+	if send {
 		r.signalChild(syscall.SIGTERM)
 	}
 	r.armKill()
