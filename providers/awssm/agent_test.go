@@ -20,6 +20,7 @@ import (
 
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/providertest"
 )
 
 // standInAgent serves the AWS Secrets Manager Agent's HTTP API (GET /secretsmanager/get with
@@ -88,10 +89,10 @@ func TestAgent(t *testing.T) {
 	endpoint := moto(t)
 	adm := admin(endpoint)
 	base := uniq(t)
-	user, pass := canary("user"), canary("pass")
+	user, pass := providertest.Canary(t, "user"), providertest.Canary(t, "pass")
 	js := putString(t, adm, base+"/json", fmt.Sprintf(`{"user":%q,"password":%q}`, user, pass))
 	bin := putBinary(t, adm, base+"/bin", []byte{0, 1, 2, 0xff})
-	token := "agent-token-" + canary("tok")
+	token := "agent-token-" + providertest.Canary(t, "tok")
 	agent := newStandInAgent(t, adm, token)
 
 	// secretrun needs no AWS credentials, region or endpoint of its own in agent mode.

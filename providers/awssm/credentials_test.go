@@ -19,6 +19,7 @@ import (
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/providertest"
 )
 
 // TestNoCredentials: with nothing in the chain, every ref fails with ErrDenied, a hint listing
@@ -147,7 +148,7 @@ func TestCredentialErrors(t *testing.T) {
 	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}`
 	iamCall(t, endpoint, url.Values{"Action": {"PutUserPolicy"}, "UserName": {"reader"}, "PolicyName": {"read"}, "PolicyDocument": {policy}})
 	adm := admin(endpoint)
-	v1, v2 := canary("one"), canary("two")
+	v1, v2 := providertest.Canary(t, "one"), providertest.Canary(t, "two")
 	s1 := putString(t, adm, "auth/one", v1)
 	s2 := putString(t, adm, "auth/two", fmt.Sprintf(`{"k":%q}`, v2))
 	refs := []providers.Ref{ref(t, "awssm://"+s1.Name), ref(t, "awssm://"+s2.ARN+"#k")}
@@ -212,7 +213,7 @@ func TestAssumeRole(t *testing.T) {
 	endpoint := moto(t)
 	adm := admin(endpoint)
 	base := uniq(t)
-	v := canary("role")
+	v := providertest.Canary(t, "role")
 	a := putString(t, adm, base+"/a", v)
 	b := putString(t, adm, base+"/b", v)
 	cnt := newCounter(t, endpoint)
@@ -317,7 +318,7 @@ func TestCredentialProcessOutputNotShown(t *testing.T) {
 		"string number": `"1", "Version": "1"`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			secretKey := canary("process-secret-key")
+			secretKey := providertest.Canary(t, "process-secret-key")
 			out := fmt.Sprintf(`{"Version":1,"AccessKeyId":"AKIDPROCESS","SecretAccessKey":%q,"Expiration":%s}`, secretKey, expiration)
 			err := fetchWithProcess(t, "echo '"+out+"'")
 			if !strings.Contains(err.Error(), "credential_process") {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/providertest"
 	"github.com/secretrun/secretrun/providers/providertest/toxitest"
 )
 
@@ -68,7 +69,7 @@ func TestFaults(t *testing.T) {
 			adm := admin(endpoint)
 			base := uniq(t)
 			pad := strings.Repeat("x", 4096)
-			v1, v2 := canary("a")+pad, canary("b")+pad
+			v1, v2 := providertest.Canary(t, "a")+pad, providertest.Canary(t, "b")+pad
 			a := putString(t, adm, base+"/a", fmt.Sprintf(`{"k":%q}`, v1))
 			b := putString(t, adm, base+"/b", v2)
 			refs := []providers.Ref{ref(t, "awssm://"+a.Name+"#k"), ref(t, "awssm://"+b.Name+"?version_stage=AWSCURRENT")}

@@ -79,13 +79,6 @@ func uniq(t *testing.T) string {
 	return "t/" + name + "-" + hex.EncodeToString(b[:])
 }
 
-// canary returns a value that must never appear in an error.
-func canary(label string) string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return "CANARY-" + label + "-" + hex.EncodeToString(b[:])
-}
-
 type created struct {
 	Name, ARN, VersionID string
 }
