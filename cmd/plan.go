@@ -104,6 +104,7 @@ func (a *app) displayPath(path string) string {
 // addEnvFiles reads each --env-file: a value that is a reference with a registered scheme is a
 // secret; anything else is a literal.
 func (a *app) addEnvFiles(p *plan) error {
+	schemes := p.registry.Schemes()
 	for _, name := range a.opts.envFiles {
 		f, err := os.Open(name)
 		if err != nil {
@@ -112,9 +113,8 @@ func (a *app) addEnvFiles(p *plan) error {
 		vars, err := dotenv.Parse(f, name)
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("--env-file %s: %w", name, err)
+			return fmt.Errorf("--env-file %w", err) // dotenv's errors start with the file's name
 		}
-		schemes := p.registry.Schemes()
 		for _, v := range vars {
 			if providers.IsRef(v.Value, schemes...) {
 				p.requests = append(p.requests, request{
