@@ -50,22 +50,38 @@ func fuzzCase(spec, input, splits []byte, mode uint8) (needles, names []string, 
 			names[i] = fmt.Sprintf("N%d", i%3)
 		}
 	}
-	rest := len(in)
-	for i := 0; rest > 0; i++ {
-		n := 1
-		if len(splits) > 0 {
-			n = 1 + int(splits[i%len(splits)])%23
-			if splits[i%len(splits)]&0x80 != 0 {
-				n = 1
-			}
+	sizes = fuzzSizes(splits, len(in))
+	return
+}
+
+// fuzzSizes cuts total bytes into write sizes taken from splits in turn:
+// 1 + s%23 bytes, or 1 when s has its top bit set; one-byte writes when
+// splits is empty.
+func fuzzSizes(splits []byte, total int) []int {
+	i := 0
+	return splitSizes(total, func() int {
+		if len(splits) == 0 {
+			return 1
 		}
-		if n > rest {
-			n = rest
+		s := splits[i%len(splits)]
+		i++
+		if s&0x80 != 0 {
+			return 1
 		}
+		return 1 + int(s)%23
+	})
+}
+
+// splitSizes cuts total bytes into write sizes drawn from next, the last one
+// cut short.
+func splitSizes(total int, next func() int) []int {
+	var sizes []int
+	for rest := total; rest > 0; {
+		n := min(next(), rest)
 		sizes = append(sizes, n)
 		rest -= n
 	}
-	return
+	return sizes
 }
 
 // fuzzCompiled treats spec as secret values (separated by 0xF0 bytes),
@@ -103,8 +119,7 @@ func fuzzCompiled(spec, input, splits []byte, mode uint8) (needles []string, in 
 	if len(in) > 500 {
 		in = in[:500]
 	}
-	_, _, _, sizes = fuzzCase(nil, in, splits, 1)
-	return needles, in, sizes
+	return needles, in, fuzzSizes(splits, len(in))
 }
 
 // checkStream runs one case through a strict Writer and checks every
@@ -256,11 +271,8 @@ func TestRandomizedCompiled(t *testing.T) {
 	for it := 0; it < iters; it++ {
 		var secrets []Secret
 		for k := 0; k < 1+r.Intn(6); k++ {
-			v := make([]byte, 8+r.Intn(20))
-			for i := range v {
-				v[i] = alpha[r.Intn(len(alpha))]
-			}
-			secrets = append(secrets, Secret{Name: fmt.Sprintf("S%d", k), Value: string(v)})
+			v := randString(r, alpha, 8+r.Intn(20))
+			secrets = append(secrets, Secret{Name: fmt.Sprintf("S%d", k), Value: v})
 		}
 		m, _ := Compile(secrets, Options{})
 		needles := m.a.needles
@@ -277,23 +289,16 @@ func TestRandomizedCompiled(t *testing.T) {
 				a := r.Intn(len(n))
 				in = append(in, n[a:a+r.Intn(len(n)-a)+1]...)
 			default:
-				for i := r.Intn(20); i > 0; i-- {
-					in = append(in, alpha[r.Intn(len(alpha))])
-				}
+				in = append(in, randString(r, alpha, r.Intn(20))...)
 			}
 		}
-		var sizes []int
-		for rest := len(in); rest > 0; {
+		sizes := splitSizes(len(in), func() int {
 			n := 1 + r.Intn(70)
 			if r.Intn(3) == 0 {
 				n = 1
 			}
-			if n > rest {
-				n = rest
-			}
-			sizes = append(sizes, n)
-			rest -= n
-		}
+			return n
+		})
 		checkStream(t, needles, nil, in, sizes)
 	}
 }
