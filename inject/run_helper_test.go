@@ -99,6 +99,8 @@ func atoi(s string) int {
 	return n
 }
 
+// spawnSelf starts the test binary as a fake child in mode, with stdout as its stdout (nil:
+// /dev/null); it panics if it cannot.
 func spawnSelf(mode string, stdout io.Writer) *exec.Cmd {
 	c := exec.Command(os.Args[0])
 	c.Env = childEnv(mode)
@@ -243,10 +245,7 @@ func childMain(mode string) {
 	case "stderr": // stderr:TEXT
 		fmt.Fprint(os.Stderr, strings.Join(args[1:], ":"))
 	case "orphans": // orphans:K — K grandchildren re-parented to our parent, then count zombies
-		k := atoi(args[1])
-		c := exec.Command(os.Args[0])
-		c.Env = childEnv("spawner:" + strconv.Itoa(k))
-		if err := c.Run(); err != nil {
+		if err := spawnSelf("spawner:"+args[1], nil).Wait(); err != nil {
 			os.Exit(90)
 		}
 		time.Sleep(1500 * time.Millisecond) // the grandchildren exit after 200ms
@@ -254,11 +253,7 @@ func childMain(mode string) {
 		os.Exit(7)
 	case "spawner":
 		for i := 0; i < atoi(args[1]); i++ {
-			c := exec.Command(os.Args[0])
-			c.Env = childEnv("sleepms:200")
-			if err := c.Start(); err != nil {
-				os.Exit(91)
-			}
+			spawnSelf("sleepms:200", nil)
 		}
 		os.Exit(0) // without waiting: the sleepers are re-parented
 	default:
