@@ -137,6 +137,16 @@ func withControllingTerminal(tty *os.File, stdout, stderr bool) func(*exec.Cmd) 
 	}
 }
 
+// typed is what the user does at the fake terminal: type the byte b on it (master).
+func typed(b byte) func(runner *exec.Cmd, master *os.File) error {
+	return func(_ *exec.Cmd, master *os.File) error { _, err := master.Write([]byte{b}); return err }
+}
+
+// signalled sends sig to the runner process alone.
+func signalled(sig syscall.Signal) func(runner *exec.Cmd, master *os.File) error {
+	return func(runner *exec.Cmd, _ *os.File) error { return runner.Process.Signal(sig) }
+}
+
 // Pipe mode with secretrun in the foreground of its terminal: Ctrl-C is delivered by the
 // terminal to the whole foreground process group, child included; secretrun must not
 // deliver it a second time. A SIGTERM sent to secretrun alone is still forwarded once.
@@ -146,9 +156,9 @@ func TestRunnerCtrlCPipeModeForeground(t *testing.T) {
 		send func(*exec.Cmd, *os.File) error
 		want string
 	}{
-		{"ctrl-c from the terminal", func(_ *exec.Cmd, m *os.File) error { _, err := m.Write([]byte{3}); return err }, "got SIGINT=1\n"},
-		{"ctrl-\\ from the terminal", func(_ *exec.Cmd, m *os.File) error { _, err := m.Write([]byte{0x1c}); return err }, "got SIGQUIT=1\n"},
-		{"SIGTERM to secretrun", func(c *exec.Cmd, _ *os.File) error { return c.Process.Signal(syscall.SIGTERM) }, "got SIGTERM=1\n"},
+		{"ctrl-c from the terminal", typed(3), "got SIGINT=1\n"},
+		{"ctrl-\\ from the terminal", typed(0x1c), "got SIGQUIT=1\n"},
+		{"SIGTERM to secretrun", signalled(syscall.SIGTERM), "got SIGTERM=1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			master, tty := openFakeTerminal(t)
@@ -178,9 +188,9 @@ func TestRunnerCtrlCPtyMode(t *testing.T) {
 		send func(*exec.Cmd, *os.File) error
 		want string
 	}{
-		{"ctrl-c typed", func(_ *exec.Cmd, m *os.File) error { _, err := m.Write([]byte{3}); return err }, "got SIGINT=1\r\n"},
-		{"SIGINT to secretrun", func(c *exec.Cmd, _ *os.File) error { return c.Process.Signal(syscall.SIGINT) }, "got SIGINT=1\r\n"},
-		{"SIGHUP to secretrun", func(c *exec.Cmd, _ *os.File) error { return c.Process.Signal(syscall.SIGHUP) }, "got SIGHUP=1\r\n"},
+		{"ctrl-c typed", typed(3), "got SIGINT=1\r\n"},
+		{"SIGINT to secretrun", signalled(syscall.SIGINT), "got SIGINT=1\r\n"},
+		{"SIGHUP to secretrun", signalled(syscall.SIGHUP), "got SIGHUP=1\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			master, tty := openFakeTerminal(t)
