@@ -12,10 +12,9 @@ import (
 
 // mount is what secretrun knows about the mount a path lives in.
 type mount struct {
-	path  string // with a trailing slash, e.g. "secret/"
-	typ   string // "kv", "database", ... ("" when unknown)
-	kv2   bool
-	known bool // false when detection was not possible (the path is read as is)
+	path string // with a trailing slash, e.g. "secret/"
+	typ  string // "kv", "database", ... ("" when unknown)
+	kv2  bool
 }
 
 func (m mount) describe() string {
@@ -121,7 +120,7 @@ func (p *Provider) mountOf(ctx context.Context, path string) (mount, error) {
 		if mp == "" || !strings.HasPrefix(path+"/", mp) {
 			mp = first + "/"
 		}
-		m = mount{path: mp, typ: typ, known: true}
+		m = mount{path: mp, typ: typ}
 		if opts, ok := s.Data["options"].(map[string]any); ok && (typ == "kv" || typ == "generic") {
 			if v, _ := opts["version"].(string); v == "2" {
 				m.kv2 = true
