@@ -155,18 +155,17 @@ func (a *app) addInheritedRefs(p *plan) {
 	}
 }
 
-// inheritRule decides which variables of secretrun's environment the child inherits: --pristine's
-// keep-list or the profile's inherit setting, minus the profile's deny patterns.
+// inheritRule decides which variables of secretrun's environment the child inherits: the
+// profile's inherit setting minus its deny patterns; --pristine is `inherit: none` in its place.
 func (a *app) inheritRule(p *plan) func(string) bool {
-	switch {
-	case a.opts.pristine:
-		return func(name string) bool {
-			return inject.MatchAny(config.PristineKeep, name) && (p.profile == nil || !config.MatchAny(p.profile.Deny, name))
-		}
-	case p.profile != nil:
-		return p.profile.Inherits
+	if !a.opts.pristine {
+		return p.profile.Inherits // nil-safe: without a profile every variable is inherited
 	}
-	return func(string) bool { return true }
+	pristine := &config.Profile{Inherit: config.Inherit{Mode: config.InheritNone}}
+	if p.profile != nil {
+		pristine.Deny = p.profile.Deny
+	}
+	return pristine.Inherits
 }
 
 // scrubAlways are never passed to the child: secretrun's own settings.
