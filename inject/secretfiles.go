@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // SecretFiles is a private directory holding secrets that the child receives as file paths
@@ -14,21 +15,16 @@ type SecretFiles struct {
 	dir string
 }
 
-// memoryDirs are tried in order for the private directory; the first usable one wins.
-var memoryDirs = []string{"/dev/shm", "/run/user/" + fmt.Sprint(os.Getuid())}
-
 // NewSecretFiles creates the private directory. base overrides the location (tests); "" picks a
-// memory-backed filesystem, falling back to os.TempDir().
+// memory-backed filesystem (/dev/shm, then /run/user/UID; the first usable one wins), falling
+// back to os.TempDir().
 func NewSecretFiles(base string) (*SecretFiles, error) {
 	candidates := []string{base}
 	if base == "" {
-		candidates = append(memoryDirs[:len(memoryDirs):len(memoryDirs)], os.TempDir())
+		candidates = []string{"/dev/shm", "/run/user/" + strconv.Itoa(os.Getuid()), os.TempDir()}
 	}
 	var lastErr error
 	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
 		dir, err := os.MkdirTemp(c, "secretrun-")
 		if err != nil {
 			lastErr = err
