@@ -137,22 +137,30 @@ func TestShellQuoting(t *testing.T) {
 	}
 }
 
+// pemKey is a multi-line secret with armour lines; pemBody1 and pemBody2 are
+// its secret lines.
+const (
+	pemBody1 = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
+	pemBody2 = "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
+	pemKey   = "-----BEGIN PRIVATE KEY-----\n" + pemBody1 + "\n" + pemBody2 + "\n-----END PRIVATE KEY-----\n"
+)
+
 func TestMultiLine(t *testing.T) {
-	key := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----\n"
+	key := pemKey
 	short := "CANARY\nab\ncd\nef-tail"
 	m, _ := Compile([]Secret{{Name: "KEY", Value: key}, {Name: "SHORT_LINES", Value: short}}, Options{})
 	tests := []struct{ what, in string }{
 		{"as is", "key:\n" + key},
 		{"crlf (pty)", "key:\r\n" + strings.ReplaceAll(key, "\n", "\r\n")},
 		{"echo $X", "key: " + strings.Join(strings.Fields(key), " ") + "\n"},
-		{"one line", "line 2 was MIIEvQIBADANBgkqhkiG9w0BAQEFAASC here\n"},
+		{"one line", "line 2 was " + pemBody1 + " here\n"},
 		{"short lines", "x " + short + "\n"},
 		{"short lines crlf", "x " + strings.ReplaceAll(short, "\n", "\r\n") + "\r\n"},
 		{"short lines echo", "x " + strings.Join(strings.Fields(short), " ") + "\n"},
 	}
 	for _, tt := range tests {
 		got := m.MaskString(tt.in)
-		for _, frag := range []string{"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj", "ef-tail"} {
+		for _, frag := range []string{pemBody1, pemBody2, "ef-tail"} {
 			if strings.Contains(got, frag) {
 				t.Errorf("%s: %q survived in %q", tt.what, frag, got)
 			}
@@ -168,12 +176,12 @@ func TestMultiLine(t *testing.T) {
 // its body is masked in every form, and an armour line printed alone is left as it is, even as
 // the last bytes of the stream, where a needle starting with it would mask the held prefix.
 func TestMultiLineInsideJSON(t *testing.T) {
-	key := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----\n"
+	key := pemKey
 	doc, _ := json.Marshal(map[string]string{"type": "service_account", "private_key": key})
 	m, _ := Compile([]Secret{{Name: "GOOGLE_CREDENTIALS", Value: string(doc)}}, Options{})
 	for _, in := range []string{string(doc), key, "pk: " + strings.Join(strings.Fields(key), " ")} {
 		got := m.MaskString(in)
-		if strings.Contains(got, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC") || strings.Contains(got, "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj") {
+		if strings.Contains(got, pemBody1) || strings.Contains(got, pemBody2) {
 			t.Errorf("key body survived in %q", got)
 		}
 	}
