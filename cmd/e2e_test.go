@@ -259,12 +259,7 @@ func TestEndToEnd(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/e2e",
 		Setup: func(e *testscript.Env) error {
-			e.Setenv("NO_COLOR", "")
-			e.Setenv("XDG_CONFIG_HOME", e.WorkDir+"/xdg")
-			e.Setenv("HOME", e.WorkDir+"/home")
-			// Under -race a process that exits 0 sleeps 1s first (atexit_sleep_ms), secretrun
-			// and fakechild each: 2s per run. Races are still reported when they happen.
-			e.Setenv("GORACE", "atexit_sleep_ms=0")
+			scratchEnv(e)
 			for k, v := range names {
 				e.Setenv(k, v)
 			}

@@ -39,12 +39,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			// A clean, predictable environment for the child to inherit.
-			env.Setenv("NO_COLOR", "")
-			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/xdg")
-			env.Setenv("HOME", env.WorkDir+"/home")
-			// Under -race every process would sleep 1s at exit; the scripts run hundreds.
-			env.Setenv("GORACE", "atexit_sleep_ms=0")
+			scratchEnv(env)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -61,6 +56,17 @@ func TestScripts(t *testing.T) {
 		},
 		RequireExplicitExec: true,
 	})
+}
+
+// scratchEnv gives a script a clean, predictable environment for secretrun and the child: no
+// colours, and config discovery that stays inside the script's work directory.
+func scratchEnv(env *testscript.Env) {
+	env.Setenv("NO_COLOR", "")
+	env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/xdg")
+	env.Setenv("HOME", env.WorkDir+"/home")
+	// Under -race a process that exits 0 sleeps 1s first (atexit_sleep_ms), secretrun and
+	// fakechild each, and the scripts run hundreds. Races are still reported when they happen.
+	env.Setenv("GORACE", "atexit_sleep_ms=0")
 }
 
 // cmdStatus runs a program and checks its exit status: `status N PROGRAM [ARGS...]`. Its stdout
