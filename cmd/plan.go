@@ -51,15 +51,11 @@ func (a *app) loadPlan() (*plan, error) {
 	p := &plan{cfg: config.Default()}
 	baseDir := a.deps.Dir
 	if path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("config %s: %w", a.displayPath(path), err)
-		}
-		if p.cfg, err = config.Parse(a.displayPath(path), data); err != nil {
+		if p.cfg, err = config.Load(path, a.displayPath(path)); err != nil {
 			return nil, err
 		}
 		baseDir = filepath.Dir(path)
-		a.ui().Tracef("config %s", a.displayPath(path))
+		a.ui().Tracef("config %s", p.cfg.Path)
 	}
 	p.registry = a.deps.Registry(p.cfg, baseDir)
 

@@ -116,7 +116,7 @@ func TestFindThenLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(path)
+	c, err := Load(path, path)
 	if err != nil {
 		t.Fatal(err)
 	}

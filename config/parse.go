@@ -14,13 +14,14 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Load reads and parses the configuration file at path. See Parse.
-func Load(path string) (*Config, error) {
+// Load reads and parses the configuration file at path. name is how the file appears in
+// messages and in Config.Path, such as a path relative to the working directory; see Parse.
+func Load(path, name string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: "cannot read configuration: " + describeOSError(err)}
+		return nil, &Error{File: name, Msg: "cannot read configuration: " + describeOSError(err)}
 	}
-	return Parse(path, data)
+	return Parse(name, data)
 }
 
 // Parse parses and validates a configuration file's contents. name is the file's name as it

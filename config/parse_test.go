@@ -21,7 +21,7 @@ func mustParse(t *testing.T, yaml string) *Config {
 
 // The example of CONTRACT.md §3, verbatim, is a valid configuration.
 func TestParseContractExample(t *testing.T) {
-	c, err := Load("testdata/contract.yaml")
+	c, err := Load("testdata/contract.yaml", "testdata/contract.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +374,7 @@ profiles:
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load("testdata/does-not-exist.yaml")
+	_, err := Load("testdata/does-not-exist.yaml", "testdata/does-not-exist.yaml")
 	errs := Errors(err)
 	if len(errs) != 1 || errs[0].Error() != "testdata/does-not-exist.yaml: cannot read configuration: no such file or directory" {
 		t.Errorf("got %v", err)
