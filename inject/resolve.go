@@ -145,11 +145,18 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 
 // DisplayRef returns a reference as it may be shown to the user: its canonical form when it
 // parses, and a placeholder when it does not — a string that is not a reference may be a secret
-// pasted where a reference belongs, and must not be echoed.
+// pasted where a reference belongs, and must not be echoed. For the same reason the password of
+// a URL's user information is masked: a connection string put where a reference belongs parses
+// (its scheme is then unknown) and shows as postgres://app:***@db/app.
 func DisplayRef(s string) string {
 	ref, err := providers.ParseRef(s)
 	if err != nil {
 		return "(not a reference)"
+	}
+	if userinfo, host, ok := strings.Cut(ref.Path, "@"); ok && !strings.Contains(userinfo, "/") {
+		if user, _, hasPassword := strings.Cut(userinfo, ":"); hasPassword {
+			ref.Path = user + ":***@" + host
+		}
 	}
 	return ref.String()
 }

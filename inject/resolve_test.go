@@ -100,15 +100,16 @@ func TestResolveReportsEveryInvalidRefBeforeFetching(t *testing.T) {
 		{Name: "B", Ref: "nosuch://x"},
 		{Name: "C", Ref: "mem://reserved"},
 		{Name: "D", Ref: "mem://fine"},
+		{Name: "E", Ref: "postgres://app:CANARY-password@db/app"},
 	})
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "CANARY") {
-		t.Errorf("a string that is not a reference was echoed (it may be a secret):\n%s", msg)
+		t.Errorf("a string that is not a reference, or a URL's password, was echoed (it may be a secret):\n%s", msg)
 	}
-	for _, want := range []string{"A (secretrun.yaml:3): (not a reference): invalid reference", "B: nosuch://x: unknown scheme", "C: mem://reserved: invalid reference"} {
+	for _, want := range []string{"A (secretrun.yaml:3): (not a reference): invalid reference", "B: nosuch://x: unknown scheme", "C: mem://reserved: invalid reference", "E: postgres://app:***@db/app: unknown scheme"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
