@@ -191,6 +191,8 @@ func childMain(mode string) {
 		fmt.Fprint(tty, "prompt> ")
 		line, _ := bufio.NewReader(tty).ReadString('\n')
 		fmt.Fprintf(out, "read:%s\n", strings.TrimSpace(line))
+	case "ignored": // which of the signals a shell job may start with ignored are ignored here
+		fmt.Fprintf(out, "SIGHUP=%v SIGINT=%v\n", signal.Ignored(syscall.SIGHUP), signal.Ignored(syscall.SIGINT))
 	case "isatty":
 		fmt.Fprintf(out, "stdin=%v stdout=%v stderr=%v\n", term.IsTerminal(0), term.IsTerminal(1), term.IsTerminal(2))
 	case "winsize": // print the size; with "watch", print it again on SIGWINCH

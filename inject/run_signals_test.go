@@ -348,3 +348,19 @@ func TestRunnerForegroundWithoutTerminalStreams(t *testing.T) {
 		t.Fatalf("runner exited %d, stdout %q, stderr %q", st, out.String(), stderr.String())
 	}
 }
+
+// A signal secretrun was started with ignored (nohup, `cmd &` in a non-interactive shell) stays
+// ignored for the child, as it would be without secretrun: catching it to forward it would give
+// the child the default action, and `nohup secretrun -- job` would die on a hangup.
+func TestRunnerKeepsIgnoredSignalsIgnored(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("sh not found; the test starts the runner with signals ignored through sh's trap")
+	}
+	cmd, out, stderr := startRunner(t, runnerConfig{Child: "ignored"}, func(cmd *exec.Cmd) {
+		cmd.Path, cmd.Args = sh, []string{sh, "-c", `trap "" HUP INT; exec "$0"`, os.Args[0]}
+	})
+	if st := waitStatus(t, cmd, 30*time.Second); st != 0 || out.String() != "SIGHUP=true SIGINT=true\n" {
+		t.Fatalf("runner exited %d, child reported %q, want both ignored (stderr %q)", st, out.String(), stderr.String())
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -184,14 +185,20 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 	s := r.spec.Streams
 	l := r.layout
 
-	// Signals first, so none arriving while the child starts is lost or kills secretrun.
+	// Signals first, so none arriving while the child starts is lost or kills secretrun. One
+	// that secretrun was started with ignored (nohup, `cmd &` in a non-interactive shell) is
+	// left alone: the child inherits it ignored, as it would without secretrun, where catching
+	// it would give the child the default action.
 	sigs := append([]os.Signal{syscall.SIGPIPE}, forwardedSignals...)
 	if l.group == groupSession {
 		sigs = append(sigs, syscall.SIGWINCH, syscall.SIGTSTP, syscall.SIGCONT)
 	}
+	sigs = slices.DeleteFunc(sigs, signal.Ignored)
 	sigCh := make(chan os.Signal, 16)
-	signal.Notify(sigCh, sigs...)
-	defer signal.Stop(sigCh)
+	if len(sigs) > 0 { // Notify with no signal would relay every signal
+		signal.Notify(sigCh, sigs...)
+		defer signal.Stop(sigCh)
+	}
 
 	cmd := exec.CommandContext(ctx, path)
 	cmd.Args = r.spec.Args
