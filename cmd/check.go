@@ -44,7 +44,7 @@ time. Values are never printed. Exits 0 when every required secret resolved, 125
 			results, _, resolveErr := a.resolve(c.Context(), p)
 			rows := make([]checkRow, len(results))
 			for i, r := range results {
-				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref), Provider: r.Parsed.Scheme, Status: "ok",
+				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref, p.registry), Provider: r.Parsed.Scheme, Status: "ok",
 					Version: r.Secret.Version, Millis: r.Elapsed.Milliseconds(), Origin: r.Origin}
 				if r.Err != nil {
 					row.Status = "error"

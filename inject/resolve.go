@@ -98,7 +98,7 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 		res.Request = req
 		ref, err := r.check(req.Ref)
 		if err != nil {
-			res.Err = &VarError{Name: req.Name, Origin: req.Origin, Ref: DisplayRef(req.Ref), Err: err}
+			res.Err = &VarError{Name: req.Name, Origin: req.Origin, Ref: DisplayRef(req.Ref, r.Registry), Err: err}
 			invalid = append(invalid, res.Err)
 			continue
 		}
@@ -111,7 +111,7 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 	if len(invalid) > 0 {
 		for i := range results {
 			if results[i].Err == nil {
-				results[i].Err = &VarError{Name: reqs[i].Name, Origin: reqs[i].Origin, Ref: DisplayRef(reqs[i].Ref), Err: errNotFetched}
+				results[i].Err = &VarError{Name: reqs[i].Name, Origin: reqs[i].Origin, Ref: DisplayRef(reqs[i].Ref, r.Registry), Err: errNotFetched}
 			}
 		}
 		return results, errors.Join(invalid...)
@@ -143,22 +143,26 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 	return results, errors.Join(failed...)
 }
 
-// DisplayRef returns a reference as it may be shown to the user: its canonical form when it
-// parses, and a placeholder when it does not — a string that is not a reference may be a secret
-// pasted where a reference belongs, and must not be echoed. For the same reason the password of
-// a URL's user information is masked: a connection string put where a reference belongs parses
-// (its scheme is then unknown) and shows as postgres://app:***@db/app.
-func DisplayRef(s string) string {
+// DisplayRef returns a reference as it may be shown to the user. A reference of a scheme reg
+// serves is shown in its canonical form. Anything else may be a secret pasted where a reference
+// belongs: a connection string or a webhook URL parses as a reference of an unknown scheme, so
+// only its scheme and host are shown (postgres://app:PW@db/app?x=y as postgres://db/…), and a
+// string that does not parse is not shown at all.
+func DisplayRef(s string, reg *providers.Registry) string {
 	ref, err := providers.ParseRef(s)
 	if err != nil {
 		return "(not a reference)"
 	}
-	if userinfo, host, ok := strings.Cut(ref.Path, "@"); ok && !strings.Contains(userinfo, "/") {
-		if user, _, hasPassword := strings.Cut(userinfo, ":"); hasPassword {
-			ref.Path = user + ":***@" + host
-		}
+	if reg.Has(ref.Scheme) {
+		return ref.String()
 	}
-	return ref.String()
+	authority, rest, _ := strings.Cut(ref.Path, "/")
+	host := authority[strings.LastIndexByte(authority, '@')+1:]
+	shown := ref.Scheme + "://" + host
+	if host != authority || rest != "" || ref.Query != "" || ref.Key != "" {
+		shown += "/…"
+	}
+	return shown
 }
 
 // errNotFetched marks valid requests left unfetched because another reference was malformed.

@@ -101,15 +101,16 @@ func TestResolveReportsEveryInvalidRefBeforeFetching(t *testing.T) {
 		{Name: "C", Ref: "mem://reserved"},
 		{Name: "D", Ref: "mem://fine"},
 		{Name: "E", Ref: "postgres://app:CANARY-password@db/app"},
+		{Name: "F", Ref: "https://hooks.example.com/services/CANARY-webhook-token?x=CANARY-q"},
 	})
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "CANARY") {
-		t.Errorf("a string that is not a reference, or a URL's password, was echoed (it may be a secret):\n%s", msg)
+		t.Errorf("a string that is not a reference, or more of an unknown scheme's URL than its host, was echoed (it may be a secret):\n%s", msg)
 	}
-	for _, want := range []string{"A (secretrun.yaml:3): (not a reference): invalid reference", "B: nosuch://x: unknown scheme", "C: mem://reserved: invalid reference", "E: postgres://app:***@db/app: unknown scheme"} {
+	for _, want := range []string{"A (secretrun.yaml:3): (not a reference): invalid reference", "B: nosuch://x: unknown scheme", "C: mem://reserved: invalid reference", "E: postgres://db/…: unknown scheme", "F: https://hooks.example.com/…: unknown scheme"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
