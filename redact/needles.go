@@ -29,15 +29,19 @@ func newNeedleSet(minLen int) *needleSet {
 }
 
 // add normalises n and keeps it if it is long enough and new. Normalising
-// trims surrounding whitespace and a leading '%', so that no needle starts
-// with a byte that ends ordinary output ("\n", "\r", " " after ':', "%"):
-// such output is then never held back unless it really continues a secret.
+// trims surrounding whitespace and a leading '%' or ':', so that no needle
+// starts with a byte that ends ordinary output ("\n", "\r", " " after ':',
+// "%"): such output is then never held back unless it really continues a
+// secret. A form that was long enough before normalising stays a needle down
+// to HardMinLength, so that a secret starting with '%' or ':' ("%Xy7#kQ2") is
+// masked (all but that first byte) rather than dropped without a warning.
 func (s *needleSet) add(n string, owner int) {
 	n = strings.TrimSpace(n)
+	long := len(n) >= s.minLen
 	for strings.HasPrefix(n, "%") || strings.HasPrefix(n, ":") {
 		n = strings.TrimSpace(n[1:])
 	}
-	if len(n) < s.minLen || s.seen[n] {
+	if !long || len(n) < HardMinLength || s.seen[n] {
 		return
 	}
 	s.seen[n] = true

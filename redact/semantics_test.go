@@ -131,6 +131,12 @@ func TestPolicy(t *testing.T) {
 	if len(skipped) != 1 || skipped[0] != (Skipped{"X", "shorter than 4 bytes"}) {
 		t.Errorf("skipped = %v", skipped)
 	}
+	// A value of the minimum length that starts with '%' or ':' is masked (but for that byte,
+	// which no needle starts with, so that "45%" and "key: " are never held back).
+	m, skipped = Compile([]Secret{{Name: "PCT", Value: "%Xy7#kQ2"}, {Name: "COLON", Value: ":Ab9$mZ1"}}, Options{})
+	if got := m.MaskString("a=%Xy7#kQ2 b=:Ab9$mZ1\n"); got != "a=%*** b=:***\n" || len(skipped) != 0 {
+		t.Errorf("values starting with %% or ':': got %q, skipped %v", got, skipped)
+	}
 	if m, _ := Compile(nil, Options{}); !m.Empty() || m.MaskString("x") != "x" {
 		t.Error("no secrets: want an empty matcher")
 	}
