@@ -2,11 +2,7 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,8 +32,8 @@ const closeTimeout = 10 * time.Second
 // run is secretrun's main job: resolve, build the environment, run the child, clean up.
 func (a *app) run(ctx context.Context, args []string) error {
 	// Until the child runs, SIGINT and SIGTERM cancel the fetch so that cleanup still happens.
-	fetchCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stopSignals()
+	fetchCtx, intr := watchInterrupts(ctx)
+	defer intr.stop()
 
 	p, err := a.loadPlan()
 	if err != nil {
@@ -45,11 +41,11 @@ func (a *app) run(ctx context.Context, args []string) error {
 	}
 	defer a.closeProviders(p)
 	results, m, err := a.resolve(fetchCtx, p)
+	if ierr := intr.err(); ierr != nil {
+		return ierr // the fetch errors it caused ("context canceled") are noise
+	}
 	if err != nil {
 		return err
-	}
-	if fetchCtx.Err() != nil {
-		return withStatus(130, errors.New("interrupted before the command started"))
 	}
 
 	files, env, err := a.childEnv(p, results)
@@ -57,7 +53,10 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	stopSignals() // from here on the runner forwards signals to the child
+	intr.stop() // from here on the runner forwards signals to the child
+	if err := intr.err(); err != nil {
+		return err
+	}
 
 	spec := inject.Spec{
 		Args:    args,
