@@ -200,11 +200,20 @@ func transportMessage(err error) string {
 	return "truncated or malformed response"
 }
 
+// redactURL returns a URL as it may be shown: without user information, and as "(url)" when it
+// does not parse or its scheme is not a plain word (a token pasted as VAULT_ADDR, hvs.xxx:y,
+// parses with the token as its scheme).
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil {
+	if err != nil || !plainScheme(u.Scheme) {
 		return "(url)"
 	}
 	u.User = nil
 	return u.Redacted()
+}
+
+// plainScheme reports whether s looks like a URL scheme people write: a short lower-case word.
+func plainScheme(s string) bool {
+	return len(s) > 0 && len(s) <= 16 && s[0] >= 'a' && s[0] <= 'z' &&
+		strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789+-") == ""
 }

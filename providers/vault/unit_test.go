@@ -157,3 +157,18 @@ func TestRefusedConnectionHintNamesTheAddress(t *testing.T) {
 		t.Errorf("the token reached the error: %v", err)
 	}
 }
+
+// A bad address is named without its user information, and not at all when it does not parse:
+// VAULT_ADDR set to a token by mistake must not be echoed.
+func TestCheckAddressNeverEchoesCredentials(t *testing.T) {
+	for addr, want := range map[string]string{
+		"ftp://app:CANARY-pw@vault.example.com": "address ftp://vault.example.com: scheme must be",
+		"hvs.CANARY-token:x/y":                  "address (url): scheme must be",
+		"::CANARY-not-a-url":                    "address (url) is not a URL",
+	} {
+		err := checkAddress(addr, false)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "CANARY") {
+			t.Errorf("checkAddress(%q) = %v, want %q and no credential", addr, err, want)
+		}
+	}
+}

@@ -207,7 +207,7 @@ func New(cfg config.Vault, opts ...Option) (*Provider, error) {
 func checkAddress(addr string, allowHTTP bool) error {
 	u, err := url.Parse(addr)
 	if err != nil || u.Scheme == "" {
-		return providers.WithHint(fmt.Errorf("vault: address %q is not a URL", addr),
+		return providers.WithHint(fmt.Errorf("vault: address %s is not a URL", redactURL(addr)),
 			"set VAULT_ADDR or providers.vault.address to e.g. https://vault.example.com:8200")
 	}
 	switch u.Scheme {
@@ -221,7 +221,7 @@ func checkAddress(addr string, allowHTTP bool) error {
 			fmt.Errorf("vault: refusing plain http to %s: the token would cross the network unencrypted", u.Host),
 			"use https, or set providers.vault.allow_http: true if the network is trusted")
 	default:
-		return fmt.Errorf("vault: address %q: scheme must be https, http (loopback) or unix", addr)
+		return fmt.Errorf("vault: address %s: scheme must be https, http (loopback) or unix", redactURL(addr))
 	}
 }
 
