@@ -32,9 +32,9 @@ func SystemDeps() Deps {
 		Streams: inject.Streams{
 			In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 			InFile: os.Stdin, OutFile: os.Stdout, ErrFile: os.Stderr,
-			InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
-			OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
-			ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+			InTTY:  isTerminal(os.Stdin),
+			OutTTY: isTerminal(os.Stdout),
+			ErrTTY: isTerminal(os.Stderr),
 		},
 		Environ: os.Environ(),
 		Dir:     dir,
@@ -42,6 +42,18 @@ func SystemDeps() Deps {
 			return all.Registry(cfg, baseDir, os.LookupEnv)
 		},
 	}
+}
+
+// isTerminal reports whether f is a terminal. Like the runner, it does not call f.Fd(), which
+// would switch a pollable f to blocking mode for good.
+func isTerminal(f *os.File) bool {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	tty := false
+	_ = rc.Control(func(fd uintptr) { tty = term.IsTerminal(int(fd)) })
+	return tty
 }
 
 // getenv looks a variable up in Environ.
