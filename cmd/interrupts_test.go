@@ -5,7 +5,6 @@ package cmd
 import (
 	"context"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -57,26 +56,5 @@ func TestSignalDuringFetchExits128PlusN(t *testing.T) {
 	}
 	if stdout.Len() != 0 {
 		t.Errorf("the command ran: %q", stdout.String())
-	}
-}
-
-// A signal secretrun was started with ignored stays ignored while it fetches, and after: the
-// child inherits it ignored (nohup, `cmd &` in a script), as it would without secretrun.
-func TestIgnoredSignalsStayIgnoredDuringFetch(t *testing.T) {
-	signal.Ignore(os.Interrupt)
-	defer signal.Reset(os.Interrupt)
-	ctx, w := watchInterrupts(context.Background())
-	if !signal.Ignored(os.Interrupt) {
-		t.Error("watching for interrupts un-ignored SIGINT")
-	}
-	w.stop()
-	if !signal.Ignored(os.Interrupt) {
-		t.Error("SIGINT no longer ignored after watching")
-	}
-	if ctx.Err() == nil {
-		t.Error("stop did not release the context")
-	}
-	if err := w.err(); err != nil {
-		t.Errorf("err = %v without a signal", err)
 	}
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/term"
+
+	"github.com/secretrun/secretrun/internal/testenv"
 )
 
 // TestMain lets the test binary act as secretrun itself and as fakechild, the program the CLI
@@ -36,6 +38,7 @@ var testDeps = SystemDeps
 // TestScripts runs the CLI tests in testdata/script: the real command, in a scratch directory,
 // with a fake child.
 func TestScripts(t *testing.T) {
+	testenv.ChildrenStartWithDefaultSignals()
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -103,6 +106,7 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 //	readline      read one line from stdin and print "read: LINE"
 //	stdin         copy stdin to stdout
 //	tty           print whether stdin, stdout and stderr are terminals
+//	ignored       print whether SIGHUP and SIGINT are ignored ("ignored: SIGHUP=B SIGINT=B")
 //	trap FILE     count SIGINT, SIGTERM and SIGHUP; when ready, write the parent's PID (that is,
 //	              secretrun's) to FILE; after the first
 //	              signal, wait 300ms for duplicates, print "received SIGNAL N time(s)", exit 0
@@ -165,6 +169,8 @@ func fakeChild() {
 			fmt.Printf("read: %s\n", strings.TrimRight(line, "\r\n"))
 		case "stdin":
 			io.Copy(os.Stdout, os.Stdin)
+		case "ignored":
+			fmt.Printf("ignored: SIGHUP=%v SIGINT=%v\n", signal.Ignored(syscall.SIGHUP), signal.Ignored(syscall.SIGINT))
 		case "tty":
 			for i, name := range []string{"stdin", "stdout", "stderr"} {
 				fmt.Printf("%s tty=%v\n", name, term.IsTerminal(i))
