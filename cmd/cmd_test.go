@@ -216,3 +216,32 @@ func TestInheritedReferenceIsResolvedEvenWithNoClobber(t *testing.T) {
 		}
 	}
 }
+
+// panickyKeeper fetches one value and panics with it while keeping leases.
+type panickyKeeper struct{ staticRemote }
+
+func (panickyKeeper) Keep(context.Context, func(string)) {
+	panic("lease renewal broke on CANARY-remote-k")
+}
+
+// A panic in a provider's Keeper is reported masked, and the child runs on to its own exit.
+func TestPanicInKeeperIsReportedAndTheChildRunsOn(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  p:\n    secrets:\n      A: keeper://k\n"), 0o600))
+	d, stdout, stderr := fakeDeps(t, dir, false)
+	d.Registry = func(*config.Config, string) *providers.Registry {
+		return providers.NewRegistry(providers.Entry{Scheme: "keeper", Open: func() (providers.Provider, error) { return panickyKeeper{}, nil }})
+	}
+	if status := Execute(d, []string{"--", "sh", "-c", "sleep 0.2; echo child-ok"}); status != 0 {
+		t.Fatalf("exit status %d, want the child's 0; stderr:\n%s", status, stderr)
+	}
+	if stdout.String() != "child-ok\n" {
+		t.Errorf("stdout = %q", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "secretrun: warning: internal error renewing leases") || !strings.Contains(stderr.String(), "lease renewal broke on ***") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	if strings.Contains(stderr.String(), "CANARY") {
+		t.Errorf("the panic value reached stderr unmasked:\n%s", stderr)
+	}
+}

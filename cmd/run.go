@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"io"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,17 +76,18 @@ func (a *app) run(ctx context.Context, args []string) error {
 		}
 	}
 	keepCtx, stopKeeping := context.WithCancel(ctx)
+	var keepers sync.WaitGroup
+	defer keepers.Wait() // after stopKeeping: no renewal or warning outlives the run
 	defer stopKeeping()
 	spec.Started = func(pid int) {
 		a.ui().Tracef("started %s (pid %d)", args[0], pid)
 		for _, prov := range p.registry.Opened() {
 			if k, ok := prov.(providers.Keeper); ok {
-				go k.Keep(keepCtx, func(msg string) { a.ui().Warnf("%s", msg) })
+				keepers.Go(func() { a.keep(keepCtx, k) })
 			}
 		}
 	}
 	status, err := inject.Run(ctx, spec)
-	stopKeeping()
 	if err != nil {
 		return withStatus(status, err)
 	}
@@ -92,6 +95,18 @@ func (a *app) run(ctx context.Context, args []string) error {
 		return withStatus(status, nil)
 	}
 	return nil
+}
+
+// keep runs a provider's Keeper while the child runs. A panic in it is a bug: it is reported
+// through the redactor like every other message (Go would print it raw and stop secretrun, and
+// with it the child), and the child runs on without renewals.
+func (a *app) keep(ctx context.Context, k providers.Keeper) {
+	defer func() {
+		if v := recover(); v != nil {
+			a.ui().Warnf("internal error renewing leases, which are no longer renewed (please report it): %v\n%s", v, debug.Stack())
+		}
+	}()
+	k.Keep(ctx, func(msg string) { a.ui().Warnf("%s", msg) })
 }
 
 // childEnv builds the child's environment, writing `as: file` secrets to a private directory.
