@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Var is one variable of a dotenv file.
@@ -14,13 +16,15 @@ type Var struct {
 	// Value is the variable's value, with quotes removed, escapes decoded and ${NAME}
 	// expanded.
 	Value string
+	// Quoted reports whether the value was written in single or double quotes.
+	Quoted bool
 	// Line is the 1-based line on which the assignment starts (the last assignment, when a name
 	// is assigned more than once).
 	Line int
 }
 
 // SyntaxError reports a malformed dotenv file. Its text names the file, the line and the variable
-// (when known), never a value.
+// (when known), never a value, nor the inside of a ${...}.
 type SyntaxError struct {
 	File string
 	Line int
@@ -34,23 +38,25 @@ const maxFileSize = 16 << 20
 
 // Parse reads a dotenv file. filename is used in error messages only.
 //
-// The syntax is the common ground of godotenv and python-dotenv:
+// The syntax is what godotenv, compose-go, python-dotenv and node's dotenv agree on (a
+// differential test compares them; docs/refs.md lists each deliberate difference):
 //
 //	# a comment line; blank lines are ignored
-//	KEY=value                 # unquoted: trailing spaces and an inline " #comment" are dropped
+//	KEY=value                 # unquoted: trailing white space and an inline " #comment" are dropped
 //	export KEY=value          # "export " is allowed and ignored
 //	'KEY'=value               # a name may be single-quoted (python-dotenv)
-//	KEY = value               # spaces around '=' are allowed
+//	KEY = value               # blanks around '=' are allowed
+//	KEY: value                # ':' may stand for '=' (godotenv, compose-go, node)
 //	KEY=                      # the empty string
-//	KEY='literal $ \n text'   # single quotes: taken literally, may span lines, no escapes
+//	KEY='literal $ \n text'   # single quotes: taken literally, may span lines; \' is a quote
 //	KEY="a\nb \"q\" \$x"      # double quotes: escapes \n \r \t \" \\ \$ \' \a \b \f \v, may span lines
 //	URL=https://${HOST}/x     # ${NAME} and ${NAME:-default} expand in unquoted and double-quoted values
 //
 // ${NAME} expands only from variables defined earlier in the same file, never from the process's
 // environment; an undefined NAME without a default is an error. A bare $NAME is literal text.
-// Names start with a letter or '_' and continue with letters, digits, '_', '.' or '-'. A file may
-// start with a UTF-8 byte order mark and use CRLF line ends. When a name is assigned more than
-// once, the last assignment wins and the Var keeps the place of the first in the result.
+// Names are letters, digits, '_', '.' and '-'. A file may start with a UTF-8 byte order mark;
+// lines end with LF, CRLF or a lone CR. When a name is assigned more than once, the last
+// assignment wins and the Var keeps the place of the first in the result.
 //
 // Errors are *SyntaxError values naming file and line, never a value.
 func Parse(r io.Reader, filename string) ([]Var, error) {
@@ -90,15 +96,55 @@ func (p *parser) eof() bool { return p.pos >= len(p.src) }
 
 func (p *parser) peek() byte { return p.src[p.pos] }
 
+// isLineEnd reports whether c ends a line outside quotes. CRLF is LF by now, so a CR is a lone
+// CR, which python-dotenv, node's dotenv and godotenv (for values) take as a line end.
+func isLineEnd(c byte) bool { return c == '\n' || c == '\r' }
+
+// blankWidth returns the length in bytes of the blank at the start of s, or 0. Blanks are the
+// white space that godotenv and compose-go skip around names and '=' and before a value: space,
+// tab, vertical tab, form feed, NEL (U+0085) and no-break space (U+00A0).
+func blankWidth(s string) int {
+	if s == "" {
+		return 0
+	}
+	switch s[0] {
+	case ' ', '\t', '\v', '\f':
+		return 1
+	case 0xc2: // UTF-8 lead byte of U+0085 and U+00A0
+		if len(s) > 1 && (s[1] == 0x85 || s[1] == 0xa0) {
+			return 2
+		}
+	}
+	return 0
+}
+
+// blankBefore reports whether s ends with a blank.
+func blankBefore(s string) bool {
+	n := len(s)
+	return n > 0 && blankWidth(s[n-1:]) == 1 || n > 1 && blankWidth(s[n-2:]) == 2
+}
+
 func (p *parser) skipBlanks() {
-	for !p.eof() && (p.peek() == ' ' || p.peek() == '\t') {
-		p.pos++
+	for n := blankWidth(p.src[p.pos:]); n > 0; n = blankWidth(p.src[p.pos:]) {
+		p.pos += n
 	}
 }
 
-// skipLine moves past the rest of the line and its newline.
+// skipSpace moves past any white space but line ends (at the start of a line, any Unicode white
+// space is skipped, as godotenv and compose-go do).
+func (p *parser) skipSpace() {
+	for !p.eof() && !isLineEnd(p.peek()) {
+		r, n := utf8.DecodeRuneInString(p.src[p.pos:])
+		if !unicode.IsSpace(r) {
+			return
+		}
+		p.pos += n
+	}
+}
+
+// skipLine moves past the rest of the line and its line end.
 func (p *parser) skipLine() {
-	for !p.eof() && p.peek() != '\n' {
+	for !p.eof() && !isLineEnd(p.peek()) {
 		p.pos++
 	}
 	if !p.eof() {
@@ -107,19 +153,33 @@ func (p *parser) skipLine() {
 	}
 }
 
-func isNameStart(c byte) bool { return c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
-
-func isNameByte(c byte) bool {
-	return isNameStart(c) || c >= '0' && c <= '9' || c == '.' || c == '-'
+func isNameRune(r rune) bool {
+	return r == '_' || r == '.' || r == '-' || unicode.IsLetter(r) || unicode.IsNumber(r)
 }
 
-// ValidName reports whether name can be a variable name in a dotenv file.
+// ValidName reports whether name can be a variable name in a dotenv file: letters, digits, '_',
+// '.' and '-' (a name may start with a digit, as in godotenv, compose-go, python-dotenv and node).
 func ValidName(name string) bool {
-	if name == "" || !isNameStart(name[0]) {
+	if name == "" || !utf8.ValidString(name) {
+		return false
+	}
+	for _, r := range name {
+		if !isNameRune(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// validRefName reports whether name can appear in ${NAME}: a letter or '_', then letters, digits,
+// '_', '.' or '-' (ASCII), so that ${1} and other shell forms are errors rather than guesses.
+func validRefName(name string) bool {
+	if name == "" || !(name[0] == '_' || name[0] >= 'A' && name[0] <= 'Z' || name[0] >= 'a' && name[0] <= 'z') {
 		return false
 	}
 	for i := 1; i < len(name); i++ {
-		if !isNameByte(name[i]) {
+		c := name[i]
+		if !(c == '_' || c == '.' || c == '-' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
 			return false
 		}
 	}
@@ -128,131 +188,176 @@ func ValidName(name string) bool {
 
 func (p *parser) name() string {
 	start := p.pos
-	for !p.eof() && isNameByte(p.peek()) {
-		p.pos++
+	for !p.eof() {
+		r, n := utf8.DecodeRuneInString(p.src[p.pos:])
+		if !isNameRune(r) {
+			break
+		}
+		p.pos += n
 	}
 	return p.src[start:p.pos]
 }
 
 func (p *parser) parse() error {
 	for {
-		p.skipBlanks()
+		p.skipSpace()
 		if p.eof() {
 			return nil
 		}
-		switch p.peek() {
-		case '\n':
+		switch c := p.peek(); {
+		case isLineEnd(c):
 			p.pos++
 			p.line++
 			continue
-		case '#':
+		case c == '#':
 			p.skipLine()
 			continue
 		}
 		line := p.line
 		name := p.name()
-		if name == "export" && !p.eof() && (p.peek() == ' ' || p.peek() == '\t') {
+		if name == "export" && blankWidth(p.src[p.pos:]) > 0 {
 			p.skipBlanks()
 			name = p.name()
 		}
 		if name == "" && !p.eof() && p.peek() == '\'' {
 			// python-dotenv accepts a name in single quotes: 'NAME'=value.
-			if end := strings.IndexAny(p.src[p.pos+1:], "'\n"); end >= 0 && p.src[p.pos+1+end] == '\'' {
+			if end := strings.IndexAny(p.src[p.pos+1:], "'\r\n"); end >= 0 && p.src[p.pos+1+end] == '\'' {
 				name = p.src[p.pos+1 : p.pos+1+end]
 				p.pos += end + 2
 			}
 		}
 		if !ValidName(name) {
-			return p.errorf(line, "expected NAME=value (a name starts with a letter or '_' and has letters, digits, '_', '.', '-')")
+			return p.errorf(line, "expected NAME=value (a name has letters, digits, '_', '.', '-')")
 		}
 		p.skipBlanks()
-		if p.eof() || p.peek() != '=' {
+		if p.eof() || p.peek() != '=' && p.peek() != ':' {
 			// The word is not shown: without '=' it may be a pasted value rather than a name.
-			if p.eof() || p.peek() == '\n' || p.peek() == '#' {
+			if p.eof() || isLineEnd(p.peek()) || p.peek() == '#' {
 				return p.errorf(line, "expected NAME=value, found no '=' (write NAME= for an empty value)")
 			}
 			return p.errorf(line, "expected NAME=value, found a space or other character before '='")
 		}
-		p.pos++ // '='
-		value, err := p.value(name, line)
+		p.pos++ // '=' or ':'
+		value, quoted, err := p.value(name, line)
 		if err != nil {
 			return err
 		}
 		if i, ok := p.index[name]; ok {
-			p.vars[i].Value, p.vars[i].Line = value, line
+			p.vars[i].Value, p.vars[i].Quoted, p.vars[i].Line = value, quoted, line
 		} else {
 			p.index[name] = len(p.vars)
-			p.vars = append(p.vars, Var{Name: name, Value: value, Line: line})
+			p.vars = append(p.vars, Var{Name: name, Value: value, Quoted: quoted, Line: line})
 		}
 	}
 }
 
-// value parses what follows '=' up to and including the end of the line.
-func (p *parser) value(name string, line int) (string, error) {
-	start := p.pos
+// value parses what follows '=' up to and including the end of the line, and reports whether the
+// value was quoted.
+func (p *parser) value(name string, line int) (string, bool, error) {
 	p.skipBlanks()
-	spaced := p.pos > start
 	if p.eof() {
-		return "", nil
+		return "", false, nil
 	}
 	var value string
-	quote := p.peek()
-	switch quote {
+	var escapedQuote bool // a single-quoted value contained \'
+	switch p.peek() {
 	case '\'':
 		p.pos++
-		end := strings.IndexByte(p.src[p.pos:], '\'')
-		if end < 0 {
-			return "", p.errorf(line, "%s: unterminated single-quoted value", name)
+		v, esc, err := p.singleQuoted(name, line)
+		if err != nil {
+			return "", false, err
 		}
-		value = p.src[p.pos : p.pos+end]
-		p.line += strings.Count(value, "\n")
-		p.pos += end + 1
+		value, escapedQuote = v, esc
 	case '"':
 		p.pos++
 		v, err := p.doubleQuoted(name, line)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		value = v
 	default:
-		end := strings.IndexByte(p.src[p.pos:], '\n')
-		if end < 0 {
-			end = len(p.src) - p.pos
-		}
-		raw := p.src[p.pos : p.pos+end]
-		p.pos += end
-		// An inline comment starts at a '#' preceded by a blank (or by the blanks after '=').
-		if spaced && strings.HasPrefix(raw, "#") {
-			raw = ""
-		}
-		for i := 1; i < len(raw); i++ {
-			if raw[i] == '#' && (raw[i-1] == ' ' || raw[i-1] == '\t') {
-				raw = raw[:i]
-				break
-			}
-		}
-		raw = strings.TrimRight(raw, " \t")
-		v, err := p.expand(raw, name, line)
-		if err != nil {
-			return "", err
-		}
-		p.skipLine()
-		return v, nil
+		v, err := p.unquoted(name, line)
+		return v, false, err
 	}
 	// After a closing quote: blanks, an optional comment, the end of the line.
 	p.skipBlanks()
 	if !p.eof() && p.peek() == '#' {
 		p.skipLine()
-		return value, nil
+		return value, true, nil
 	}
-	if !p.eof() && p.peek() != '\n' {
-		if quote == '\'' && strings.HasSuffix(value, "\\") {
-			return "", p.errorf(p.line, "%s: single-quoted values have no escapes, so \\' ends the value (use double quotes for a value containing ')", name)
+	if !p.eof() && !isLineEnd(p.peek()) {
+		if escapedQuote {
+			return "", false, p.errorf(p.line, "%s: unexpected text after the closing quote (inside single quotes \\' is an escaped quote, not the end of the value)", name)
 		}
-		return "", p.errorf(p.line, "%s: unexpected text after the closing quote", name)
+		return "", false, p.errorf(p.line, "%s: unexpected text after the closing quote", name)
 	}
 	p.skipLine()
-	return value, nil
+	return value, true, nil
+}
+
+// unquoted parses an unquoted value up to and including the end of its line.
+func (p *parser) unquoted(name string, line int) (string, error) {
+	end := strings.IndexAny(p.src[p.pos:], "\r\n")
+	if end < 0 {
+		end = len(p.src) - p.pos
+	}
+	raw := p.src[p.pos : p.pos+end]
+	p.pos += end
+	// An inline comment starts at a '#' preceded by a blank; a '#' right after '=' and its blanks
+	// is part of the value (A= #x is "#x", as in godotenv, compose-go and python-dotenv).
+	for i := 1; i < len(raw); i++ {
+		if raw[i] == '#' && blankBefore(raw[:i]) {
+			raw = raw[:i]
+			break
+		}
+	}
+	raw = strings.TrimRightFunc(raw, unicode.IsSpace)
+	v, err := p.expand(raw, name, line)
+	if err != nil {
+		return "", err
+	}
+	p.skipLine()
+	return v, nil
+}
+
+// singleQuoted parses a single-quoted value after its opening quote and moves past the closing
+// quote. The value is literal, except that \' is a quote (as compose-go and python-dotenv read
+// it); any other backslash is kept with the character after it. It reports whether a \' was seen.
+func (p *parser) singleQuoted(name string, line int) (string, bool, error) {
+	var b strings.Builder
+	escaped := false
+	for {
+		if p.eof() {
+			if escaped {
+				return "", false, p.errorf(line, "%s: unterminated single-quoted value (inside single quotes \\' is an escaped quote, not the end of the value)", name)
+			}
+			return "", false, p.errorf(line, "%s: unterminated single-quoted value", name)
+		}
+		c := p.peek()
+		switch {
+		case c == '\'':
+			p.pos++
+			return b.String(), escaped, nil
+		case c == '\\' && p.pos+1 < len(p.src):
+			e := p.src[p.pos+1]
+			p.pos += 2
+			if e == '\'' {
+				escaped = true
+			} else {
+				b.WriteByte('\\')
+			}
+			if e == '\n' {
+				p.line++
+			}
+			b.WriteByte(e)
+		default:
+			if c == '\n' {
+				p.line++
+			}
+			b.WriteByte(c)
+			p.pos++
+		}
+	}
 }
 
 // doubleQuoted parses a double-quoted value after its opening quote, decoding escapes and
@@ -345,7 +450,7 @@ func (p *parser) expand(s, name string, line int) (string, error) {
 // lookup resolves the inside of ${...}: NAME or NAME:-default, from earlier variables only.
 func (p *parser) lookup(expr, name string, line int) (string, error) {
 	ref, def, hasDef := strings.Cut(expr, ":-")
-	if !ValidName(ref) {
+	if !validRefName(ref) {
 		return "", p.errorf(line, "%s: bad ${...}: want ${NAME} or ${NAME:-default} (use single quotes for a literal ${)", name)
 	}
 	if i, ok := p.index[ref]; ok {
@@ -357,5 +462,6 @@ func (p *parser) lookup(expr, name string, line int) (string, error) {
 	if hasDef {
 		return def, nil
 	}
-	return "", p.errorf(line, "%s: ${%s} is not defined earlier in this file (secretrun does not expand from its own environment; use ${%s:-default} or single quotes)", name, ref, ref)
+	// The name inside ${...} is not shown: the text between the braces may be a value.
+	return "", p.errorf(line, "%s: a ${...} names a variable not defined earlier in this file (secretrun does not expand from its own environment; give a default with ${NAME:-default}, or use single quotes for a literal)", name)
 }

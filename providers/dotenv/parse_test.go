@@ -44,7 +44,9 @@ func TestParse(t *testing.T) {
 		{"inline comment tab", "A=value\t#comment\n", "A=\"value\"\n"},
 		{"hash inside value", "A=abc#def\n", "A=\"abc#def\"\n"},
 		{"hash first, no space", "A=#abc\n", "A=\"#abc\"\n"},
-		{"hash after spaces is a comment", "A= #abc\n", "A=\"\"\n"},
+		{"hash right after '=' and spaces is the value", "A= #abc\n", "A=\"#abc\"\n"},
+		{"hash right after '=' and a tab is the value", "A=\t#abc\n", "A=\"#abc\"\n"},
+		{"only a comment after value-less '='", "A= #abc # c\n", "A=\"#abc\"\n"},
 		{"trailing spaces trimmed", "A=value   \t\n", "A=\"value\"\n"},
 		{"inner spaces kept", "A=a b  c\n", "A=\"a b  c\"\n"},
 		{"quotes inside unquoted", "A=it's \"x\"\n", "A=\"it's \\\"x\\\"\"\n"},
@@ -114,6 +116,37 @@ func TestParse(t *testing.T) {
 		{"godotenv substitutions (braces)", "OPTION_A=1\nOPTION_B=${OPTION_A}\nOPTION_C=$OPTION_B\nOPTION_D=${OPTION_A}${OPTION_B}\n",
 			"OPTION_A=\"1\"\nOPTION_B=\"1\"\nOPTION_C=\"$OPTION_B\"\nOPTION_D=\"11\"\n"},
 
+		// lone CR line ends (python-dotenv, node and godotenv read them as line ends)
+		{"lone CR lines", "A=1\rB=two\rC='q'\rD=\"d\"\rE=last", "A=\"1\"\nB=\"two\"\nC=\"q\"\nD=\"d\"\nE=\"last\"\n"},
+		{"CR at end of file", "FIRST=fine\nOTHER=ok\r", "FIRST=\"fine\"\nOTHER=\"ok\"\n"},
+		{"mixed line ends", "A=1\r\nB=2\rC=3\nD=4\r", "A=\"1\"\nB=\"2\"\nC=\"3\"\nD=\"4\"\n"},
+		{"CR ends a comment", "# c\rA=1\n", "A=\"1\"\n"},
+		{"CR after a closing quote", "A='x'\rB=2", "A=\"x\"\nB=\"2\"\n"},
+		{"CR inside quotes kept", "A=\"x\ry\"\nB='p\rq'\n", "A=\"x\\ry\"\nB=\"p\\rq\"\n"},
+
+		// Unicode white space: trimmed at the end of an unquoted value, skipped before it
+		{"trailing no-break space", "A=value\u00a0\n", "A=\"value\"\n"},
+		{"trailing form feed", "A=value\f\n", "A=\"value\"\n"},
+		{"trailing vertical tab", "A=value\v\n", "A=\"value\"\n"},
+		{"trailing em space", "A=value\u2003\n", "A=\"value\"\n"},
+		{"trailing NEL", "A=value\u0085\n", "A=\"value\"\n"},
+		{"inner no-break space kept", "A=a\u00a0b\n", "A=\"a\u00a0b\"\n"},
+		{"leading no-break space, form feed, vertical tab", "A=\u00a0x\nB=\fy\nC=\vz\n", "A=\"x\"\nB=\"y\"\nC=\"z\"\n"},
+		{"leading em space kept", "A=\u2003x\n", "A=\"\u2003x\"\n"},
+		{"comment after no-break space", "A=b\u00a0#c\n", "A=\"b\"\n"},
+		{"no comment after em space", "A=b\u2003#c\n", "A=\"b\u2003#c\"\n"},
+		{"no-break space kept in quotes", "A=\"x\u00a0\"\n", "A=\"x\u00a0\"\n"},
+
+		// forms every common parser accepts
+		{"colon separator", "A: value\nB:x\nC : 'q'\n", "A=\"value\"\nB=\"x\"\nC=\"q\"\n"},
+		{"colon inside the value", "A=b:c\nB: http://h:1\n", "A=\"b:c\"\nB=\"http://h:1\"\n"},
+		{"digit-leading names", "456 = ABC\n1A=x\n", "456=\"ABC\"\n1A=\"x\"\n"},
+		{"unicode names", "CAFÉ=1\n", "CAFÉ=\"1\"\n"},
+		{"escaped quote in single quotes", `A='Let\'s go!'` + "\n", `A="Let's go!"` + "\n"},
+		{"other backslashes in single quotes kept", `A='a\\b'` + "\n" + `B='C:\path'` + "\n" + `C='x\\'` + "\n", `A="a\\\\b"` + "\n" + `B="C:\\path"` + "\n" + `C="x\\\\"` + "\n"},
+		{"compose-go plain.env", "OPTION_A=1\nOPTION_B=2\nOPTION_C= 3\nOPTION_D =4\nOPTION_E = 5\n456 = ABC\nOPTION_F = \nOPTION_G=\nOPTION_H = my string # Inline comment\n",
+			"OPTION_A=\"1\"\nOPTION_B=\"2\"\nOPTION_C=\"3\"\nOPTION_D=\"4\"\nOPTION_E=\"5\"\n456=\"ABC\"\nOPTION_F=\"\"\nOPTION_G=\"\"\nOPTION_H=\"my string\"\n"},
+
 		// file forms
 		{"CRLF", "A=1\r\nB=\"x\r\ny\"\r\n", "A=\"1\"\nB=\"x\\ny\"\n"},
 		{"BOM", "\xef\xbb\xbfA=1\n", "A=\"1\"\n"},
@@ -158,24 +191,23 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"no equals", "A=1\n" + secret + "\n", 2, "found no '='"},
 		{"no equals comment", secret + " # c\n", 1, "found no '='"},
-		{"bad name", "1A=" + secret + "\n", 1, "expected NAME=value"},
 		{"space in name", "MY NAME=" + secret + "\n", 1, "found a space"},
 		{"pasted value", secret + " " + secret + "\n", 1, "expected NAME=value"},
-		{"colon yaml style", "A: " + secret + "\n", 1, "expected NAME=value"},
 		{"unterminated single", "A=1\nB='" + secret + "\nC=3\n", 2, "B: unterminated single-quoted"},
 		{"unterminated double", "B=\"" + secret + "\n", 1, "B: unterminated double-quoted"},
 		{"text after quote", "B='" + secret + "'" + secret + "\n", 1, "B: unexpected text after the closing quote"},
 		{"text after double", "A=1\n\nB=\"x\ny\" " + secret + "\n", 4, "B: unexpected text after the closing quote"},
-		{"godotenv escaped single", `B='it\'s ` + secret + `'` + "\n", 1, "B: single-quoted values have no escapes"},
-		{"godotenv quoted.env OPTION_K", "OPTION_K='line one\nthis is \\'quoted\\'\none more line'\n", 2, "OPTION_K: single-quoted values have no escapes"},
 		{"python bare name", "no_value_var\n", 1, "found no '='"},
 		{"python bad name", "[=b\n", 1, "expected NAME=value"},
-		{"python yaml style", "a: b\n", 1, "expected NAME=value"},
 		{"python unterminated then more", "a=\"\nb=c\n", 1, "a: unterminated double-quoted"},
 		{"quoted name unterminated", "'A=1\n", 1, "expected NAME=value"},
-		{"quoted name invalid", "'1A'=1\n", 1, "expected NAME=value"},
-		{"undefined expansion", "B=" + secret + "${NOPE}\n", 1, "${NOPE} is not defined"},
-		{"undefined expansion double", "B=\"" + secret + "${NOPE}\"\n", 1, "${NOPE} is not defined"},
+		{"bad name", "A/B=" + secret + "\n", 1, "expected NAME=value"},
+		{"quoted name invalid", "'A B'=1\n", 1, "expected NAME=value"},
+		{"escaped quote then unterminated", `B='it\'s ` + secret + "\n", 1, `B: unterminated single-quoted value (inside single quotes \' is an escaped quote`},
+		{"escaped quote then text", "A='C:\\'\nB='" + secret + "'\n", 2, `A: unexpected text after the closing quote (inside single quotes \' is an escaped quote`},
+		{"undefined expansion", "B=" + secret + "${NOPE}\n", 1, "B: a ${...} names a variable not defined earlier"},
+		{"undefined expansion double", "B=\"" + secret + "${NOPE}\"\n", 1, "B: a ${...} names a variable not defined earlier"},
+		{"line counted after lone CR", "A=1\rB=2\r" + secret + "\n", 3, "found no '='"},
 		{"bad expansion", "B=${" + secret + " x}\n", 1, "bad ${...}"},
 		{"unterminated expansion", "B=${" + secret + "\n", 1, "unterminated ${"},
 		{"unterminated expansion double", "B=\"${" + secret + "\"\n", 1, "unterminated ${"},
@@ -220,4 +252,55 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseErrorsNeverQuoteInterpolation: the text inside ${...} may be a value (a password that
+// happens to look like a name), so no error message shows it, whatever the error.
+func TestParseErrorsNeverQuoteInterpolation(t *testing.T) {
+	const canary = "CANARY_Pw0rd"
+	tests := []struct{ name, in string }{
+		{"undefined", "A=${" + canary + "}\n"},
+		{"undefined in double quotes", "A=\"x${" + canary + "}\"\n"},
+		{"undefined after a default", "A=${NOPE:-" + canary + "}${" + canary + "2}\n"},
+		{"undefined, defined later", "A=${" + canary + "}\n" + canary + "=1\n"},
+		{"bad", "A=${" + canary + " x}\n"},
+		{"shell form", "A=${" + canary + ":?required}\n"},
+		{"digit first", "A=${9" + canary + "}\n"},
+		{"unterminated", "A=${" + canary + "\n"},
+		{"unterminated in double quotes", "A=\"${" + canary + "\"\n"},
+		{"unterminated double quote", "A=\"${" + canary + "}\n"},
+		{"text after the quote", "A=\"x\"${" + canary + "}\n"},
+		{"no '='", "${" + canary + "}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := dotenv.Parse(strings.NewReader(tt.in), "test.env")
+			if err == nil {
+				t.Fatalf("Parse(%q): no error", tt.in)
+			}
+			if strings.Contains(err.Error(), canary) {
+				t.Errorf("error shows the inside of ${...}: %q", err)
+			}
+			if !strings.HasPrefix(err.Error(), "test.env:") {
+				t.Errorf("error %q does not start with file:line", err)
+			}
+		})
+	}
+}
+
+func TestParseQuoted(t *testing.T) {
+	in := "A=plain\nB='single'\nC=\"double\"\nD=\nE=''\nF=vault://x\nG: \"y\" # c\nH=\"x\"\nH=unquoted again\n"
+	vars, err := dotenv.Parse(strings.NewReader(in), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"A": false, "B": true, "C": true, "D": false, "E": true, "F": false, "G": true, "H": false}
+	for _, v := range vars {
+		if v.Quoted != want[v.Name] {
+			t.Errorf("%s: Quoted = %v, want %v", v.Name, v.Quoted, want[v.Name])
+		}
+	}
+	if len(vars) != len(want) {
+		t.Errorf("got %d vars, want %d", len(vars), len(want))
+	}
 }

@@ -42,7 +42,8 @@ func TestValidate(t *testing.T) {
 		{"dotenv://.env", false, "add #NAME"},
 		{"dotenv://.env?x=1#A", false, ""},
 		{"dotenv://.env#/ptr", false, ""},
-		{"dotenv://.env#1A", false, ""},
+		{"dotenv://.env#1A", true, ""}, // a file may define it: 456=ABC is a name in every common parser
+		{"dotenv://.env#A:B", false, ""},
 		{"dotenv://.env#A B", false, ""},
 	}
 	for _, tt := range tests {
