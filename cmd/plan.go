@@ -97,10 +97,12 @@ func (a *app) displayPath(path string) string {
 	return path
 }
 
-// addEnvFiles reads each --env-file: a value that is a reference with a registered scheme is a
-// secret; anything else is a literal.
+// addEnvFiles reads each --env-file. An unquoted value that is a reference with a remote scheme
+// (the rule for inherited variables) is a secret; anything else is a literal: a quoted value,
+// and a value that merely looks like a local reference (DATA_URL=file:///var/app.db). Local
+// files and variables are named through the configuration.
 func (a *app) addEnvFiles(p *plan) error {
-	schemes := p.registry.Schemes()
+	remote := p.registry.RemoteSchemes()
 	for _, name := range a.opts.envFiles {
 		f, err := os.Open(name)
 		if err != nil {
@@ -112,7 +114,7 @@ func (a *app) addEnvFiles(p *plan) error {
 			return fmt.Errorf("--env-file %w", err) // dotenv's errors start with the file's name
 		}
 		for _, v := range vars {
-			if providers.IsRef(v.Value, schemes...) {
+			if !v.Quoted && providers.IsRef(v.Value, remote...) {
 				p.requests = append(p.requests, request{
 					Request: inject.Request{Name: v.Name, Ref: v.Value, Origin: fmt.Sprintf("--env-file %s:%d", name, v.Line)},
 					masked:  true,

@@ -102,7 +102,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f := root.PersistentFlags()
 	f.StringVarP(&a.opts.profile, "profile", "p", "", "profile to use (default: the config's default_profile; env SECRETRUN_PROFILE)")
 	f.StringVarP(&a.opts.configPath, "config", "c", "", "config file (default: discovered; env SECRETRUN_CONFIG)")
-	f.StringArrayVar(&a.opts.envFiles, "env-file", nil, "dotenv file whose values are literals or references (repeatable)")
+	f.StringArrayVar(&a.opts.envFiles, "env-file", nil, "dotenv file of literals; an unquoted vault://, awssm://, gcpsm:// or azkv:// reference is fetched (repeatable)")
 	f.BoolVar(&a.opts.pristine, "pristine", false, "inherit only PATH HOME USER LOGNAME SHELL TERM LANG LC_* TZ TMPDIR")
 	f.BoolVar(&a.opts.noMask, "no-mask", false, "do not mask secrets in the command's output")
 	f.BoolVar(&a.opts.pty, "pty", false, "always give the command a pseudo-terminal")
