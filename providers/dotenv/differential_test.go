@@ -42,6 +42,7 @@ var deliberateValues = map[string]string{
 // accept them, with the reason.
 var deliberateRejections = map[string]string{
 	"undefined_ref.env": "an undefined ${NAME} is an error, not the empty string: a file must not silently yield an empty secret (or, in other parsers, one from the process environment)",
+	"empty_name.env":    "=value has no name: godotenv and compose-go store it under \"\", which no environment variable can have",
 }
 
 // result is what one parser made of one file: its variables, or the error that rejected the file.
