@@ -209,6 +209,9 @@ func TestParseErrors(t *testing.T) {
 		{"undefined expansion double", "B=\"" + secret + "${NOPE}\"\n", 1, "B: a ${...} names a variable not defined earlier"},
 		{"line counted after lone CR", "A=1\rB=2\r" + secret + "\n", 3, "found no '='"},
 		{"bad expansion", "B=${" + secret + " x}\n", 1, "bad ${...}"},
+		{"compose-only default form", "A=1\nB=${A-" + secret + "}\n", 2, "B: "}, // A-… is a name here, and undefined
+		{"compose-only alternative form", "A=1\nB=${A:+" + secret + "}\n", 2, "B: bad ${...}"},
+		{"compose-only required form", "B=\"${A:?" + secret + "}\"\n", 1, "B: bad ${...}"},
 		{"unterminated expansion", "B=${" + secret + "\n", 1, "unterminated ${"},
 		{"unterminated expansion double", "B=\"${" + secret + "\"\n", 1, "unterminated ${"},
 		{"NUL", "A=1\nB=" + secret + "\x00\n", 2, "NUL byte"},
