@@ -55,6 +55,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	a.registerCIMasks(ctx, p, results)
 	intr.stop() // from here on the runner forwards signals to the child
 	if err := intr.err(); err != nil {
 		return err

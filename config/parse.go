@@ -114,9 +114,9 @@ var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 
 // Top-level and section field names, for unknown-field errors and suggestions.
 var (
-	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles"}
+	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
-	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace"}
+	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks"}
 	secretFields  = []string{"ref", "optional", "as", "mask"}
 )
 
@@ -154,6 +154,10 @@ func (p *parser) config(root *yaml.Node, cfg *Config) {
 			p.redact(v, &cfg.Redact)
 		case "profiles":
 			p.profiles(v, cfg)
+		case "ci_masks":
+			if b, ok := p.bool(v, "ci_masks"); ok {
+				cfg.CIMasks = &b
+			}
 		}
 	})
 	p.checkReferences(cfg) // a file without `version:` is version 1, as Default() says
@@ -266,6 +270,10 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 			}
 		case "grace":
 			p.grace(v, field, prof)
+		case "ci_masks":
+			if b, ok := p.bool(v, field); ok {
+				prof.CIMasks = &b
+			}
 		}
 	})
 	for _, s := range prof.Secrets {

@@ -115,6 +115,7 @@ type merger struct {
 	inherit Inherit
 	clobber *bool
 	grace   time.Duration
+	ciMasks *bool
 }
 
 func newMerger() *merger { return &merger{} }
@@ -167,6 +168,10 @@ func (m *merger) layer(p *Profile) {
 	if p.Grace > 0 {
 		m.grace = p.Grace
 	}
+	if p.CIMasks != nil {
+		b := *p.CIMasks
+		m.ciMasks = &b
+	}
 }
 
 func (m *merger) profile() *Profile {
@@ -177,6 +182,7 @@ func (m *merger) profile() *Profile {
 		Inherit: Inherit{Mode: m.inherit.Mode, Patterns: append([]string(nil), m.inherit.Patterns...)},
 		Clobber: m.clobber,
 		Grace:   m.grace,
+		CIMasks: m.ciMasks,
 	}
 	for i, s := range m.secrets {
 		if s.Mask != nil {
