@@ -59,8 +59,8 @@ masks them in every later step. See docs/ci.md.`,
 			for _, e := range p.env {
 				vars = append(vars, [2]string{e.Name, e.Value})
 			}
-			for _, r := range results {
-				if !r.Skipped {
+			for i, r := range results {
+				if !r.Skipped && !p.requests[i].noEnv {
 					vars = append(vars, [2]string{r.Name, r.Secret.Reveal()})
 				}
 			}

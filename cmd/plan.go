@@ -30,6 +30,7 @@ type plan struct {
 type request struct {
 	inject.Request
 	asFile    bool
+	noEnv     bool // `as: none`: fetched and masked, only for whole-profile files
 	masked    bool
 	inherited bool // came from an inherited variable whose value is a reference
 }
@@ -74,6 +75,7 @@ func (a *app) loadPlan() (*plan, error) {
 			p.requests = append(p.requests, request{
 				Request: inject.Request{Name: s.Name, Ref: s.Ref, Optional: s.Optional, Origin: fmt.Sprintf("%s:%d", p.cfg.Path, s.Line)},
 				asFile:  s.As == config.AsFile,
+				noEnv:   s.As == config.AsNone,
 				masked:  s.Masked(),
 			})
 		}

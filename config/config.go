@@ -107,6 +107,8 @@ type Profile struct {
 	// Grace is the delay between the stop signal and SIGKILL (`grace`); 0 means not set, and
 	// DefaultGrace applies. See GraceOrDefault.
 	Grace time.Duration
+	// Files holds the whole-profile files (`files`), in file order.
+	Files []FileSpec
 	// CIMasks is the profile's `ci_masks`; nil means not set (see Config.CIMasksFor).
 	CIMasks *bool
 	// Line is the line of the profile's name in the file (0 for a profile not from a file).
@@ -133,8 +135,8 @@ type SecretSpec struct {
 	Ref string
 	// Optional means a missing secret leaves the variable unset instead of failing the run.
 	Optional bool
-	// As is "" (the value goes in the variable) or AsFile (the variable holds a file's path).
-	// "env" in the file means "".
+	// As is "" (the value goes in the variable), AsFile (the variable holds a file's path) or
+	// AsNone (not in the environment; for whole-profile files). "env" in the file means "".
 	As string
 	// Mask is nil or true when the value is masked in output; false marks non-sensitive values.
 	Mask *bool

@@ -59,6 +59,10 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := p.err(); err != nil {
 		return nil, err
 	}
+	p.checkFiles(cfg)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -116,7 +120,7 @@ var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 var (
 	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
-	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks"}
+	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files"}
 	secretFields  = []string{"ref", "optional", "as", "mask"}
 )
 
@@ -274,6 +278,8 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 			if b, ok := p.bool(v, field); ok {
 				prof.CIMasks = &b
 			}
+		case "files":
+			p.files(v, field, prof)
 		}
 	})
 	for _, s := range prof.Secrets {
@@ -376,10 +382,10 @@ func (p *parser) secret(name string, k, v *yaml.Node, field string) (SecretSpec,
 				ok = false
 			case str == "" || str == "env":
 				s.As = ""
-			case str == AsFile:
-				s.As = AsFile
+			case str == AsFile || str == AsNone:
+				s.As = str
 			default:
-				p.add(resolve(val).Line, f, "must be env or file, got %q%s", str, didYouMean(str, []string{"env", "file"}))
+				p.add(resolve(val).Line, f, "must be env, file or none, got %q%s", str, didYouMean(str, []string{"env", "file", "none"}))
 				ok = false
 			}
 		case "mask":

@@ -116,6 +116,7 @@ type merger struct {
 	clobber *bool
 	grace   time.Duration
 	ciMasks *bool
+	files   []FileSpec
 }
 
 func newMerger() *merger { return &merger{} }
@@ -172,6 +173,17 @@ func (m *merger) layer(p *Profile) {
 		b := *p.CIMasks
 		m.ciMasks = &b
 	}
+	for _, f := range p.Files {
+		replaced := false
+		for i := range m.files {
+			if m.files[i].Name == f.Name {
+				m.files[i], replaced = f, true
+			}
+		}
+		if !replaced {
+			m.files = append(m.files, f)
+		}
+	}
 }
 
 func (m *merger) profile() *Profile {
@@ -183,6 +195,7 @@ func (m *merger) profile() *Profile {
 		Clobber: m.clobber,
 		Grace:   m.grace,
 		CIMasks: m.ciMasks,
+		Files:   append([]FileSpec(nil), m.files...),
 	}
 	for i, s := range m.secrets {
 		if s.Mask != nil {

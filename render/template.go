@@ -40,6 +40,16 @@ func Template(name, text string, vars []Var) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// FuncNames lists the functions Template adds to text/template's own.
+func FuncNames() []string {
+	var names []string
+	for n := range funcs(nil) {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // funcs is the template's function map; values nil gives stubs for parsing.
 func funcs(values map[string]string) template.FuncMap {
 	return template.FuncMap{
