@@ -48,7 +48,7 @@ func (a *app) registerValues(ctx context.Context, sys cimask.System, p *plan, va
 // maskable returns the weak-value policy of the redactor under the configuration's redact
 // settings: whether a string is long enough and not trivial.
 func (a *app) maskable(p *plan) func(string) bool {
-	opt := redact.Options{MinLength: p.cfg.Redact.MinLength}
+	opt := redactOptions(p.cfg.Redact)
 	return func(s string) bool {
 		_, skipped := redact.Compile([]redact.Secret{{Name: "x", Value: s}}, opt)
 		return len(skipped) == 0

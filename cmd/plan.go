@@ -207,19 +207,7 @@ func (a *app) matcher(p *plan, results []inject.Result) *redact.Matcher {
 		}
 		secrets = append(secrets, redact.Secret{Name: r.Name, Value: r.Secret.Reveal(), NoMask: !p.requests[i].masked})
 	}
-	rc := p.cfg.Redact
-	opt := redact.Options{MinLength: rc.MinLength, Token: rc.Token, NameTokens: rc.NameTokens}
-	for _, e := range rc.Encodings {
-		switch e {
-		case config.EncodingHex:
-			opt.Hex = true
-		case config.EncodingBase32:
-			opt.Base32 = true
-		case config.EncodingUTF16:
-			opt.UTF16 = true
-		}
-	}
-	m, skipped := redact.Compile(secrets, opt)
+	m, skipped := redact.Compile(secrets, redactOptions(p.cfg.Redact))
 	for _, s := range skipped {
 		if s.Reason == redact.ReasonNoMask {
 			a.ui().Tracef("%s is not masked (mask: false)", s.Name)

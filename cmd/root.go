@@ -124,6 +124,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 		newCheckCommand(a),
 		newRedactCommand(a),
 		newEnvCommand(a),
+		newScanCommand(a),
 		newProfilesCommand(a),
 		newProvidersCommand(a),
 		newVersionCommand(a),
