@@ -125,6 +125,8 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 		newRedactCommand(a),
 		newEnvCommand(a),
 		newScanCommand(a),
+		newExampleCommand(a),
+		newDiffCommand(a),
 		newProfilesCommand(a),
 		newProvidersCommand(a),
 		newVersionCommand(a),
