@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"os/exec"
 	"strings"
 	"time"
@@ -41,11 +42,16 @@ type Value struct {
 	Value string
 }
 
+// LineMinLength is the shortest line of a multi-line value registered on its own, as the
+// redactor masks lines on their own from this length (REDACTION.md).
+const LineMinLength = 16
+
 // Pieces splits values into the strings to register: each value with surrounding whitespace
-// trimmed and, for a multi-line value, each line (trimmed) on its own, since runners match a
-// mask within one log line. keep applies the caller's weak-value policy to each piece; pieces it
-// rejects (short, trivial: registering "true" as a mask would wreck the log) are left out.
-// Duplicates are registered once, in first-seen order.
+// trimmed; for a multi-line value, each line of LineMinLength bytes or more on its own, since
+// runners match a mask within one log line; and the parts the redactor masks on their own — each
+// string of a JSON value, the password of a URL. keep applies the caller's weak-value policy to
+// each piece; pieces it rejects (short, trivial: registering "true" as a mask would wreck the
+// log) are left out. Duplicates are registered once, in first-seen order.
 func Pieces(values []Value, keep func(string) bool) []Value {
 	var out []Value
 	seen := map[string]bool{}
@@ -61,10 +67,59 @@ func Pieces(values []Value, keep func(string) bool) []Value {
 		add(v.Name, v.Value)
 		if strings.ContainsAny(v.Value, "\r\n") {
 			for _, line := range strings.FieldsFunc(v.Value, func(r rune) bool { return r == '\n' || r == '\r' }) {
-				if !isPEMArmour(strings.TrimSpace(line)) {
+				if line = strings.TrimSpace(line); len(line) >= LineMinLength && !isPEMArmour(line) {
 					add(v.Name, line)
 				}
 			}
+		}
+		for _, part := range parts(strings.TrimSpace(v.Value)) {
+			add(v.Name, part)
+		}
+	}
+	return out
+}
+
+// parts returns the string leaves of a JSON object or array, in document order, and the
+// password of a URL (scheme://user:password@host).
+func parts(v string) []string {
+	var out []string
+	if strings.HasPrefix(v, "{") || strings.HasPrefix(v, "[") {
+		dec := json.NewDecoder(strings.NewReader(v))
+		var leaves []string
+		inObject := []bool{}
+		key := false // the next string token in an object is a key
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				if err != io.EOF {
+					leaves = nil // not JSON after all
+				}
+				break
+			}
+			switch t := tok.(type) {
+			case json.Delim:
+				if t == '{' || t == '[' {
+					inObject = append(inObject, t == '{')
+					key = t == '{'
+				} else if len(inObject) > 0 {
+					inObject = inObject[:len(inObject)-1]
+					key = len(inObject) > 0 && inObject[len(inObject)-1]
+				}
+				continue
+			case string:
+				if !key {
+					leaves = append(leaves, t)
+				}
+			}
+			if len(inObject) > 0 && inObject[len(inObject)-1] {
+				key = !key
+			}
+		}
+		out = append(out, leaves...)
+	}
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			out = append(out, p)
 		}
 	}
 	return out

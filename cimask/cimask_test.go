@@ -30,18 +30,30 @@ func TestDetect(t *testing.T) {
 }
 
 func TestPieces(t *testing.T) {
-	key := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\r\nshort\n-----END PRIVATE KEY-----\n"
+	key := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\r\nshort-but-8\n-----END PRIVATE KEY-----\n"
+	sa := "{\n  \"type\": \"service_account\",\n  \"nested\": {\"k\": [\"CANARY-leaf-in-list\", 3, true]},\n  \"private_key\": \"CANARY-leaf-key\"\n}"
 	got := Pieces([]Value{
 		{"A", "  CANARY-piece-one  "},
 		{"B", "true"},
 		{"C", "CANARY-piece-one"}, // duplicate of A
 		{"KEY", key},
 		{"HOST", "localhost"},
+		{"DSN", "postgres://app:CANARY-dsn-pw@db:5432/app"},
+		{"SA", sa},
 	}, longEnough)
 	want := []Value{
 		{"A", "CANARY-piece-one"},
 		{"KEY", strings.TrimSpace(key)},
 		{"KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"},
+		{"DSN", "postgres://app:CANARY-dsn-pw@db:5432/app"},
+		{"DSN", "CANARY-dsn-pw"},
+		{"SA", sa},
+		{"SA", "\"type\": \"service_account\","},
+		{"SA", "\"nested\": {\"k\": [\"CANARY-leaf-in-list\", 3, true]},"},
+		{"SA", "\"private_key\": \"CANARY-leaf-key\""},
+		{"SA", "service_account"},
+		{"SA", "CANARY-leaf-in-list"},
+		{"SA", "CANARY-leaf-key"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("Pieces = %d pieces, want %d: %q", len(got), len(want), got)
