@@ -60,16 +60,21 @@ CI to keep staging and production in step:
 	return c
 }
 
-// loadConfig finds and loads the configuration file, without choosing a profile. No file is
-// an error here: there is nothing to compare.
-func (a *app) loadConfig() (*config.Config, error) {
-	path, err := config.Find(config.FindOptions{
+// findConfig finds the configuration file from the flags and the environment ("" for none).
+func (a *app) findConfig() (string, error) {
+	return config.Find(config.FindOptions{
 		Explicit:      a.opts.configPath,
 		Env:           a.configEnv(),
 		Dir:           a.deps.Dir,
 		XDGConfigHome: a.deps.getenv("XDG_CONFIG_HOME"),
 		Home:          a.deps.getenv("HOME"),
 	})
+}
+
+// loadConfig finds and loads the configuration file, without choosing a profile. No file is
+// an error here: there is nothing to compare.
+func (a *app) loadConfig() (*config.Config, error) {
+	path, err := a.findConfig()
 	if err != nil {
 		return nil, err
 	}

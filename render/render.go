@@ -38,21 +38,21 @@ func Write(w io.Writer, format string, vars []Var) error {
 	case YAML:
 		return writeYAML(w, vars)
 	case Shell:
-		var b strings.Builder
-		for _, v := range vars {
-			fmt.Fprintf(&b, "export %s=%s\n", v.Name, ShellQuote(v.Value))
-		}
-		_, err := io.WriteString(w, b.String())
-		return err
+		return writeLines(w, vars, "export ", ShellQuote)
 	case Dotenv:
-		var b strings.Builder
-		for _, v := range vars {
-			fmt.Fprintf(&b, "%s=%s\n", v.Name, DotenvQuote(v.Value))
-		}
-		_, err := io.WriteString(w, b.String())
-		return err
+		return writeLines(w, vars, "", DotenvQuote)
 	}
 	return fmt.Errorf("unknown format %q", format)
+}
+
+// writeLines writes one PREFIXNAME=QUOTED line per variable.
+func writeLines(w io.Writer, vars []Var, prefix string, quote func(string) string) error {
+	var b strings.Builder
+	for _, v := range vars {
+		fmt.Fprintf(&b, "%s%s=%s\n", prefix, v.Name, quote(v.Value))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // LastWins returns vars without the earlier entries of a name given twice.
