@@ -339,9 +339,7 @@ func TestSystemdUnitRuns(t *testing.T) {
 	c := exec.Command(argv[0], argv[1:]...)
 	c.Dir = dir
 	c.Env = []string{"PATH=/usr/bin:/bin"}
-	for _, e := range unit["Service.Environment"] {
-		c.Env = append(c.Env, e)
-	}
+	c.Env = append(c.Env, unit["Service.Environment"]...)
 	out, err := c.CombinedOutput()
 	if err != nil {
 		t.Fatalf("ExecStart failed: %v\n%s", err, out)
