@@ -3,6 +3,7 @@ package cimask
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -125,6 +126,32 @@ func parts(v string) []string {
 	return out
 }
 
+// EncodedForms returns the common encoded forms of s that differ from it: standard and URL-safe
+// base64 (what `echo -n "$S" | base64` and Basic auth headers show, without padding), the inside
+// of a JSON string, and URL query escaping.
+func EncodedForms(s string) []string {
+	var out []string
+	seen := map[string]bool{s: true}
+	for _, f := range []string{
+		base64.RawStdEncoding.EncodeToString([]byte(s)),
+		base64.RawURLEncoding.EncodeToString([]byte(s)),
+		jsonInner(s),
+		url.QueryEscape(s),
+	} {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// jsonInner is s as it appears between the quotes of a JSON string.
+func jsonInner(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b[1 : len(b)-1])
+}
+
 // isPEMArmour reports whether line is a PEM "-----BEGIN ...-----" or "-----END ...-----" line:
 // the same in every key, so not secret, and a mask on it would hide ordinary output.
 func isPEMArmour(line string) bool {
@@ -192,7 +219,8 @@ func (r Registrar) Register(ctx context.Context, pieces []Value) error {
 }
 
 // buildkite runs `buildkite-agent redactor add --format json` with a JSON object of the pieces
-// on its stdin: one call for all of them.
+// and their EncodedForms on its stdin: one call for all of them. Buildkite's redactor matches
+// exactly what it is given, unlike GitHub's and Azure's, which derive encoded forms themselves.
 func (r Registrar) buildkite(ctx context.Context, pieces []Value) error {
 	look := r.LookPath
 	if look == nil {
@@ -202,9 +230,13 @@ func (r Registrar) buildkite(ctx context.Context, pieces []Value) error {
 	if err != nil {
 		return fmt.Errorf("buildkite-agent is not on PATH; secret values are not registered with the Buildkite redactor")
 	}
-	obj := make(map[string]string, len(pieces))
-	for i, p := range pieces {
-		obj[fmt.Sprintf("%s_%d", p.Name, i)] = p.Value
+	obj := map[string]string{}
+	n := 0
+	for _, p := range pieces {
+		for _, form := range append([]string{p.Value}, EncodedForms(p.Value)...) {
+			obj[fmt.Sprintf("%s_%d", p.Name, n)] = form
+			n++
+		}
 	}
 	data, err := json.Marshal(obj)
 	if err != nil {

@@ -135,7 +135,7 @@ func TestRegisterBuildkite(t *testing.T) {
 		t.Errorf("agent args = %q", got)
 	}
 	data, _ := os.ReadFile(out)
-	if got := string(data); got != `{"A_0":"CANARY-bk-value"}` {
+	if got := string(data); got != `{"A_0":"CANARY-bk-value","A_1":"Q0FOQVJZLWJrLXZhbHVl"}` {
 		t.Errorf("agent stdin = %q", got)
 	}
 
@@ -151,5 +151,17 @@ func TestRegisterBuildkite(t *testing.T) {
 	err = r.Register(context.Background(), []Value{{"A", "CANARY-bk-value"}})
 	if err == nil || strings.Contains(err.Error(), "CANARY") || !strings.Contains(err.Error(), "exit status 3") {
 		t.Errorf("failing agent: err = %v", err)
+	}
+}
+
+func TestEncodedForms(t *testing.T) {
+	got := EncodedForms(`CANARY "q"/+ x`)
+	want := []string{"Q0FOQVJZICJxIi8rIHg", "Q0FOQVJZICJxIi8rIHg", `CANARY \"q\"/+ x`, "CANARY+%22q%22%2F%2B+x"}
+	want = append(want[:1], want[2:]...) // the URL-safe alphabet gives the same text here
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("EncodedForms = %q, want %q", got, want)
+	}
+	if got := EncodedForms("CANARY-plain"); len(got) != 1 {
+		t.Errorf("a value with nothing to escape has one encoded form (base64), got %q", got)
 	}
 }
