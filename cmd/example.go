@@ -76,8 +76,20 @@ func (a *app) exampleFile(p *plan) []byte {
 	}
 	fmt.Fprintf(&b, "# Variables of secretrun profile %s (%s), written by `secretrun example`.\n", name, file)
 	b.WriteString("# Placeholders only: secretrun fetches the values when it runs the program.\n")
+	fromProfile := map[string]string{}
+	if p.profile != nil {
+		for _, e := range p.profile.Env {
+			fromProfile[e.Name] = e.Value
+		}
+	}
 	for _, e := range p.env {
-		fmt.Fprintf(&b, "\n# plain value, set by the profile\n%s=%s\n", e.Name, render.DotenvQuote(e.Value))
+		if v, ok := fromProfile[e.Name]; ok && v == e.Value {
+			fmt.Fprintf(&b, "\n# plain value, set by the profile\n%s=%s\n", e.Name, render.DotenvQuote(e.Value))
+			continue
+		}
+		// An --env-file literal is not shown: it may be a value pasted there, and this file is
+		// meant to be committed.
+		fmt.Fprintf(&b, "\n# plain value from --env-file (not shown)\n%s=%s\n", e.Name, render.DotenvQuote("<from --env-file>"))
 	}
 	var specs map[string]config.SecretSpec
 	if p.profile != nil {
