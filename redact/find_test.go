@@ -57,3 +57,35 @@ func TestFindEncodedForms(t *testing.T) {
 		t.Error("an empty matcher found something")
 	}
 }
+
+// The same with long secrets planted in long base64-like text, where the skip filter runs.
+func TestFindAgreesWithMaskStringLong(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < 300; i++ {
+		var secrets []Secret
+		for j := 0; j < 1+rng.Intn(5); j++ {
+			secrets = append(secrets, Secret{Name: "S", Value: findRandString(rng, b64, 12+rng.Intn(30))})
+		}
+		m, _ := Compile(secrets, Options{})
+		var in strings.Builder
+		for k := 0; k < 20; k++ {
+			in.WriteString(findRandString(rng, b64+" \n", rng.Intn(400)))
+			if rng.Intn(2) == 0 {
+				in.WriteString(secrets[rng.Intn(len(secrets))].Value)
+			}
+		}
+		s := in.String()
+		var b strings.Builder
+		last := 0
+		for _, r := range m.Find([]byte(s)) {
+			b.WriteString(s[last:r.Start])
+			b.WriteString(DefaultToken)
+			last = r.End
+		}
+		b.WriteString(s[last:])
+		if want := strings.TrimSuffix(m.MaskString(s+"\x00"), "\x00"); b.String() != want {
+			t.Fatalf("case %d: Find and MaskString disagree", i)
+		}
+	}
+}
