@@ -1,33 +1,47 @@
 package cmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secretrun/secretrun/render"
 )
 
 // envFormats are the output formats of `secretrun env`.
-var envFormats = []string{"dotenv", "json", "shell"}
+var envFormats = []string{"dotenv", "json", "shell", "yaml", "github"}
 
 func newEnvCommand(a *app) *cobra.Command {
 	var format string
-	var reveal bool
+	var reveal, githubOutput bool
 	c := &cobra.Command{
-		Use:   "env [-p NAME] [--format dotenv|json|shell] [--reveal]",
+		Use:   "env [-p NAME] [--format dotenv|json|shell|yaml|github] [--reveal]",
 		Short: "Print the profile's resolved variables (values included)",
 		Long: `Print the variables the profile adds to the child's environment: its env values and
 its resolved secrets (a secret with as: file is printed as its value, since its file exists
 only while a command runs). Inherited variables are not printed.
 
-This prints secret values. It refuses to write to a terminal unless --reveal is given.`,
+This prints secret values. It refuses to write to a terminal unless --reveal is given.
+
+--format github appends the variables to $GITHUB_ENV (with --github-output, to
+$GITHUB_OUTPUT) as NAME<<DELIMITER blocks, so that later steps of a GitHub Actions job get
+them, and prints an ::add-mask:: command for every secret value first, so that the runner
+masks them in every later step. See docs/ci.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if !slices.Contains(envFormats, format) {
 				return usageErrorf("--format %q: want one of %s", format, strings.Join(envFormats, ", "))
+			}
+			if githubOutput && format != "github" {
+				return usageErrorf("--github-output needs --format github")
+			}
+			if format == "github" {
+				if err := a.checkGitHubFile(githubOutput); err != nil {
+					return err // before anything is fetched
+				}
 			}
 			if a.deps.Streams.OutTTY && !reveal {
 				return withStatus(ExitUsage, fmt.Errorf("refusing to print secret values to a terminal; pipe the output or add --reveal"))
@@ -45,62 +59,32 @@ This prints secret values. It refuses to write to a terminal unless --reveal is 
 			for _, e := range p.env {
 				vars = append(vars, [2]string{e.Name, e.Value})
 			}
-			for _, r := range results {
-				if !r.Skipped {
+			for i, r := range results {
+				if !r.Skipped && !p.requests[i].noEnv {
 					vars = append(vars, [2]string{r.Name, r.Secret.Reveal()})
 				}
+			}
+			if format == "github" {
+				return a.writeGitHubEnv(c.Context(), p, results, vars, githubOutput)
 			}
 			return writeEnv(c.OutOrStdout(), format, vars)
 		},
 	}
-	c.Flags().StringVar(&format, "format", "dotenv", "output format: dotenv, json or shell")
+	c.Flags().StringVar(&format, "format", "dotenv", "output format: dotenv, json, shell, yaml, or github ($GITHUB_ENV)")
+	c.Flags().BoolVar(&githubOutput, "github-output", false, "with --format github: write to $GITHUB_OUTPUT (step outputs) instead of $GITHUB_ENV")
 	c.Flags().BoolVar(&reveal, "reveal", false, "allow printing secret values to a terminal")
 	return c
 }
 
-// writeEnv prints vars (later entries win) in one of envFormats.
+// writeEnv prints vars (later entries win) in one of envFormats but github.
 func writeEnv(w io.Writer, format string, vars [][2]string) error {
-	last := map[string]int{}
-	for i, v := range vars {
-		last[v[0]] = i
-	}
-	var kept [][2]string
-	for i, v := range vars {
-		if last[v[0]] == i {
-			kept = append(kept, v)
-		}
-	}
-	switch format {
-	case "json":
-		m := make(map[string]string, len(kept))
-		for _, v := range kept {
-			m[v[0]] = v[1]
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(m)
-	case "shell":
-		for _, v := range kept {
-			if _, err := fmt.Fprintf(w, "export %s=%s\n", v[0], shellQuote(v[1])); err != nil {
-				return err
-			}
-		}
-	default:
-		for _, v := range kept {
-			if _, err := fmt.Fprintf(w, "%s=%s\n", v[0], dotenvQuote(v[1])); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return render.Write(w, format, renderVars(vars))
 }
 
-// shellQuote quotes s for POSIX shells: single quotes, with ' written as '\”.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// dotenvQuote writes s as a double-quoted dotenv value that godotenv and python-dotenv read back
-// unchanged.
-func dotenvQuote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "$", `\$`)
-	return `"` + r.Replace(s) + `"`
+func renderVars(vars [][2]string) []render.Var {
+	out := make([]render.Var, len(vars))
+	for i, v := range vars {
+		out[i] = render.Var{Name: v[0], Value: v[1]}
+	}
+	return out
 }

@@ -30,6 +30,7 @@ type plan struct {
 type request struct {
 	inject.Request
 	asFile    bool
+	noEnv     bool // `as: none`: fetched and masked, only for whole-profile files
 	masked    bool
 	inherited bool // came from an inherited variable whose value is a reference
 }
@@ -38,13 +39,7 @@ type request struct {
 // the profile's secrets, --env-file entries, and inherited variables whose whole value is a
 // remote reference.
 func (a *app) loadPlan() (*plan, error) {
-	path, err := config.Find(config.FindOptions{
-		Explicit:      a.opts.configPath,
-		Env:           a.configEnv(),
-		Dir:           a.deps.Dir,
-		XDGConfigHome: a.deps.getenv("XDG_CONFIG_HOME"),
-		Home:          a.deps.getenv("HOME"),
-	})
+	path, err := a.findConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +69,7 @@ func (a *app) loadPlan() (*plan, error) {
 			p.requests = append(p.requests, request{
 				Request: inject.Request{Name: s.Name, Ref: s.Ref, Optional: s.Optional, Origin: fmt.Sprintf("%s:%d", p.cfg.Path, s.Line)},
 				asFile:  s.As == config.AsFile,
+				noEnv:   s.As == config.AsNone,
 				masked:  s.Masked(),
 			})
 		}
@@ -207,19 +203,7 @@ func (a *app) matcher(p *plan, results []inject.Result) *redact.Matcher {
 		}
 		secrets = append(secrets, redact.Secret{Name: r.Name, Value: r.Secret.Reveal(), NoMask: !p.requests[i].masked})
 	}
-	rc := p.cfg.Redact
-	opt := redact.Options{MinLength: rc.MinLength, Token: rc.Token, NameTokens: rc.NameTokens}
-	for _, e := range rc.Encodings {
-		switch e {
-		case config.EncodingHex:
-			opt.Hex = true
-		case config.EncodingBase32:
-			opt.Base32 = true
-		case config.EncodingUTF16:
-			opt.UTF16 = true
-		}
-	}
-	m, skipped := redact.Compile(secrets, opt)
+	m, skipped := redact.Compile(secrets, redactOptions(p.cfg.Redact))
 	for _, s := range skipped {
 		if s.Reason == redact.ReasonNoMask {
 			a.ui().Tracef("%s is not masked (mask: false)", s.Name)

@@ -55,6 +55,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	a.registerCIMasks(ctx, p, results)
 	intr.stop() // from here on the runner forwards signals to the child
 	if err := intr.err(); err != nil {
 		return err
@@ -120,6 +121,9 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 			continue
 		}
 		used[r.Parsed.Scheme] = true
+		if p.requests[i].noEnv {
+			continue
+		}
 		value := r.Secret.Reveal()
 		if p.requests[i].asFile {
 			if files == nil {
@@ -137,6 +141,11 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 		}
 		secrets = append(secrets, inject.Var{Name: r.Name, Value: value})
 	}
+	rendered, err := a.renderFiles(p, results, &files)
+	if err != nil {
+		return files, nil, err
+	}
+	secrets = append(secrets, rendered...)
 	// Not inherited: secretrun's own settings, the credentials of the providers used, and the
 	// variables whose value was a reference (the secret takes their place; it does not clobber).
 	scrub := append([]string{}, scrubAlways...)

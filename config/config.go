@@ -53,6 +53,22 @@ type Config struct {
 	Profiles map[string]*Profile
 	// Path is the file the configuration came from (the name given to Parse or Load).
 	Path string
+	// CIMasks is `ci_masks`: whether secret values are registered with the CI system's own log
+	// masking (GitHub ::add-mask::, Azure task.setsecret, Buildkite redactor). nil means not set
+	// (the default is true); a profile's own `ci_masks` wins. See CIMasksFor.
+	CIMasks *bool
+}
+
+// CIMasksFor reports whether secret values are registered with the CI system for profile p:
+// p's `ci_masks` when it sets one, else the top-level `ci_masks`, else true. Both may be nil.
+func (c *Config) CIMasksFor(p *Profile) bool {
+	switch {
+	case p != nil && p.CIMasks != nil:
+		return *p.CIMasks
+	case c != nil && c.CIMasks != nil:
+		return *c.CIMasks
+	}
+	return true
 }
 
 // Redact is the `redact` section: how the child's output is masked. See REDACTION.md.
@@ -91,6 +107,10 @@ type Profile struct {
 	// Grace is the delay between the stop signal and SIGKILL (`grace`); 0 means not set, and
 	// DefaultGrace applies. See GraceOrDefault.
 	Grace time.Duration
+	// Files holds the whole-profile files (`files`), in file order.
+	Files []FileSpec
+	// CIMasks is the profile's `ci_masks`; nil means not set (see Config.CIMasksFor).
+	CIMasks *bool
 	// Line is the line of the profile's name in the file (0 for a profile not from a file).
 	Line int
 }
@@ -115,8 +135,8 @@ type SecretSpec struct {
 	Ref string
 	// Optional means a missing secret leaves the variable unset instead of failing the run.
 	Optional bool
-	// As is "" (the value goes in the variable) or AsFile (the variable holds a file's path).
-	// "env" in the file means "".
+	// As is "" (the value goes in the variable), AsFile (the variable holds a file's path) or
+	// AsNone (not in the environment; for whole-profile files). "env" in the file means "".
 	As string
 	// Mask is nil or true when the value is masked in output; false marks non-sensitive values.
 	Mask *bool

@@ -59,6 +59,10 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := p.err(); err != nil {
 		return nil, err
 	}
+	p.checkFiles(cfg)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -114,9 +118,9 @@ var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 
 // Top-level and section field names, for unknown-field errors and suggestions.
 var (
-	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles"}
+	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
-	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace"}
+	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files"}
 	secretFields  = []string{"ref", "optional", "as", "mask"}
 )
 
@@ -154,6 +158,10 @@ func (p *parser) config(root *yaml.Node, cfg *Config) {
 			p.redact(v, &cfg.Redact)
 		case "profiles":
 			p.profiles(v, cfg)
+		case "ci_masks":
+			if b, ok := p.bool(v, "ci_masks"); ok {
+				cfg.CIMasks = &b
+			}
 		}
 	})
 	p.checkReferences(cfg) // a file without `version:` is version 1, as Default() says
@@ -266,6 +274,12 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 			}
 		case "grace":
 			p.grace(v, field, prof)
+		case "ci_masks":
+			if b, ok := p.bool(v, field); ok {
+				prof.CIMasks = &b
+			}
+		case "files":
+			p.files(v, field, prof)
 		}
 	})
 	for _, s := range prof.Secrets {
@@ -368,10 +382,10 @@ func (p *parser) secret(name string, k, v *yaml.Node, field string) (SecretSpec,
 				ok = false
 			case str == "" || str == "env":
 				s.As = ""
-			case str == AsFile:
-				s.As = AsFile
+			case str == AsFile || str == AsNone:
+				s.As = str
 			default:
-				p.add(resolve(val).Line, f, "must be env or file, got %q%s", str, didYouMean(str, []string{"env", "file"}))
+				p.add(resolve(val).Line, f, "must be env, file or none, got %q%s", str, didYouMean(str, []string{"env", "file", "none"}))
 				ok = false
 			}
 		case "mask":

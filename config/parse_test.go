@@ -244,7 +244,7 @@ func TestParseErrors(t *testing.T) {
 		{"strict not a boolean", "redact: {strict: yes}\n",
 			[]string{`secretrun.yaml:1: redact.strict: must be true or false, got "yes"`}},
 		{"bad as", "profiles:\n  p:\n    secrets:\n      K: {ref: env://A, as: fille}\n",
-			[]string{`secretrun.yaml:4: profiles.p.secrets.K.as: must be env or file, got "fille" (did you mean "file"?)`}},
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K.as: must be env, file or none, got "fille" (did you mean "file"?)`}},
 		{"optional not a boolean", "profiles:\n  p:\n    secrets:\n      K: {ref: env://A, optional: 1}\n",
 			[]string{`secretrun.yaml:4: profiles.p.secrets.K.optional: must be true or false, got a number`}},
 		{"missing ref", "profiles:\n  p:\n    secrets:\n      K: {optional: true}\n",

@@ -115,6 +115,8 @@ type merger struct {
 	inherit Inherit
 	clobber *bool
 	grace   time.Duration
+	ciMasks *bool
+	files   []FileSpec
 }
 
 func newMerger() *merger { return &merger{} }
@@ -167,6 +169,21 @@ func (m *merger) layer(p *Profile) {
 	if p.Grace > 0 {
 		m.grace = p.Grace
 	}
+	if p.CIMasks != nil {
+		b := *p.CIMasks
+		m.ciMasks = &b
+	}
+	for _, f := range p.Files {
+		replaced := false
+		for i := range m.files {
+			if m.files[i].Name == f.Name {
+				m.files[i], replaced = f, true
+			}
+		}
+		if !replaced {
+			m.files = append(m.files, f)
+		}
+	}
 }
 
 func (m *merger) profile() *Profile {
@@ -177,6 +194,8 @@ func (m *merger) profile() *Profile {
 		Inherit: Inherit{Mode: m.inherit.Mode, Patterns: append([]string(nil), m.inherit.Patterns...)},
 		Clobber: m.clobber,
 		Grace:   m.grace,
+		CIMasks: m.ciMasks,
+		Files:   append([]FileSpec(nil), m.files...),
 	}
 	for i, s := range m.secrets {
 		if s.Mask != nil {

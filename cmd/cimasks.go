@@ -1,0 +1,56 @@
+package cmd
+
+import (
+	"context"
+
+	"github.com/secretrun/secretrun/cimask"
+	"github.com/secretrun/secretrun/inject"
+	"github.com/secretrun/secretrun/redact"
+)
+
+// registerCIMasks registers the fetched secret values with the CI system secretrun runs under
+// (GitHub Actions, Azure Pipelines, Buildkite), before the child starts, so that the runner
+// masks them in later steps too: values the job writes to $GITHUB_ENV, outputs or files. The
+// commands go straight to secretrun's own stdout, not through the redactor. Values marked
+// `mask: false` and values the weak-value policy does not mask are left out. `ci_masks: false`
+// in the configuration (top level or profile) turns it off. A failure is a warning: it never
+// stops the run.
+func (a *app) registerCIMasks(ctx context.Context, p *plan, results []inject.Result) {
+	sys := cimask.Detect(a.deps.getenv)
+	if sys == "" {
+		return
+	}
+	if !p.cfg.CIMasksFor(p.profile) {
+		a.ui().Tracef("ci_masks: false: secret values are not registered with %s", sys)
+		return
+	}
+	var values []cimask.Value
+	for i, r := range results {
+		if r.Err != nil || r.Skipped || !p.requests[i].masked {
+			continue
+		}
+		values = append(values, cimask.Value{Name: r.Name, Value: r.Secret.Reveal()})
+	}
+	a.registerValues(ctx, sys, p, values)
+}
+
+// registerValues registers values (split into lines, weak ones left out) with sys.
+func (a *app) registerValues(ctx context.Context, sys cimask.System, p *plan, values []cimask.Value) {
+	pieces := cimask.Pieces(values, a.maskable(p))
+	r := cimask.Registrar{System: sys, Out: a.deps.Streams.Out}
+	if err := r.Register(ctx, pieces); err != nil {
+		a.ui().Warnf("%v", err)
+		return
+	}
+	a.ui().Tracef("registered %d secret value(s) with %s's log masking", len(pieces), sys)
+}
+
+// maskable returns the weak-value policy of the redactor under the configuration's redact
+// settings: whether a string is long enough and not trivial.
+func (a *app) maskable(p *plan) func(string) bool {
+	opt := redactOptions(p.cfg.Redact)
+	return func(s string) bool {
+		_, skipped := redact.Compile([]redact.Secret{{Name: "x", Value: s}}, opt)
+		return len(skipped) == 0
+	}
+}

@@ -1,0 +1,194 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// awkward values: YAML's implicit types, quotes, escapes, line breaks, long lines, non-ASCII.
+var awkward = []Var{
+	{"YES", "yes"},
+	{"on", "off"},
+	{"HEX", "0x10"},
+	{"NUM", "1e3"},
+	{"TILDE", "~"},
+	{"EMPTY", ""},
+	{"QUOTES", `it's "quoted" \ back`},
+	{"MULTI", "line one\nline two\n  indented\n"},
+	{"LONG", strings.Repeat("CANARY-long-value with spaces ", 10)},
+	{"UNICODE", "pässwörd ✓ \u2028 tab\there"},
+	{"COLON", "key: value # not a comment"},
+	{"DOLLAR", "$HOME and ${X}"},
+}
+
+func TestYAMLRoundTrip(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, YAML, awkward); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := yaml.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("output does not parse: %v\n%s", err, b.String())
+	}
+	for _, v := range awkward {
+		if got[v.Name] != v.Value {
+			t.Errorf("%s: read back %#v, want %q", v.Name, got[v.Name], v.Value)
+		}
+	}
+}
+
+// Python's PyYAML (a different implementation) reads the same values back.
+func TestYAMLPython(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil || exec.Command(py, "-c", "import yaml").Run() != nil {
+		t.Skip("python3 with PyYAML is not available")
+	}
+	var b bytes.Buffer
+	if err := Write(&b, YAML, awkward); err != nil {
+		t.Fatal(err)
+	}
+	c := exec.Command(py, "-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))")
+	c.Stdin = &b
+	out, err := c.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, v := range awkward {
+		if got[v.Name] != v.Value {
+			t.Errorf("%s: PyYAML read %q, want %q", v.Name, got[v.Name], v.Value)
+		}
+	}
+}
+
+func TestYAMLBinaryAndEmpty(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, YAML, []Var{{"BIN", "\xff\xfe raw"}}); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]string
+	if err := yaml.Unmarshal(b.Bytes(), &got); err != nil || got["BIN"] != "\xff\xfe raw" {
+		t.Errorf("binary value: %q, %v (output %q)", got["BIN"], err, b.String())
+	}
+	b.Reset()
+	if err := Write(&b, YAML, nil); err != nil || b.String() != "{}\n" {
+		t.Errorf("no variables: %q, %v", b.String(), err)
+	}
+}
+
+func TestJSONRejectsInvalidUTF8(t *testing.T) {
+	err := Write(&bytes.Buffer{}, JSON, []Var{{"BIN", "CANARY\xff"}})
+	if err == nil || !strings.Contains(err.Error(), "BIN") || strings.Contains(err.Error(), "CANARY") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestLastWins(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, Dotenv, []Var{{"A", "1"}, {"B", "2"}, {"A", "3"}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "B=\"2\"\nA=\"3\"\n"; b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
+// parseGitHubFile reads a GitHub file-command file the way the runner does: line by line,
+// NAME=VALUE or NAME<<DELIMITER ... DELIMITER.
+func parseGitHubFile(t *testing.T, data string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	lines := strings.Split(strings.TrimSuffix(data, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		name, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok {
+			t.Fatalf("line %q is not a heredoc", lines[i])
+		}
+		var value []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			value = append(value, lines[i])
+		}
+		if i == len(lines) {
+			t.Fatalf("%s: no closing delimiter", name)
+		}
+		out[name] = strings.Join(value, "\n")
+	}
+	return out
+}
+
+func TestGitHubBlock(t *testing.T) {
+	var file strings.Builder
+	for _, v := range awkward {
+		block, err := GitHubBlock(v.Name, v.Value, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file.WriteString(block)
+	}
+	got := parseGitHubFile(t, file.String())
+	for _, v := range awkward {
+		if got[v.Name] != v.Value {
+			t.Errorf("%s: read back %q, want %q", v.Name, got[v.Name], v.Value)
+		}
+	}
+}
+
+// A value that contains the first delimiter drawn gets another one.
+func TestGitHubBlockDelimiterNotInValue(t *testing.T) {
+	first := "ghadelimiter_" + strings.Repeat("00", 16)
+	random := bytes.NewReader(append(make([]byte, 16), bytes.Repeat([]byte{1}, 16)...))
+	block, err := GitHubBlock("X", "a\n"+first+"\nb", random)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "X<<ghadelimiter_" + strings.Repeat("01", 16) + "\na\n" + first + "\nb\nghadelimiter_" + strings.Repeat("01", 16) + "\n"
+	if block != want {
+		t.Errorf("got %q, want %q", block, want)
+	}
+}
+
+func TestGitHubBlockRefusesCarriageReturn(t *testing.T) {
+	_, err := GitHubBlock("KEY", "CANARY\r\nx", nil)
+	if err == nil || !strings.Contains(err.Error(), "KEY") || strings.Contains(err.Error(), "CANARY") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestTemplate(t *testing.T) {
+	vars := []Var{{"DB_PASS", `p"w\d`}, {"USER", "app"}}
+	tests := []struct{ tmpl, want string }{
+		{`user={{ secret "USER" }} pass={{ secret "DB_PASS" }}`, `user=app pass=p"w\d`},
+		{`{"pass": {{ secret "DB_PASS" | json }}}`, `{"pass": "p\"w\\d"}`},
+		{`pass: {{ secret "DB_PASS" | yaml }}`, `pass: "p\"w\\d"`},
+		{`export P={{ secret "DB_PASS" | shell }}`, `export P='p"w\d'`},
+	}
+	for _, tt := range tests {
+		got, err := Template("t", tt.tmpl, vars)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("Template(%q) = %q, %v; want %q", tt.tmpl, got, err, tt.want)
+		}
+	}
+	_, err := Template("t", `{{ secret "NOPE" }}`, vars)
+	if err == nil || !strings.Contains(err.Error(), `secret "NOPE" is not one of this file's variables (DB_PASS, USER)`) {
+		t.Errorf("unknown name: %v", err)
+	}
+	// A value passed where a name belongs is not echoed.
+	_, err = Template("t", `{{ secret (secret "DB_PASS") }}`, vars)
+	if err == nil || strings.Contains(err.Error(), `p"w`) {
+		t.Errorf("value as name: %v", err)
+	}
+	if _, err := ParseTemplate("t", `{{ secret "A" `); err == nil {
+		t.Error("ParseTemplate accepted an unclosed action")
+	}
+	if _, err := ParseTemplate("t", `{{ secret "A" | nosuchfunc }}`); err == nil {
+		t.Error("ParseTemplate accepted an unknown function")
+	}
+}
