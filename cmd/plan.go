@@ -13,6 +13,7 @@ import (
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/dotenv"
 	"github.com/secretrun/secretrun/redact"
+	"github.com/secretrun/secretrun/validate"
 )
 
 // plan is what a profile and the flags ask for, before anything is fetched.
@@ -32,6 +33,8 @@ type request struct {
 	asFile    bool
 	masked    bool
 	inherited bool // came from an inherited variable whose value is a reference
+	// rules are checked once the value is fetched (see validateResults); nil: not checked.
+	rules *validate.Rules
 }
 
 // loadPlan finds and loads the configuration, resolves the profile and collects every request:
@@ -75,6 +78,7 @@ func (a *app) loadPlan() (*plan, error) {
 				Request: inject.Request{Name: s.Name, Ref: s.Ref, Optional: s.Optional, Origin: fmt.Sprintf("%s:%d", p.cfg.Path, s.Line)},
 				asFile:  s.As == config.AsFile,
 				masked:  s.Masked(),
+				rules:   profileRules(s),
 			})
 		}
 	}

@@ -41,7 +41,8 @@ func (c *Checker) Check(name, value string, rules *Rules) ([]Failure, []Warning)
 	r := &report{name: name}
 	if !rules.AllowPlaceholder {
 		if why := c.placeholder(name, value); why != "" {
-			r.fail("placeholder", "a real value, not a placeholder (%s; see docs/validation.md); set allow_placeholder: true if it is meant", why)
+			r.fail("placeholder", "a real value, not a placeholder (%s)", why)
+			r.failures[len(r.failures)-1].Hint = "if this value is meant, set allow_placeholder: true in the secret's validate block (see docs/validation.md)"
 		}
 	}
 	n := length(value)

@@ -25,8 +25,8 @@ func ExampleChecker_Check() {
 	// Output:
 	// DATABASE_URL: require_tls: expected TLS: sslmode=require, verify-ca or verify-full (the default, prefer, falls back to plain text)
 	// REDIS_URL: require_tls: expected TLS: rediss:// (redis:// is plain text)
-	// API_KEY: placeholder: expected a real value, not a placeholder (the value .env.example gives API_KEY; see docs/validation.md); set allow_placeholder: true if it is meant
-	// STRIPE_KEY: placeholder: expected a real value, not a placeholder (a placeholder word; see docs/validation.md); set allow_placeholder: true if it is meant
+	// API_KEY: placeholder: expected a real value, not a placeholder (the value .env.example gives API_KEY)
+	// STRIPE_KEY: placeholder: expected a real value, not a placeholder (a placeholder word)
 	// STRIPE_KEY: min_length: expected at least 24 characters
 	// STRIPE_KEY: pattern: expected a match for the pattern ^sk_live_
 	// CONFIG: required_keys: expected a JSON object with the key "password"

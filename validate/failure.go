@@ -10,6 +10,8 @@ type Failure struct {
 	Rule string `json:"rule"`
 	// Expected says what the rule expects, such as "at least 32 characters".
 	Expected string `json:"expected"`
+	// Hint, when not empty, says how to fix or silence the failure.
+	Hint string `json:"hint,omitempty"`
 }
 
 // Error returns "invalid value: RULE: expected EXPECTED". The variable is left out: callers
