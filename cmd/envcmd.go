@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -38,8 +39,8 @@ This prints secret values. It refuses to write to a terminal unless --reveal is 
 			}
 			defer a.closeProviders(p)
 			results, _, err := a.resolve(c.Context(), p)
-			if err != nil {
-				return err
+			if verr := a.validateResults(p, results); err != nil || verr != nil {
+				return errors.Join(err, verr) // as for a run: nothing is printed
 			}
 			var vars [][2]string
 			for _, e := range p.env {
