@@ -1,7 +1,9 @@
 package config
 
 import (
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +147,22 @@ func TestValidateErrors(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("got %d errors, want %d:\n  %s", len(got), len(want), strings.Join(got, "\n  "))
+	}
+}
+
+// The complete configurations in docs/validation.md parse.
+func TestValidationDocExamplesParse(t *testing.T) {
+	doc, err := os.ReadFile("../docs/validation.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
+	if len(blocks) == 0 {
+		t.Fatal("no yaml example in docs/validation.md")
+	}
+	for _, b := range blocks {
+		if _, err := Parse("docs/validation.md", []byte(b[1])); err != nil {
+			t.Errorf("example does not parse:\n%s\n%v", b[1], err)
+		}
 	}
 }
