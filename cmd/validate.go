@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -75,17 +76,16 @@ func (a *app) examples(p *plan) map[string]string {
 		path = filepath.Join(a.deps.Dir, path)
 	}
 	path = filepath.Join(filepath.Dir(path), exampleFile)
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
-			a.ui().Warnf("%s: not read, its placeholders are not checked: %v", a.displayPath(path), describeErr(err))
+			a.ui().Warnf("%s: %v; its placeholders are not checked", a.displayPath(path), describeErr(err))
 		}
 		return nil
 	}
-	defer f.Close()
-	vars, err := dotenv.Parse(f, a.displayPath(path))
+	vars, err := dotenv.Parse(bytes.NewReader(data), a.displayPath(path))
 	if err != nil {
-		a.ui().Warnf("not read, its placeholders are not checked: %v", err)
+		a.ui().Warnf("%v; its placeholders are not checked", err) // dotenv's errors start with the file's name
 		return nil
 	}
 	a.ui().Tracef("placeholders: values of %s", a.displayPath(path))
