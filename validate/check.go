@@ -32,8 +32,9 @@ func (r *report) warn(rule, format string, args ...any) {
 }
 
 // Check checks the value of the variable name against rules (nil means no rules but the
-// placeholder check) and returns every failure and warning, in the order of the rules in
-// docs/validation.md. Neither ever holds the value or any part of it.
+// placeholder check) and returns every failure and warning: the placeholder check first, then
+// in the order of the rules table of docs/validation.md. Neither ever holds the value or any
+// part of it.
 func (c *Checker) Check(name, value string, rules *Rules) ([]Failure, []Warning) {
 	if rules == nil {
 		rules = &Rules{}

@@ -39,7 +39,7 @@ func parseConn(value, format string) (conn, bool) {
 		if err != nil || u.Scheme == "" || u.Opaque != "" {
 			return conn{}, false
 		}
-		if u.Host == "" && (format == FormatURL || u.RawQuery == "" && u.Path == "") {
+		if u.Host == "" && (format == FormatURL || (u.RawQuery == "" && u.Path == "")) {
 			return conn{}, false
 		}
 		q, err := url.ParseQuery(u.RawQuery)
@@ -75,7 +75,7 @@ func parseMySQL(v string) (conn, bool) {
 	}
 	// Without an address, only the forms "user:pass@/db" and "/db" are taken for a MySQL DSN:
 	// "word/word" is too common in other values.
-	if hasAddr && (proto == "" || !strings.HasSuffix(addr, ")")) || !hasAddr && before != "" {
+	if (hasAddr && (proto == "" || !strings.HasSuffix(addr, ")"))) || (!hasAddr && before != "") {
 		return conn{}, false
 	}
 	_, query, _ := strings.Cut(after, "?")
