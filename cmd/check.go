@@ -11,6 +11,7 @@ import (
 
 	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/validate"
 )
 
 // checkRow is one line of `secretrun check`: never a value.
@@ -18,12 +19,15 @@ type checkRow struct {
 	Name     string `json:"name"`
 	Ref      string `json:"ref"`
 	Provider string `json:"provider"`
-	Status   string `json:"status"` // ok, skipped (optional, not found), error
+	Status   string `json:"status"` // ok, skipped (optional, not found), error, invalid (failed validation)
 	Version  string `json:"version,omitempty"`
 	Millis   int64  `json:"fetch_ms"`
 	Error    string `json:"error,omitempty"`
 	Hint     string `json:"hint,omitempty"`
 	Origin   string `json:"origin,omitempty"`
+	// Validation lists the rules the value fails (docs/validation.md); Warnings, its warnings.
+	Validation []validate.Failure `json:"validation,omitempty"`
+	Warnings   []validate.Warning `json:"warnings,omitempty"`
 }
 
 func newCheckCommand(a *app) *cobra.Command {
@@ -33,7 +37,8 @@ func newCheckCommand(a *app) *cobra.Command {
 		Short: "Resolve every reference and print NAME / ref / status, never a value",
 		Long: `Resolve every reference of the profile (and --env-file, and inherited references)
 and print, for each variable, its reference, provider, status, resolved version and fetch
-time. Values are never printed. Exits 0 when every required secret resolved, 125 otherwise.`,
+time, and the validation rules its value fails. Values are never printed. Exits 0 when
+every required secret resolved and passed its rules, 125 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			p, err := a.loadPlan()
@@ -42,6 +47,7 @@ time. Values are never printed. Exits 0 when every required secret resolved, 125
 			}
 			defer a.closeProviders(p)
 			results, _, resolveErr := a.resolve(c.Context(), p)
+			failures, warnings, validateErr := a.checkValues(p, results)
 			rows := make([]checkRow, len(results))
 			for i, r := range results {
 				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref, p.registry), Provider: r.Parsed.Scheme, Status: "ok",
@@ -53,6 +59,9 @@ time. Values are never printed. Exits 0 when every required secret resolved, 125
 					}
 					row.Error = a.ui().mask(leafText(r.Err))
 					row.Hint = a.ui().mask(providers.Hint(r.Err))
+				}
+				if row.Validation, row.Warnings = failures[i], warnings[i]; len(row.Validation) > 0 {
+					row.Status = "invalid"
 				}
 				rows[i] = row
 			}
@@ -71,6 +80,7 @@ time. Values are never printed. Exits 0 when every required secret resolved, 125
 					if r.Error != "" {
 						status += ": " + r.Error
 					}
+					status += validationText(r.Validation, r.Warnings)
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Ref, r.Provider, status, dash(r.Version),
 						(time.Duration(r.Millis) * time.Millisecond).String())
 				}
@@ -78,8 +88,8 @@ time. Values are never printed. Exits 0 when every required secret resolved, 125
 					return err
 				}
 			}
-			if resolveErr != nil {
-				return withStatus(ExitUsage, resolveErr)
+			if err := errors.Join(resolveErr, validateErr); err != nil {
+				return withStatus(ExitUsage, err)
 			}
 			return nil
 		},

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -52,8 +53,8 @@ masks them in every later step. See docs/ci.md.`,
 			}
 			defer a.closeProviders(p)
 			results, _, err := a.resolve(c.Context(), p)
-			if err != nil {
-				return err
+			if verr := a.validateResults(p, results); err != nil || verr != nil {
+				return errors.Join(err, verr) // as for a run: nothing is printed
 			}
 			var vars [][2]string
 			for _, e := range p.env {

@@ -8,7 +8,7 @@ import (
 // through unchanged.
 const (
 	// ExitUsage is secretrun's own failure before the child started: bad flags, bad config, a bad
-	// reference, a secret that could not be fetched.
+	// reference, a secret that could not be fetched or failed its validation rules.
 	ExitUsage = 125
 	// ExitNotExecutable: the command was found but could not be executed.
 	ExitNotExecutable = 126
@@ -53,6 +53,7 @@ const exitHelp = `Exit status:
   N      the command exited with N (0-255, unchanged)
   128+S  the command was killed by signal S
   125    secretrun failed before the command started: bad flags or config, a bad
-         reference, a secret that could not be fetched (nothing was run)
+         reference, a secret that could not be fetched or failed validation
+         (nothing was run)
   126    the command was found but could not be executed
   127    the command was not found`

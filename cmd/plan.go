@@ -13,6 +13,7 @@ import (
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/dotenv"
 	"github.com/secretrun/secretrun/redact"
+	"github.com/secretrun/secretrun/validate"
 )
 
 // plan is what a profile and the flags ask for, before anything is fetched.
@@ -33,6 +34,8 @@ type request struct {
 	noEnv     bool // `as: none`: fetched and masked, only for whole-profile files
 	masked    bool
 	inherited bool // came from an inherited variable whose value is a reference
+	// rules are checked once the value is fetched (see validateResults); nil: not checked.
+	rules *validate.Rules
 }
 
 // loadPlan finds and loads the configuration, resolves the profile and collects every request:
@@ -71,6 +74,7 @@ func (a *app) loadPlan() (*plan, error) {
 				asFile:  s.As == config.AsFile,
 				noEnv:   s.As == config.AsNone,
 				masked:  s.Masked(),
+				rules:   profileRules(s),
 			})
 		}
 	}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"io"
 	"runtime/debug"
 	"sync"
@@ -46,8 +47,8 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if ierr := intr.err(); ierr != nil {
 		return ierr // the fetch errors it caused ("context canceled") are noise
 	}
-	if err != nil {
-		return err
+	if verr := a.validateResults(p, results); err != nil || verr != nil {
+		return errors.Join(err, verr) // every fetch and validation failure at once
 	}
 
 	files, env, err := a.childEnv(p, results)

@@ -2,6 +2,8 @@ package config
 
 import (
 	"time"
+
+	"github.com/secretrun/secretrun/validate"
 )
 
 // Version is the only configuration format version this build understands. A file without a
@@ -127,7 +129,7 @@ type EnvVar struct {
 }
 
 // SecretSpec is one entry of a profile's `secrets`, written either as `NAME: ref` (short form)
-// or as `NAME: {ref: ..., optional: ..., as: ..., mask: ...}` (long form).
+// or as `NAME: {ref: ..., optional: ..., as: ..., mask: ..., validate: {...}}` (long form).
 type SecretSpec struct {
 	// Name is the variable's name, with its case as written.
 	Name string
@@ -140,6 +142,9 @@ type SecretSpec struct {
 	As string
 	// Mask is nil or true when the value is masked in output; false marks non-sensitive values.
 	Mask *bool
+	// Validate holds the rules of the `validate:` block, or nil when there is none (the value is
+	// then only checked for placeholders). See docs/validation.md.
+	Validate *validate.Rules
 	// Line is the entry's line in the file.
 	Line int
 }

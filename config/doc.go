@@ -8,7 +8,8 @@
 // variables keep their case.
 //
 // References are kept as strings here; package providers parses them. This package must not
-// import viper, cobra or providers, and it does no network I/O: it reads one file, and looks
+// import viper, cobra or providers (package validate, standard library only, supplies the type
+// of `validate:` rules), and it does no network I/O: it reads one file, and looks
 // for files in Find.
 //
 // The user-facing description of the format is docs/config.md.

@@ -121,7 +121,7 @@ var (
 	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
 	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files"}
-	secretFields  = []string{"ref", "optional", "as", "mask"}
+	secretFields  = []string{"ref", "optional", "as", "mask", "validate"}
 )
 
 func (p *parser) config(root *yaml.Node, cfg *Config) {
@@ -359,7 +359,7 @@ func (p *parser) secret(name string, k, v *yaml.Node, field string) (SecretSpec,
 		s.Ref = ref
 		return s, ok
 	case v.Kind != yaml.MappingNode:
-		p.add(v.Line, field, "must be a reference or a mapping with ref, optional, as, mask; got %s", p.describe(v))
+		p.add(v.Line, field, "must be a reference or a mapping with ref, optional, as, mask, validate; got %s", p.describe(v))
 		return s, false
 	}
 	ok, hasRef := true, false
@@ -393,6 +393,10 @@ func (p *parser) secret(name string, k, v *yaml.Node, field string) (SecretSpec,
 			if good {
 				s.Mask = &b
 			}
+			ok = ok && good
+		case "validate":
+			rules, good := p.validation(val, f)
+			s.Validate = rules
 			ok = ok && good
 		}
 	})

@@ -256,7 +256,7 @@ func TestParseErrors(t *testing.T) {
 		{"ref not a string", "profiles:\n  p:\n    secrets:\n      K: 42\n",
 			[]string{`secretrun.yaml:4: profiles.p.secrets.K: reference must be a string such as vault://secret/app#key, got a number`}},
 		{"secret is a list", "profiles:\n  p:\n    secrets:\n      K: [a]\n",
-			[]string{`secretrun.yaml:4: profiles.p.secrets.K: must be a reference or a mapping with ref, optional, as, mask; got a list`}},
+			[]string{`secretrun.yaml:4: profiles.p.secrets.K: must be a reference or a mapping with ref, optional, as, mask, validate; got a list`}},
 		{"bad variable name", "profiles:\n  p:\n    secrets:\n      1DB: env://A\n",
 			[]string{`secretrun.yaml:4: profiles.p.secrets: invalid variable name "1DB": use letters, digits and '_', not starting with a digit`}},
 		{"variable name with =", "profiles:\n  p:\n    env:\n      \"A=B\": x\n",
