@@ -23,6 +23,9 @@ import (
 // \uXXXX escape of the Go/Python forms in upper case, and PyYAML's
 // double-quoted scalar (\xE9, \u2028 as \L, \U0001F600).
 func encoderJSONForms(v string) []string {
+	if plainJSON(v) {
+		return nil // every form is v itself
+	}
 	gson := jsonBody(v, func(r rune) (string, bool) {
 		if strings.ContainsRune("<>&='", r) || r == 0x2028 || r == 0x2029 {
 			return fmt.Sprintf(`\u%04x`, r), true
@@ -40,6 +43,18 @@ func encoderJSONForms(v string) []string {
 	goASCII := jsonBody(v, nonASCII, true)
 	pyASCII := jsonBody(v, nonASCII, false)
 	return []string{gson, dotnet, goASCII, pyASCII, upperUnicodeEscapes(pyASCII), yamlDoubleQuoted(v)}
+}
+
+// plainJSON reports whether every JSON and YAML encoder writes v as it is:
+// printable ASCII without a character any of them escapes.
+func plainJSON(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < 0x20 || c >= 0x7f || strings.IndexByte("\"\\<>&='+`/", c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // jsonBody returns the inside of a JSON string holding v: '"' and '\' are
@@ -158,6 +173,9 @@ func doubleEscaped(forms []string) []string {
 // quotedForms returns the inside of the quotes that Python's repr(), Node's
 // util.inspect, shlex.quote, and SQL and YAML single quotes put around v.
 func quotedForms(v string) []string {
+	if plainJSON(v) && !strings.ContainsAny(v, "'`") {
+		return nil // no quote, backslash or control character to escape
+	}
 	return []string{pythonRepr(v), nodeInspect(v), shlexQuoted(v), strings.ReplaceAll(v, "'", "''")}
 }
 
@@ -256,11 +274,23 @@ func entityForms(v string) []string {
 		{'"': "&quot;"}, // XML attributes (quoteattr, ElementTree)
 		{},
 	}
+	// Only the variants that can differ for v: the others would repeat.
+	if !strings.ContainsAny(v, `"'`) {
+		base = base[len(base)-1:]
+	}
+	nonASCII := []string{""}
+	if !isASCII(v) {
+		nonASCII = append(nonASCII, "&#%d;", "&#x%x;", "&#x%X;")
+	}
+	ctls := []string{""}
+	if strings.ContainsAny(v, "\t\n\r") {
+		ctls = append(ctls, "&#%d;", "&#%02d;")
+	}
 	var out []string
 	for _, q := range base {
-		for _, nonASCII := range []string{"", "&#%d;", "&#x%x;", "&#x%X;"} {
-			for _, ctl := range []string{"", "&#%d;", "&#%02d;"} {
-				out = append(out, entities(v, q, nonASCII, ctl))
+		for _, na := range nonASCII {
+			for _, ctl := range ctls {
+				out = append(out, entities(v, q, na, ctl))
 			}
 		}
 	}
