@@ -229,6 +229,9 @@ func FuzzRedact(f *testing.F) {
 			needles, names, in, sizes = fuzzCase(spec, input, splits, mode)
 		}
 		checkStream(t, needles, names, in, sizes)
+		if mode&64 != 0 {
+			checkWidth(t, needles, in, sizes) // the terminal Writer's width-keeping masks
+		}
 	})
 }
 
