@@ -21,7 +21,9 @@ type needleSet struct {
 	minLen int
 	seen   map[string]bool
 	list   []string
-	owner  []int // index into the secrets given to Compile
+	owner  []int   // index into the secrets given to Compile
+	pub    []int32 // length of each needle's public prefix (see publicPrefix)
+	public string  // the public prefix of the value whose forms are being added
 }
 
 func newNeedleSet(minLen int) *needleSet {
@@ -47,6 +49,28 @@ func (s *needleSet) add(n string, owner int) {
 	s.seen[n] = true
 	s.list = append(s.list, n)
 	s.owner = append(s.owner, owner)
+	k := 0
+	for k < len(n) && k < len(s.public) && n[k] == s.public[k] {
+		k++
+	}
+	s.pub = append(s.pub, int32(k))
+}
+
+// publicPrefix returns the part of a value that is public text by
+// construction: the scheme and "://" of a URL ("postgres://"), which a
+// program also prints on its own ("Connect to postgres"). A needle's public
+// prefix is what it shares with its value's (so the "postgres" of
+// "postgres%3A%2F%2F..." too); a held suffix inside public prefixes may be
+// released on idle (see automaton.relOK).
+func publicPrefix(v string) string {
+	i := 0
+	for i < len(v) && ('a' <= v[i] && v[i] <= 'z' || 'A' <= v[i] && v[i] <= 'Z' || i > 0 && ('0' <= v[i] && v[i] <= '9' || v[i] == '+' || v[i] == '.' || v[i] == '-')) {
+		i++
+	}
+	if i > 0 && strings.HasPrefix(v[i:], "://") {
+		return v[:i+3]
+	}
+	return ""
 }
 
 // deriveNeedles adds every form of the (trimmed, policy-checked) value v to
@@ -68,6 +92,8 @@ func deriveNeedles(s *needleSet, v string, owner int, opt Options) {
 func addForms(s *needleSet, v string, owner int, opt Options) {
 	armoured := v
 	v = unarmour(v)
+	s.public = publicPrefix(v)
+	defer func() { s.public = "" }()
 	s.add(v, owner)
 	if armoured != v {
 		for _, g := range pemGrams(v, max(pemGram, s.minLen)) {
