@@ -116,6 +116,9 @@ func addForms(s *needleSet, v string, owner int, opt Options) {
 	for _, f := range base64Forms(v) {
 		s.add(f, owner)
 	}
+	for _, f := range wrappedBase64Forms(v) {
+		s.add(f, owner)
+	}
 	if opt.Hex {
 		h := hex.EncodeToString([]byte(v))
 		s.add(h, owner)
@@ -411,6 +414,28 @@ func toLowerHex(c byte) byte {
 func base64Forms(v string) []string {
 	out := alignedForms(v, 6, base64.RawStdEncoding.EncodeToString)
 	return append(out, alignedForms(v, 6, base64.RawURLEncoding.EncodeToString)...)
+}
+
+// wrappedBase64Forms returns the base64 of v (standard alphabet, v at the
+// start of the encoded data, as `echo "$S" | base64`, `openssl base64` and
+// MIME encode a whole value) wrapped at 76 and at 64 columns, with "\n" and
+// with "\r\n" line breaks (a pseudo-terminal's); nil when the encoding fits
+// on one line. Only the characters that depend on v alone are kept, so a
+// trailing newline or other data after v does not matter.
+func wrappedBase64Forms(v string) []string {
+	enc := alignedForms(v, 6, base64.RawStdEncoding.EncodeToString)[0]
+	var out []string
+	for _, width := range []int{76, 64} {
+		if len(enc) <= width {
+			continue
+		}
+		var lines []string
+		for i := 0; i < len(enc); i += width {
+			lines = append(lines, enc[i:min(i+width, len(enc))])
+		}
+		out = append(out, strings.Join(lines, "\n"), strings.Join(lines, "\r\n"))
+	}
+	return out
 }
 
 // alignedForms encodes v preceded by 0..k-1 filler bytes (k = the encoding's

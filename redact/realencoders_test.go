@@ -236,3 +236,29 @@ func TestPEMRewrapped(t *testing.T) {
 		}
 	}
 }
+
+// TestWrappedBase64: a value whose base64 crosses line breaks, as coreutils
+// base64 (76 columns, and -w 64), openssl base64 (64) and Python's MIME
+// encoder write it, with "\n" or a terminal's "\r\n", shows no line of its
+// encoding.
+func TestWrappedBase64(t *testing.T) {
+	v := "CANARY-long-secret-" + strings.Repeat("0123456789abcdefghij", 6) + "-tail"
+	m, _ := Compile([]Secret{{Name: "LONG", Value: v}}, Options{})
+	var outs []string
+	sh := `printf '%s\n' "$1" | base64; printf '%s' "$1" | base64 -w 64; printf '%s\n' "$1" | openssl base64`
+	outs = append(outs, program(t, "sh", "-c", sh, "_", v))
+	outs = append(outs, program(t, "python3", "-c", `import base64,sys; sys.stdout.write(base64.encodebytes(sys.argv[1].encode()).decode())`, v))
+	for _, out := range outs {
+		for _, eol := range []string{"\n", "\r\n"} {
+			in := strings.ReplaceAll(out, "\n", eol)
+			got := m.MaskString(in)
+			// Only the last group may show: its characters mix the value's last
+			// bits with what follows (padding, the newline echo adds).
+			for _, l := range strings.Split(got, eol) {
+				if rest := strings.ReplaceAll(l, "***", ""); len(rest) > 4 {
+					t.Errorf("a line of the encoding shows: %q in\n%q", l, got)
+				}
+			}
+		}
+	}
+}
