@@ -72,7 +72,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 		a.ui().Warnf("--no-mask: the command's output is not masked")
 	} else {
 		spec.Wrap = func(name string, dst io.Writer, tty bool) io.WriteCloser {
-			if name == "pty" { // masks as wide as what they hide: full-screen programs keep their layout
+			if name == "pty" && tty { // masks as wide as what they hide: full-screen programs keep their layout
 				return m.NewTerminalWriter(dst, a.idle(p, tty))
 			}
 			return m.NewWriter(dst, a.idle(p, tty))
