@@ -280,6 +280,9 @@ func TestRandomizedCompiled(t *testing.T) {
 		var secrets []Secret
 		for k := 0; k < 1+r.Intn(6); k++ {
 			v := randString(r, alpha, 8+r.Intn(20))
+			if it%3 == 0 {
+				v = randString(r, alpha, 32+r.Intn(30)) // all needles long: the widest skip window
+			}
 			switch r.Intn(5) {
 			case 0: // a YAML/INI document: its fields are needles too
 				v = "token: " + v + "\nkey = " + randString(r, alpha, 8+r.Intn(12))
