@@ -17,7 +17,9 @@ const (
 )
 
 // MaxIdleRelease is the most held bytes an idle release ever writes out: a
-// held prefix of 4 bytes or more is kept until the stream moves on or ends.
+// held prefix of 4 bytes or more is kept until the stream moves on or ends,
+// unless it is only the public start of the secrets it begins (a URL scheme,
+// see publicPrefix).
 const MaxIdleRelease = 3
 
 // idleTicks is how many quiet timer ticks make an idle period: the timer
@@ -70,10 +72,11 @@ type region struct {
 // secret, a secret with ": " or "%" inside), which is secret material.
 //
 // With idle release on, a quiet stream gets its deferred tokens written and,
-// when only 1–MaxIdleRelease bytes are held, those bytes too; the automaton
-// keeps its state, so a secret completed later is masked from the first
-// unreleased byte (Stats.LateMasked). A hold of 4 bytes or more is never
-// released by the timer; Close applies the end-of-stream rule.
+// when only 1–MaxIdleRelease bytes (or only public text) are held, those
+// bytes too; the automaton keeps its state, so a secret completed later is
+// masked from the first unreleased byte (Stats.LateMasked). Any other hold
+// of 4 bytes or more is never released by the timer; Close applies the
+// end-of-stream rule.
 type Writer struct {
 	mu   sync.Mutex
 	m    *Matcher
@@ -404,7 +407,8 @@ func (w *Writer) heldBytes() int {
 }
 
 // releasable reports whether the idle timer would have something to do:
-// a pending token, or 1–MaxIdleRelease undecided held bytes.
+// a pending token, or 1–MaxIdleRelease undecided held bytes (or more when
+// they are only public text, see automaton.relOK).
 func (w *Writer) releasable() bool {
 	if len(w.regions) > 0 {
 		return true
