@@ -45,6 +45,21 @@ func encoderJSONForms(v string) []string {
 	return []string{gson, dotnet, goASCII, pyASCII, upperUnicodeEscapes(pyASCII), yamlDoubleQuoted(v)}
 }
 
+// writeEsc writes prefix and v in hex, digits wide, to b: `\u00e9` for
+// writeEsc(b, `\u`, 0xe9, 4, false). It is fmt.Fprintf(b, prefix+"%0*x", ...)
+// without fmt's cost, which Compile pays for every escaped character.
+func writeEsc(b *strings.Builder, prefix string, v rune, digits int, upper bool) {
+	const lower, upperHex = "0123456789abcdef", "0123456789ABCDEF"
+	hexd := lower
+	if upper {
+		hexd = upperHex
+	}
+	b.WriteString(prefix)
+	for k := digits - 1; k >= 0; k-- {
+		b.WriteByte(hexd[(v>>(4*k))&0xf])
+	}
+}
+
 // plainJSON reports whether every JSON and YAML encoder writes v as it is:
 // printable ASCII without a character any of them escapes.
 func plainJSON(v string) bool {
@@ -63,10 +78,6 @@ func plainJSON(v string) bool {
 // how (an empty replacement means \uXXXX, with surrogate pairs above
 // U+FFFF). upper selects upper-case hex in \uXXXX.
 func jsonBody(v string, esc func(rune) (string, bool), upper bool) string {
-	format := `\u%04x`
-	if upper {
-		format = `\u%04X`
-	}
 	var b strings.Builder
 	for _, r := range v {
 		if s, ok := esc(r); ok {
@@ -76,9 +87,10 @@ func jsonBody(v string, esc func(rune) (string, bool), upper bool) string {
 			}
 			if r > 0xFFFF {
 				r1, r2 := utf16.EncodeRune(r)
-				fmt.Fprintf(&b, format+format, r1, r2)
+				writeEsc(&b, `\u`, r1, 4, upper)
+				writeEsc(&b, `\u`, r2, 4, upper)
 			} else {
-				fmt.Fprintf(&b, format, r)
+				writeEsc(&b, `\u`, r, 4, upper)
 			}
 			continue
 		}
@@ -99,7 +111,7 @@ func jsonBody(v string, esc func(rune) (string, bool), upper bool) string {
 			b.WriteString(`\t`)
 		default:
 			if r < 0x20 {
-				fmt.Fprintf(&b, format, r)
+				writeEsc(&b, `\u`, r, 4, upper)
 			} else {
 				b.WriteRune(r)
 			}
@@ -144,11 +156,11 @@ func yamlDoubleQuoted(v string) string {
 		case 0x20 <= r && r <= 0x7e:
 			b.WriteRune(r)
 		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02X`, r)
+			writeEsc(&b, `\x`, r, 2, true)
 		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04X`, r)
+			writeEsc(&b, `\u`, r, 4, true)
 		default:
-			fmt.Fprintf(&b, `\U%08X`, r)
+			writeEsc(&b, `\U`, r, 8, true)
 		}
 	}
 	return b.String()
@@ -201,15 +213,15 @@ func pythonRepr(v string) string {
 		case r == '\r':
 			b.WriteString(`\r`)
 		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
+			writeEsc(&b, `\x`, r, 2, false)
 		case r < utf8.RuneSelf || unicode.IsPrint(r):
 			b.WriteRune(r)
 		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
+			writeEsc(&b, `\x`, r, 2, false)
 		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
+			writeEsc(&b, `\u`, r, 4, false)
 		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
+			writeEsc(&b, `\U`, r, 8, false)
 		}
 	}
 	return b.String()
@@ -241,7 +253,7 @@ func nodeInspect(v string) string {
 		case r == quote && quote == '\'':
 			b.WriteString(`\'`)
 		case r < 0x20 || 0x7f <= r && r <= 0x9f:
-			fmt.Fprintf(&b, `\x%02X`, r)
+			writeEsc(&b, `\x`, r, 2, true)
 		default:
 			b.WriteRune(r)
 		}
@@ -340,7 +352,7 @@ func percentEncode(v, set string) string {
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c <= 0x20 || c >= 0x7f || strings.IndexByte(set, c) >= 0 {
-			fmt.Fprintf(&b, "%%%02X", c)
+			writeEsc(&b, "%", rune(c), 2, true)
 		} else {
 			b.WriteByte(c)
 		}
