@@ -58,6 +58,13 @@ func (tm *terminal) start(args ...string) {
 	dir := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte(ptyConfig), 0o600))
 	must(t, os.WriteFile(filepath.Join(dir, ".env"), []byte("TOKEN=CANARY-pty-token-4242\n"), 0o600))
+	tm.startIn(dir, args...)
+}
+
+// startIn runs secretrun on the terminal in dir, which holds its configuration.
+func (tm *terminal) startIn(dir string, args ...string) {
+	t := tm.t
+	t.Helper()
 	tm.cmd = exec.Command("secretrun", args...)
 	tm.cmd.Dir = dir
 	tm.cmd.Env = append(os.Environ(), "TERM=xterm")
@@ -116,7 +123,9 @@ func TestTerminalChildSeesATerminalAndOutputIsMasked(t *testing.T) {
 	}
 	tm.waitFor("TOKEN=")
 	out := tm.output()
-	for _, want := range []string{"stdin tty=true", "stdout tty=true", "stderr tty=true", "TOKEN=***\r\n"} {
+	// On a terminal the mask is as wide as the value (21 columns), so full-screen programs keep
+	// their layout.
+	for _, want := range []string{"stdin tty=true", "stdout tty=true", "stderr tty=true", "TOKEN=" + strings.Repeat("*", 21) + "\r\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("terminal lacks %q:\n%q", want, out)
 		}

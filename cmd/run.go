@@ -73,7 +73,10 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if a.opts.noMask {
 		a.ui().Warnf("--no-mask: the command's output is not masked")
 	} else {
-		spec.Wrap = func(_ string, dst io.Writer, tty bool) io.WriteCloser {
+		spec.Wrap = func(name string, dst io.Writer, tty bool) io.WriteCloser {
+			if name == "pty" && tty { // masks as wide as what they hide: full-screen programs keep their layout
+				return m.NewTerminalWriter(dst, a.idle(p, tty))
+			}
 			return m.NewWriter(dst, a.idle(p, tty))
 		}
 	}

@@ -42,6 +42,12 @@ type automaton struct {
 	shallow1   int32   // encoded id of the first state of depth 2
 	shallow2   int32   // encoded id of the first state of depth 3
 
+	// relOK per node: the held suffix may be released on idle. True when
+	// it is at most MaxIdleRelease bytes, or when it lies within the public
+	// prefix of every needle it begins (the "postgres://" of a database
+	// URL) and so do all its shorter held suffixes.
+	relOK []bool
+
 	needles []string
 	maxLen  int
 	minLen  int
@@ -72,8 +78,9 @@ func (a *automaton) step(st, c int32) int32 {
 
 // newAutomaton builds the automaton for needles (none empty; duplicates
 // allowed but wasteful). The needle index reported on a match is the index in
-// needles; among equal needles, the lowest.
-func newAutomaton(needles []string) *automaton {
+// needles; among equal needles, the lowest. pub, if not nil, gives the length
+// of each needle's public prefix (see relOK).
+func newAutomaton(needles []string, pub []int32) *automaton {
 	a := &automaton{needles: needles}
 	var used [256]bool
 	a.minLen = -1
@@ -133,6 +140,7 @@ func newAutomaton(needles []string) *automaton {
 	outID := make([]int32, nodes) // its index
 	depth := make([]int32, nodes)
 	nodeID := make([]int32, nodes) // lowest needle index through the node
+	secret := make([]bool, nodes)  // some needle through the node is past its public prefix there
 	a.nodeClass = make([]uint8, nodes)
 	a.firstChild = make([]int32, nodes+1)
 	cur := make([]int32, len(sorted)) // the node each needle has reached
@@ -159,6 +167,9 @@ func newAutomaton(needles []string) *automaton {
 				nodeID[node] = int32(i)
 			}
 			cur[k] = node
+			if pub == nil || int(pub[i]) < d {
+				secret[node] = true
+			}
 			prevPar, prevByte, prevNode = par, b, node
 			if len(n) == d && out[node] == 0 {
 				out[node] = int32(d)
@@ -185,6 +196,8 @@ func newAutomaton(needles []string) *automaton {
 	a.matchID = make([]int32, nodes)
 	a.hold = make([]int32, nodes)
 	a.holdID = make([]int32, nodes)
+	a.relOK = make([]bool, nodes)
+	a.relOK[0] = true
 	for v := int32(0); v < int32(nodes); v++ {
 		a.enc[v] = a.enc0(v)
 	}
@@ -210,8 +223,10 @@ func newAutomaton(needles []string) *automaton {
 			}
 			if a.firstChild[v] < a.firstChild[v+1] {
 				a.hold[v], a.holdID[v] = depth[v], nodeID[v]
+				a.relOK[v] = depth[v] <= MaxIdleRelease || !secret[v] && a.relOK[fv]
 			} else {
 				a.hold[v], a.holdID[v] = a.hold[fv], a.holdID[fv]
+				a.relOK[v] = a.relOK[fv]
 			}
 			if a.matchLen[v] > 0 {
 				a.enc[v] = ^a.enc[v]
@@ -329,6 +344,11 @@ func (a *automaton) holdOf(st int32) int {
 	}
 	return int(a.hold[a.node(st)])
 }
+
+// releasableOf reports whether the bytes held in state st may be released
+// after an idle pause (and are not masked at end of stream): at most
+// MaxIdleRelease of them, or only public text (see relOK).
+func (a *automaton) releasableOf(st int32) bool { return a.relOK[a.node(st)] }
 
 // holdIDOf returns the needle a held suffix in state st is a prefix of.
 func (a *automaton) holdIDOf(st int32) int32 { return a.holdID[a.node(st)] }

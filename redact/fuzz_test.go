@@ -18,6 +18,9 @@ func fuzzCase(spec, input, splits []byte, mode uint8) (needles, names []string, 
 	if mode&4 != 0 {
 		minLen = 4 // all needles long enough for the Wu-Manber filter
 	}
+	if mode&32 != 0 {
+		minLen = 8 // the filter's 4-byte blocks
+	}
 	var cur []byte
 	flush := func() {
 		if len(cur) >= minLen && len(needles) < 12 {
@@ -226,6 +229,9 @@ func FuzzRedact(f *testing.F) {
 			needles, names, in, sizes = fuzzCase(spec, input, splits, mode)
 		}
 		checkStream(t, needles, names, in, sizes)
+		if mode&64 != 0 {
+			checkWidth(t, needles, in, sizes) // the terminal Writer's width-keeping masks
+		}
 	})
 }
 
@@ -252,7 +258,7 @@ func TestRandomized(t *testing.T) {
 		}
 		splits := make([]byte, 1+r.Intn(8))
 		r.Read(splits)
-		needles, names, in, sizes := fuzzCase(spec, input, splits, uint8(r.Intn(8)))
+		needles, names, in, sizes := fuzzCase(spec, input, splits, uint8(r.Intn(8))|uint8(r.Intn(2)*32))
 		checkStream(t, needles, names, in, sizes)
 	}
 }
@@ -263,7 +269,9 @@ func TestRandomized(t *testing.T) {
 // fragments, whole needles and noise.
 func TestRandomizedCompiled(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
-	const alpha = "abcXYZ019+/=-_.~ %:\n\"\\<&'é"
+	// The bytes every encoder treats specially: quotes of each kind,
+	// backslashes, entities, percent sets, control characters, non-ASCII.
+	const alpha = "abcXYZ019+/=-_.~ %:\n\"\\<&'é`$@?[]\t\x1b\x7f€😀"
 	iters := 150
 	if testing.Short() {
 		iters = 20
@@ -272,6 +280,15 @@ func TestRandomizedCompiled(t *testing.T) {
 		var secrets []Secret
 		for k := 0; k < 1+r.Intn(6); k++ {
 			v := randString(r, alpha, 8+r.Intn(20))
+			if it%3 == 0 {
+				v = randString(r, alpha, 32+r.Intn(30)) // all needles long: the widest skip window
+			}
+			switch r.Intn(5) {
+			case 0: // a YAML/INI document: its fields are needles too
+				v = "token: " + v + "\nkey = " + randString(r, alpha, 8+r.Intn(12))
+			case 1: // a PEM block: its 16-byte pieces are needles
+				v = "-----BEGIN KEY-----\n" + randString(r, alnum, 20+r.Intn(30)) + "\n" + randString(r, alnum, 10+r.Intn(30)) + "\n-----END KEY-----"
+			}
 			secrets = append(secrets, Secret{Name: fmt.Sprintf("S%d", k), Value: v})
 		}
 		m, _ := Compile(secrets, Options{})

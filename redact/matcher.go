@@ -40,14 +40,20 @@ func Compile(secrets []Secret, opt Options) (*Matcher, []Skipped) {
 			names[i] = secrets[o].Name
 		}
 	}
-	return newMatcher(set.list, names, opt), skipped
+	return newMatcherPub(set.list, set.pub, names, opt), skipped
 }
 
 // newMatcher builds a Matcher straight from needles (each non-empty; no
 // policy, no derived forms). names, if not nil, gives the name of each needle
 // for name-bearing tokens.
 func newMatcher(needles, names []string, opt Options) *Matcher {
-	m := &Matcher{a: newAutomaton(needles), token: opt.token()}
+	return newMatcherPub(needles, nil, names, opt)
+}
+
+// newMatcherPub is newMatcher with the public prefix length of each needle
+// (nil: none).
+func newMatcherPub(needles []string, pub []int32, names []string, opt Options) *Matcher {
+	m := &Matcher{a: newAutomaton(needles, pub), token: opt.token()}
 	if names != nil {
 		m.tokens = make([]string, len(names))
 		for i, n := range names {

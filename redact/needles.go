@@ -21,7 +21,9 @@ type needleSet struct {
 	minLen int
 	seen   map[string]bool
 	list   []string
-	owner  []int // index into the secrets given to Compile
+	owner  []int   // index into the secrets given to Compile
+	pub    []int32 // length of each needle's public prefix (see publicPrefix)
+	public string  // the public prefix of the value whose forms are being added
 }
 
 func newNeedleSet(minLen int) *needleSet {
@@ -47,6 +49,28 @@ func (s *needleSet) add(n string, owner int) {
 	s.seen[n] = true
 	s.list = append(s.list, n)
 	s.owner = append(s.owner, owner)
+	k := 0
+	for k < len(n) && k < len(s.public) && n[k] == s.public[k] {
+		k++
+	}
+	s.pub = append(s.pub, int32(k))
+}
+
+// publicPrefix returns the part of a value that is public text by
+// construction: the scheme and "://" of a URL ("postgres://"), which a
+// program also prints on its own ("Connect to postgres"). A needle's public
+// prefix is what it shares with its value's (so the "postgres" of
+// "postgres%3A%2F%2F..." too); a held suffix inside public prefixes may be
+// released on idle (see automaton.relOK).
+func publicPrefix(v string) string {
+	i := 0
+	for i < len(v) && ('a' <= v[i] && v[i] <= 'z' || 'A' <= v[i] && v[i] <= 'Z' || i > 0 && ('0' <= v[i] && v[i] <= '9' || v[i] == '+' || v[i] == '.' || v[i] == '-')) {
+		i++
+	}
+	if i > 0 && strings.HasPrefix(v[i:], "://") {
+		return v[:i+3]
+	}
+	return ""
 }
 
 // deriveNeedles adds every form of the (trimmed, policy-checked) value v to
@@ -66,18 +90,33 @@ func deriveNeedles(s *needleSet, v string, owner int, opt Options) {
 // armour lines: a key is unarmoured whether it is a whole secret or a part of
 // one (the private_key of a service-account JSON).
 func addForms(s *needleSet, v string, owner int, opt Options) {
+	armoured := v
 	v = unarmour(v)
+	s.public = publicPrefix(v)
+	defer func() { s.public = "" }()
 	s.add(v, owner)
+	if armoured != v {
+		for _, g := range pemGrams(v, max(pemGram, s.minLen)) {
+			s.add(g, owner)
+		}
+	}
 	for _, f := range multiLineForms(v) {
 		s.add(f, owner)
 	}
-	for _, f := range escapedForms(v) {
-		s.add(f, owner)
+	esc := escapedForms(v)
+	jsonForms := append(encoderJSONForms(v), esc[:3]...)
+	for _, list := range [][]string{esc, jsonForms, doubleEscaped(jsonForms), quotedForms(v), entityForms(v)} {
+		for _, f := range list {
+			s.add(f, owner)
+		}
 	}
 	for _, f := range urlForms(v) {
 		s.add(f, owner)
 	}
 	for _, f := range base64Forms(v) {
+		s.add(f, owner)
+	}
+	for _, f := range wrappedBase64Forms(v) {
 		s.add(f, owner)
 	}
 	if opt.Hex {
@@ -138,6 +177,33 @@ func multiLineForms(v string) []string {
 		if len(l) >= 16 && !isPEMArmour(l) {
 			out = append(out, l)
 		}
+	}
+	return out
+}
+
+// pemGram is the length of the pieces of a PEM body that are needles of
+// their own (see pemGrams).
+const pemGram = 16
+
+// pemGrams returns every run of n consecutive characters of the base64
+// body of an unarmoured PEM block (its lines joined, header lines such as
+// "Proc-Type: ..." left out). Whatever line length the key is re-wrapped at
+// (openssl, a YAML block, a log line), every line of n characters or more
+// is then covered by overlapping occurrences and masked whole; only a
+// line shorter than n can escape.
+func pemGrams(v string, n int) []string {
+	var body strings.Builder
+	for _, l := range strings.Split(v, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.Contains(l, ":") {
+			continue // an RFC 1421 header line
+		}
+		body.WriteString(l)
+	}
+	b := body.String()
+	var out []string
+	for i := 0; i+n <= len(b); i++ {
+		out = append(out, b[i:i+n])
 	}
 	return out
 }
@@ -294,10 +360,12 @@ func shellDoubleQuoted(v string) string {
 
 // urlForms returns the percent-encoded forms of v: form style (url.QueryEscape,
 // "+" for space), path style (url.PathEscape, "%20"), a whole path as
-// url.URL writes it, JavaScript's encodeURIComponent, each with upper- and
-// lower-case hex.
+// url.URL writes it, JavaScript's encodeURIComponent, the WHATWG userinfo
+// set (new URL() for user:PASSWORD@host) and Python's urllib.parse.quote
+// ("/" kept), each with upper- and lower-case hex.
 func urlForms(v string) []string {
-	forms := []string{url.QueryEscape(v), url.PathEscape(v), encodeURIComponent(v), (&url.URL{Path: v}).EscapedPath()}
+	forms := []string{url.QueryEscape(v), url.PathEscape(v), encodeURIComponent(v), (&url.URL{Path: v}).EscapedPath(),
+		percentEncode(v, whatwgUserinfo), percentEncode(v, pythonQuote)}
 	out := forms
 	for _, f := range forms {
 		out = append(out, lowerPercent(f))
@@ -348,6 +416,28 @@ func base64Forms(v string) []string {
 	return append(out, alignedForms(v, 6, base64.RawURLEncoding.EncodeToString)...)
 }
 
+// wrappedBase64Forms returns the base64 of v (standard alphabet, v at the
+// start of the encoded data, as `echo "$S" | base64`, `openssl base64` and
+// MIME encode a whole value) wrapped at 76 and at 64 columns, with "\n" and
+// with "\r\n" line breaks (a pseudo-terminal's); nil when the encoding fits
+// on one line. Only the characters that depend on v alone are kept, so a
+// trailing newline or other data after v does not matter.
+func wrappedBase64Forms(v string) []string {
+	enc := alignedForms(v, 6, base64.RawStdEncoding.EncodeToString)[0]
+	var out []string
+	for _, width := range []int{76, 64} {
+		if len(enc) <= width {
+			continue
+		}
+		var lines []string
+		for i := 0; i < len(enc); i += width {
+			lines = append(lines, enc[i:min(i+width, len(enc))])
+		}
+		out = append(out, strings.Join(lines, "\n"), strings.Join(lines, "\r\n"))
+	}
+	return out
+}
+
 // alignedForms encodes v preceded by 0..k-1 filler bytes (k = the encoding's
 // group size in bytes) with enc, an encoding of bits bits per character, and
 // keeps the characters whose bits all come from v.
@@ -386,17 +476,23 @@ func utf16Forms(v string) (le, be string) {
 }
 
 // structuredParts returns the secret parts of a structured value: every
-// string leaf of a JSON object or array, and the password of a URL or DSN
+// string or number leaf of a JSON object or array, every value of a
+// multi-line YAML or INI document (see lineFields), the password and
+// account of a .netrc, and the password of a URL or DSN
 // (scheme://user:pass@host, user:pass@tcp(host)/db, key=value lists with
 // password= or pwd=).
 func structuredParts(v string) []string {
 	var parts []string
 	if len(v) > 0 && (v[0] == '{' || v[0] == '[') {
 		var doc any
-		if json.Unmarshal([]byte(v), &doc) == nil {
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.UseNumber()
+		if dec.Decode(&doc) == nil {
 			collectLeaves(doc, &parts, 0)
 		}
 	}
+	parts = append(parts, lineFields(v)...)
+	parts = append(parts, netrcPasswords(v)...)
 	if u, err := url.Parse(v); err == nil && u.User != nil {
 		if p, ok := u.User.Password(); ok {
 			parts = append(parts, p)
@@ -419,7 +515,8 @@ func structuredParts(v string) []string {
 	return parts
 }
 
-// collectLeaves appends every string leaf of a decoded JSON document.
+// collectLeaves appends every string and number leaf of a decoded JSON
+// document (decoded with UseNumber, so a long number keeps its digits).
 func collectLeaves(doc any, parts *[]string, depth int) {
 	if depth > 32 {
 		return
@@ -427,6 +524,8 @@ func collectLeaves(doc any, parts *[]string, depth int) {
 	switch d := doc.(type) {
 	case string:
 		*parts = append(*parts, d)
+	case json.Number:
+		*parts = append(*parts, d.String())
 	case map[string]any:
 		for _, x := range d {
 			collectLeaves(x, parts, depth+1)

@@ -4,9 +4,9 @@ import "bytes"
 
 // Parameters of the Wu-Manber skip filter.
 const (
-	skipMax       = 16 // cap on the window length m
+	skipMax       = 32 // cap on the window length m
 	skipBlock     = 3  // bytes per block
-	skipTableBits = 17 // the shift table has 1<<skipTableBits entries
+	skipTableBits = 18 // the shift table has 1<<skipTableBits entries (256 KiB: fits in L2)
 )
 
 // skipper jumps over bytes at which no needle can start while the automaton

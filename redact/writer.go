@@ -17,7 +17,9 @@ const (
 )
 
 // MaxIdleRelease is the most held bytes an idle release ever writes out: a
-// held prefix of 4 bytes or more is kept until the stream moves on or ends.
+// held prefix of 4 bytes or more is kept until the stream moves on or ends,
+// unless it is only the public start of the secrets it begins (a URL scheme,
+// see publicPrefix).
 const MaxIdleRelease = 3
 
 // idleTicks is how many quiet timer ticks make an idle period: the timer
@@ -37,9 +39,11 @@ type Stats struct {
 }
 
 // region is a pending masked region [start, end) of the input; id names it.
+// mask is what replaces it when the Writer keeps the display width.
 type region struct {
 	start, end int64
 	id         int32
+	mask       []byte
 }
 
 // Writer masks one stream and writes the result to its destination. Create
@@ -68,10 +72,11 @@ type region struct {
 // secret, a secret with ": " or "%" inside), which is secret material.
 //
 // With idle release on, a quiet stream gets its deferred tokens written and,
-// when only 1–MaxIdleRelease bytes are held, those bytes too; the automaton
-// keeps its state, so a secret completed later is masked from the first
-// unreleased byte (Stats.LateMasked). A hold of 4 bytes or more is never
-// released by the timer; Close applies the end-of-stream rule.
+// when only 1–MaxIdleRelease bytes (or only public text) are held, those
+// bytes too; the automaton keeps its state, so a secret completed later is
+// masked from the first unreleased byte (Stats.LateMasked). Any other hold
+// of 4 bytes or more is never released by the timer; Close applies the
+// end-of-stream rule.
 type Writer struct {
 	mu   sync.Mutex
 	m    *Matcher
@@ -91,6 +96,7 @@ type Writer struct {
 	stats  Stats
 	err    error
 	closed bool
+	width  bool // masks keep the display width (NewTerminalWriter)
 
 	timer   *time.Timer
 	armed   bool
@@ -112,6 +118,19 @@ func (m *Matcher) NewWriter(dst io.Writer, idle time.Duration) *Writer {
 	if !m.Empty() {
 		w.a = m.a
 	}
+	return w
+}
+
+// NewTerminalWriter is NewWriter for a pseudo-terminal: each masked region
+// is replaced by as many '*' as the columns it would have taken, with its
+// line breaks and other control characters kept (see widthMask), so that a
+// full-screen program's idea of the cursor position stays true. It reveals
+// the display length and line structure of what it masks. With name tokens
+// on, or a token other than DefaultToken, it is NewWriter: that choice was
+// made explicitly.
+func (m *Matcher) NewTerminalWriter(dst io.Writer, idle time.Duration) *Writer {
+	w := m.NewWriter(dst, idle)
+	w.width = m.tokens == nil && m.token == DefaultToken
 	return w
 }
 
@@ -169,7 +188,7 @@ func (w *Writer) writeChunk(p []byte) error {
 	w.pos += int64(len(p))
 	for _, mt := range ms {
 		end := base + int64(mt.end)
-		w.addMatch(end-int64(mt.n), end, mt.id)
+		w.addMatch(end-int64(mt.n), end, mt.id, p, base)
 	}
 	w.ms = ms[:0]
 	safe := w.pos - int64(w.a.holdOf(st))
@@ -196,7 +215,9 @@ func (w *Writer) writeChunk(p []byte) error {
 // addMatch records the occurrence [s, e) of needle id, merging it with the
 // pending regions it overlaps or adjoins. Bytes before emitted were released
 // by the idle timer; the part of the occurrence after them is still masked.
-func (w *Writer) addMatch(s, e int64, id int32) {
+// p is the current write, which starts at base (the occurrence's bytes are
+// in it or in the hold-back window).
+func (w *Writer) addMatch(s, e int64, id int32, p []byte, base int64) {
 	if s < w.emitted {
 		if e <= w.emitted {
 			return
@@ -207,14 +228,42 @@ func (w *Writer) addMatch(s, e int64, id int32) {
 		s = w.emitted
 	}
 	cur := region{start: s, end: e, id: id}
+	if w.width {
+		cur.mask = widthMask(nil, w.appendPlain(nil, p, base, s, e))
+	}
 	for n := len(w.regions); n > 0 && w.regions[n-1].end >= cur.start; n-- {
 		last := w.regions[n-1]
+		if w.width {
+			cur.mask = mergeMasks(last, cur, p, base, w)
+		}
 		if last.start <= cur.start {
 			cur.start, cur.id = last.start, last.id
+		}
+		if last.end > cur.end {
+			cur.end = last.end
 		}
 		w.regions = w.regions[:n-1]
 	}
 	w.regions = append(w.regions, cur)
+}
+
+// mergeMasks returns the width-keeping mask of the union of the pending
+// region last and the new occurrence cur, which overlap or adjoin. The bytes
+// of last may be gone, those of cur are all at hand: the union is the part
+// of cur before last, last, and the part of cur after it.
+func mergeMasks(last, cur region, p []byte, base int64, w *Writer) []byte {
+	if cur.start <= last.start && cur.end >= last.end {
+		return cur.mask
+	}
+	var m []byte
+	if cur.start < last.start {
+		m = widthMask(m, w.appendPlain(nil, p, base, cur.start, last.start))
+	}
+	m = append(m, last.mask...)
+	if cur.end > last.end {
+		m = widthMask(m, w.appendPlain(nil, p, base, last.end, cur.end))
+	}
+	return m
 }
 
 // flushFinal appends to out every region that no future byte can extend
@@ -257,7 +306,11 @@ func (w *Writer) flushAll(out []byte) []byte {
 // appendPlain.
 func (w *Writer) appendRegion(out, p []byte, base int64, r region) []byte {
 	out = w.appendPlain(out, p, base, w.emitted, r.start)
-	out = append(out, w.m.tokenFor(r.id)...)
+	if w.width {
+		out = append(out, r.mask...)
+	} else {
+		out = append(out, w.m.tokenFor(r.id)...)
+	}
 	w.stats.Masked++
 	w.emitted = r.end
 	return out
@@ -328,8 +381,8 @@ func (w *Writer) Close() error {
 	if w.a == nil || w.err != nil {
 		return w.err
 	}
-	if hold := w.a.holdOf(w.st); hold >= EOFMaskLength {
-		w.addMatch(w.pos-int64(hold), w.pos, w.a.holdIDOf(w.st))
+	if hold := w.a.holdOf(w.st); hold >= EOFMaskLength && !w.a.releasableOf(w.st) {
+		w.addMatch(w.pos-int64(hold), w.pos, w.a.holdIDOf(w.st), nil, w.pos)
 	}
 	out := w.flushAll(w.out[:0])
 	w.keepOut(out)
@@ -354,13 +407,14 @@ func (w *Writer) heldBytes() int {
 }
 
 // releasable reports whether the idle timer would have something to do:
-// a pending token, or 1–MaxIdleRelease undecided held bytes.
+// a pending token, or 1–MaxIdleRelease undecided held bytes (or more when
+// they are only public text, see automaton.relOK).
 func (w *Writer) releasable() bool {
 	if len(w.regions) > 0 {
 		return true
 	}
 	h := w.a.holdOf(w.st)
-	return h > 0 && h <= MaxIdleRelease && w.emitted < w.pos
+	return h > 0 && w.a.releasableOf(w.st) && w.emitted < w.pos
 }
 
 // arm starts the idle timer.
@@ -398,7 +452,7 @@ func (w *Writer) onTick() {
 	w.armed = false
 	w.quiet = 0
 	var out []byte
-	if h := w.a.holdOf(w.st); h <= MaxIdleRelease {
+	if h := w.a.holdOf(w.st); h == 0 || w.a.releasableOf(w.st) {
 		if h > 0 && w.emitted < w.pos {
 			w.stats.IdleReleases++
 			w.released = w.pos

@@ -10,6 +10,10 @@
 # Environment:
 #   BENCH_REDACT_MB       size of the generated log in MiB (default 512)
 #   BENCH_REDACT_SECRETS  number of secrets in the profile (default 200)
+#   BENCH_REDACT_KIND     "typical" (tokens, keys, DSNs; default) or "random24" (each secret
+#                         is 24 random bytes, base64-encoded as `openssl rand -base64 24` prints)
+#   BENCH_REDACT_OLD      path of another secretrun binary (e.g. built from the previous commit)
+#                         to time in the same run, interleaved, for a before/after ratio
 #   BENCH_REDACT_RUNS     runs of each pipeline; the best one counts (default 3)
 #   BENCH_REDACT_KEEP     set to keep the temporary directory
 set -euo pipefail
@@ -18,6 +22,8 @@ cd "$(dirname "$0")/.."
 mb=${BENCH_REDACT_MB:-512}
 nsecrets=${BENCH_REDACT_SECRETS:-200}
 runs=${BENCH_REDACT_RUNS:-3}
+kind=${BENCH_REDACT_KIND:-typical}
+old=${BENCH_REDACT_OLD:-}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-redact.XXXXXX")
 if [[ -z "${BENCH_REDACT_KEEP:-}" ]]; then
@@ -48,6 +54,7 @@ func main() {
 	dir := os.Args[1]
 	size, _ := strconv.ParseInt(os.Args[2], 10, 64)
 	n, _ := strconv.Atoi(os.Args[3])
+	kind := os.Args[4]
 	r := rand.New(rand.NewSource(42))
 	str := func(alpha string, k int) string {
 		b := make([]byte, k)
@@ -61,6 +68,12 @@ func main() {
 	values := make([]string, n)
 	for i := range values {
 		names[i] = fmt.Sprintf("BENCH_SECRET_%03d", i)
+		if kind == "random24" {
+			raw := make([]byte, 24)
+			r.Read(raw)
+			values[i] = base64.StdEncoding.EncodeToString(raw)
+			continue
+		}
 		switch i % 5 {
 		case 0, 1:
 			values[i] = "ghp_" + str(alnum, 36)
@@ -123,8 +136,8 @@ func main() {
 	f.Close()
 }
 GO
-echo "bench-redact: generating a ${mb} MiB log and ${nsecrets} secrets in $tmp"
-(cd "$tmp/gen" && GOFLAGS= GO111MODULE=off go run main.go "$tmp" "$((mb * 1024 * 1024))" "$nsecrets")
+echo "bench-redact: generating a ${mb} MiB log and ${nsecrets} ${kind} secrets in $tmp"
+(cd "$tmp/gen" && GOFLAGS= GO111MODULE=off go run main.go "$tmp" "$((mb * 1024 * 1024))" "$nsecrets" "$kind")
 [[ -s "$tmp/big.log" ]] || { echo "bench-redact: generating the log failed" >&2; exit 1; }
 bytes=$(wc -c < "$tmp/big.log")
 
@@ -145,27 +158,36 @@ echo "bench-redact: sanity ok ($masked masked regions in the first 16 MiB, no va
 
 cat "$tmp/big.log" > /dev/null # warm the page cache
 
-# best_seconds CMD... runs a pipeline $runs times and prints the best wall time in seconds.
-best_seconds() {
-	local best="" t0 t1 s
-	for ((i = 0; i < runs; i++)); do
-		t0=$(date +%s%N)
-		"$@"
-		t1=$(date +%s%N)
-		s=$(( t1 - t0 ))
-		if [[ -z "$best" || $s -lt $best ]]; then best=$s; fi
-	done
-	awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }'
-}
+# The pipelines are run in turn, $runs rounds, so that a busy machine slows them alike; the
+# best time of each counts.
 run_cat() { cat "$tmp/big.log" | cat > /dev/null; }
 run_redact() { cat "$tmp/big.log" | "${sr[@]}" > /dev/null; }
-
-t_cat=$(best_seconds run_cat)
-t_red=$(best_seconds run_redact)
-awk -v b="$bytes" -v tc="$t_cat" -v tr="$t_red" -v n="$nsecrets" 'BEGIN {
+run_old() { cat "$tmp/big.log" | "$old" redact -c "$tmp/secretrun.yaml" -p bench > /dev/null; }
+pipelines=(run_cat run_redact)
+[[ -n "$old" ]] && pipelines+=(run_old)
+declare -A best
+for ((i = 0; i < runs; i++)); do
+	for p in "${pipelines[@]}"; do
+		t0=$(date +%s%N)
+		"$p"
+		t1=$(date +%s%N)
+		s=$(( t1 - t0 ))
+		if [[ -z "${best[$p]:-}" || $s -lt ${best[$p]} ]]; then best[$p]=$s; fi
+	done
+done
+secs() { awk -v ns="${best[$1]}" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+t_cat=$(secs run_cat)
+t_red=$(secs run_redact)
+t_old=""
+[[ -n "$old" ]] && t_old=$(secs run_old)
+awk -v b="$bytes" -v tc="$t_cat" -v tr="$t_red" -v to="$t_old" -v n="$nsecrets" -v k="$kind" 'BEGIN {
 	mc = b / tc / 1e6; mr = b / tr / 1e6; ratio = mr / mc
-	printf "bench-redact: %d bytes, %d secrets\n", b, n
+	printf "bench-redact: %d bytes, %d %s secrets\n", b, n, k
 	printf "  cat | cat              %8.1f MB/s  (%.3f s)\n", mc, tc
 	printf "  cat | secretrun redact %8.1f MB/s  (%.3f s)\n", mr, tr
+	if (to != "") {
+		mo = b / to / 1e6
+		printf "  cat | OLD redact       %8.1f MB/s  (%.3f s), ratio %.2f; new/old %.2f\n", mo, to, mo / mc, mr / mo
+	}
 	printf "  ratio %.2f (target >= 0.50): %s\n", ratio, (ratio >= 0.5 ? "ok" : "BELOW TARGET")
 }'
