@@ -36,7 +36,7 @@ and print, for each variable, its reference, provider, status, resolved version 
 time. Values are never printed. Exits 0 when every required secret resolved, 125 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			p, err := a.loadPlan()
+			p, err := a.loadSecrets()
 			if err != nil {
 				return err
 			}

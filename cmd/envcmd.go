@@ -32,7 +32,7 @@ This prints secret values. It refuses to write to a terminal unless --reveal is 
 			if a.deps.Streams.OutTTY && !reveal {
 				return withStatus(ExitUsage, fmt.Errorf("refusing to print secret values to a terminal; pipe the output or add --reveal"))
 			}
-			p, err := a.loadPlan()
+			p, err := a.loadSecrets()
 			if err != nil {
 				return err
 			}

@@ -20,7 +20,10 @@ func newRunCommand(a *app) *cobra.Command {
 		Long:  "Run COMMAND with the profile's secrets in its environment, masked in its output.\n\n" + exitHelp,
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) == 0 || c.ArgsLenAtDash() != 0 {
+			if len(args) == 0 {
+				return usageErrorf("no command to run: secretrun run [flags] -- COMMAND [ARGS...]")
+			}
+			if c.ArgsLenAtDash() != 0 {
 				return usageErrorf("put -- before the command to run: secretrun run [flags] -- COMMAND [ARGS...]")
 			}
 			return a.run(c.Context(), args)
@@ -37,7 +40,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	fetchCtx, intr := watchInterrupts(ctx)
 	defer intr.stop()
 
-	p, err := a.loadPlan()
+	p, err := a.loadSecrets()
 	if err != nil {
 		return err
 	}
@@ -116,10 +119,12 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 	var secrets []inject.Var
 	used := map[string]bool{}
 	for i, r := range results {
+		// A provider that was asked authenticated with its credentials, whether or not a value
+		// came back (an optional secret that is absent): they are scrubbed either way.
+		used[r.Parsed.Scheme] = true
 		if r.Skipped {
 			continue
 		}
-		used[r.Parsed.Scheme] = true
 		value := r.Secret.Reveal()
 		if p.requests[i].asFile {
 			if files == nil {
