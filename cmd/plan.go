@@ -204,9 +204,9 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 	for _, r := range results {
 		switch {
 		case r.Skipped:
-			a.ui().Tracef("%s: %s: optional and not found; left unset", r.Name, r.Parsed)
+			a.ui().Tracef("%s: %s: optional and not found; left unset", r.Name, inject.DisplayRef(r.Ref, p.registry))
 		case r.Err == nil:
-			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, r.Parsed, float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
+			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, inject.DisplayRef(r.Ref, p.registry), float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
 		}
 	}
 	return results, a.matcher(p, results), err

@@ -230,6 +230,11 @@ func (p *Provider) Validate(ref providers.Ref) error {
 	if ref.Scheme != Scheme {
 		return fmt.Errorf("%w: scheme %q is not %s", providers.ErrInvalidRef, ref.Scheme, Scheme)
 	}
+	if _, ok := ref.Userinfo(); ok {
+		// vault://TOKEN@host/... or vault://user:pw@host/...: never quoted, not even in part.
+		return providers.WithHint(fmt.Errorf("%w: the mount holds '@' like a URL's user@host (not shown): a vault reference is MOUNT/PATH on the configured address", providers.ErrInvalidRef),
+			"put the address in providers.vault.address or VAULT_ADDR and the token in VAULT_TOKEN (or configure providers.vault.auth)")
+	}
 	path := ref.Path
 	if strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") {
 		return providers.WithHint(fmt.Errorf("%w: path %q must not start or end with /", providers.ErrInvalidRef, path),
