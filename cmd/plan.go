@@ -95,6 +95,13 @@ func (a *app) loadPlan() (*plan, error) {
 // secrets, and `secretrun check` passes as a CI gate): that is an error naming every place
 // searched, unless --allow-empty (SECRETRUN_ALLOW_EMPTY) asks for it.
 func (a *app) loadSecrets() (*plan, error) {
+	// Before anything is fetched: the child (same user) must not read secretrun's environment
+	// or memory back through /proc.
+	priv, err := inject.MakePrivate()
+	if err != nil {
+		a.ui().Warnf("%v: processes of your user, the command included, can read secretrun's memory", err)
+	}
+	a.privacy = priv
 	p, err := a.loadPlan()
 	if err != nil || p.cfg.Path != "" || len(p.requests) > 0 {
 		return p, err

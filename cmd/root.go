@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
+
+	"github.com/secretrun/secretrun/inject"
 )
 
 // globalOptions are the flags every command shares (CONTRACT.md §1).
@@ -33,6 +35,8 @@ type app struct {
 	v     *viper.Viper
 	opts  globalOptions
 	voice *ui
+	// privacy undoes, for the child, what made secretrun's own process private.
+	privacy *inject.Privacy
 }
 
 // ui returns the message printer, configured from the parsed flags.

@@ -84,6 +84,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 	defer stopKeeping()
 	spec.Started = func(pid int) {
 		a.ui().Tracef("started %s (pid %d)", args[0], pid)
+		if err := a.privacy.Release(pid); err != nil {
+			a.ui().Tracef("could not give the command secretrun's core-file size limit back: %v", err)
+		}
 		for _, prov := range p.registry.Opened() {
 			if k, ok := prov.(providers.Keeper); ok {
 				keepers.Go(func() { a.keep(keepCtx, k) })
