@@ -34,7 +34,7 @@ func TestSecretrunIsPrivateFromItsChild(t *testing.T) {
 		c := exec.Command("/bin/sh", "-c", script)
 		c.Dir = dir
 		c.Env = []string{"PATH=" + dir + ":/usr/bin:/bin", "HOME=" + dir, "XDG_CONFIG_HOME=" + dir, "NO_COLOR=1", "GORACE=atexit_sleep_ms=0",
-			"SOURCE_TOKEN=CANARY-source-token-1234",}
+			"SOURCE_TOKEN=CANARY-source-token-1234"}
 		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 		out, err := c.CombinedOutput()
 		if err != nil {
