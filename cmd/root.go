@@ -120,6 +120,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f.BoolVarP(&a.opts.verbose, "verbose", "v", false, "print fetch timings and decisions on stderr (never values)")
 	f.BoolVar(&a.opts.noClobber, "no-clobber", false, "keep an inherited variable when a secret has the same name")
 	f.BoolVar(&a.opts.allowEmpty, "allow-empty", false, "run even with no config file and no references (env SECRETRUN_ALLOW_EMPTY)")
+	f.String("secret-files-dir", "", "put as: file secrets in a private directory under DIR, even on a disk (default: memory only; env SECRETRUN_SECRET_FILES_DIR)")
 	f.BoolVar(&a.opts.strict, "strict", false, "never release held output bytes on a timer (see docs/redaction.md)")
 	root.MarkFlagsMutuallyExclusive("pty", "no-pty")
 
@@ -129,6 +130,8 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	_ = a.v.BindEnv("config", "SECRETRUN_CONFIG")
 	_ = a.v.BindPFlag("allow-empty", f.Lookup("allow-empty"))
 	_ = a.v.BindEnv("allow-empty", "SECRETRUN_ALLOW_EMPTY")
+	_ = a.v.BindPFlag("secret-files-dir", f.Lookup("secret-files-dir"))
+	_ = a.v.BindEnv("secret-files-dir", "SECRETRUN_SECRET_FILES_DIR")
 
 	root.AddCommand(
 		newRunCommand(a),

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"runtime/debug"
 	"sync"
@@ -70,6 +71,8 @@ func (a *app) run(ctx context.Context, args []string) error {
 		Streams: a.deps.Streams,
 		PTY:     a.ptyMode(),
 		Grace:   a.grace(p),
+		// the memory files of `as: file` secrets, which their variables name as /proc/self/fd/N
+		ExtraFiles: files.ExtraFiles(),
 	}
 	if a.opts.noMask {
 		a.ui().Warnf("--no-mask: the command's output is not masked")
@@ -132,10 +135,13 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 		if p.requests[i].asFile {
 			if files == nil {
 				var err error
-				if files, err = inject.NewSecretFiles(""); err != nil {
-					return nil, nil, err
+				if files, err = inject.NewSecretFiles(inject.FilesOptions{Dir: a.v.GetString("secret-files-dir")}); err != nil {
+					return nil, nil, fmt.Errorf("%s (as: file): %w", r.Name, err)
 				}
-				a.ui().Tracef("secret files in %s", files.Dir())
+				a.ui().Tracef("secret files: %s", files.Mode())
+				if why := files.MayBeOnDisk(); why != nil {
+					a.ui().Warnf("as: file secrets are written to %s, which may be on a disk (--secret-files-dir): %v", files.Dir(), why)
+				}
 			}
 			path, err := files.Write(r.Name, value)
 			if err != nil {
