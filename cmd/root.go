@@ -120,7 +120,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f.BoolVarP(&a.opts.verbose, "verbose", "v", false, "print fetch timings and decisions on stderr (never values)")
 	f.BoolVar(&a.opts.noClobber, "no-clobber", false, "keep an inherited variable when a secret has the same name")
 	f.BoolVar(&a.opts.allowEmpty, "allow-empty", false, "run even with no config file and no references (env SECRETRUN_ALLOW_EMPTY)")
-	f.String("secret-files-dir", "", "put as: file secrets in a private directory under DIR, even on a disk (default: memory only; env SECRETRUN_SECRET_FILES_DIR)")
+	f.String("secret-files-dir", "", "put as: file secrets in a private directory under `DIR`, even on a disk (default: memory only; env SECRETRUN_SECRET_FILES_DIR)")
 	f.BoolVar(&a.opts.strict, "strict", false, "never release held output bytes on a timer (see docs/redaction.md)")
 	root.MarkFlagsMutuallyExclusive("pty", "no-pty")
 
