@@ -41,7 +41,7 @@ time, and the validation rules its value fails. Values are never printed. Exits 
 every required secret resolved and passed its rules, 125 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			p, err := a.loadPlan()
+			p, err := a.loadSecrets()
 			if err != nil {
 				return err
 			}

@@ -62,13 +62,19 @@ CI to keep staging and production in step:
 
 // findConfig finds the configuration file from the flags and the environment ("" for none).
 func (a *app) findConfig() (string, error) {
-	return config.Find(config.FindOptions{
+	return config.Find(a.findOptions())
+}
+
+// findOptions says where to look for the configuration file: the flag, $SECRETRUN_CONFIG, the
+// working directory and its parents, then the user's config directory.
+func (a *app) findOptions() config.FindOptions {
+	return config.FindOptions{
 		Explicit:      a.opts.configPath,
 		Env:           a.configEnv(),
 		Dir:           a.deps.Dir,
 		XDGConfigHome: a.deps.getenv("XDG_CONFIG_HOME"),
 		Home:          a.deps.getenv("HOME"),
-	})
+	}
 }
 
 // loadConfig finds and loads the configuration file, without choosing a profile. No file is

@@ -47,7 +47,7 @@ masks them in every later step. See docs/ci.md.`,
 			if a.deps.Streams.OutTTY && !reveal {
 				return withStatus(ExitUsage, fmt.Errorf("refusing to print secret values to a terminal; pipe the output or add --reveal"))
 			}
-			p, err := a.loadPlan()
+			p, err := a.loadSecrets()
 			if err != nil {
 				return err
 			}

@@ -34,10 +34,9 @@ func (a *app) renderFiles(p *plan, results []inject.Result, files **inject.Secre
 			return nil, fmt.Errorf("%s:%d: files.%s: %w", p.cfg.Path, f.Line, f.Name, err)
 		}
 		if *files == nil {
-			if *files, err = inject.NewSecretFiles(""); err != nil {
-				return nil, err
+			if *files, err = a.newSecretFiles(); err != nil {
+				return nil, fmt.Errorf("files.%s: %w", f.Name, err)
 			}
-			a.ui().Tracef("secret files in %s", (*files).Dir())
 		}
 		path, err := (*files).Write(f.Name, string(content))
 		if err != nil {

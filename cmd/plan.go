@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,8 @@ type plan struct {
 	env []inject.Var
 	// requests are the secrets to fetch, with their delivery and masking options.
 	requests []request
+	// searched names the places config discovery looked at, for the "nothing to do" error.
+	searched []string
 }
 
 // request is one secret to fetch and how to deliver it.
@@ -42,11 +45,12 @@ type request struct {
 // the profile's secrets, --env-file entries, and inherited variables whose whole value is a
 // remote reference.
 func (a *app) loadPlan() (*plan, error) {
-	path, err := a.findConfig()
+	find := a.findOptions()
+	path, err := config.Find(find)
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cfg: config.Default()}
+	p := &plan{cfg: config.Default(), searched: find.Places()}
 	baseDir := a.deps.Dir
 	if path != "" {
 		if p.cfg, err = config.Load(path, a.displayPath(path)); err != nil {
@@ -82,10 +86,37 @@ func (a *app) loadPlan() (*plan, error) {
 		return nil, err
 	}
 	a.addInheritedRefs(p)
-	if path == "" && len(p.requests) == 0 && len(p.env) == 0 {
-		a.ui().Tracef("no config file and no references: the command runs with the scrubbed environment only")
-	}
 	return p, nil
+}
+
+// loadSecrets is loadPlan for the commands that fetch secrets (run, check, env, redact). With no
+// configuration file and no reference anywhere there is nothing to fetch, and a secrets wrapper
+// that runs the command anyway fails open (a cron line started from / silently runs without its
+// secrets, and `secretrun check` passes as a CI gate): that is an error naming every place
+// searched, unless --allow-empty (SECRETRUN_ALLOW_EMPTY) asks for it.
+func (a *app) loadSecrets() (*plan, error) {
+	// Before anything is fetched: the child (same user) must not read secretrun's environment
+	// or memory back through /proc.
+	priv, err := inject.MakePrivate()
+	if err != nil {
+		a.ui().Warnf("%v: processes of your user, the command included, can read secretrun's memory", err)
+	}
+	a.privacy = priv
+	p, err := a.loadPlan()
+	if err != nil || p.cfg.Path != "" || len(p.requests) > 0 {
+		return p, err
+	}
+	if a.v.GetBool("allow-empty") {
+		a.ui().Tracef("no config file and no references: nothing to fetch (--allow-empty)")
+		return p, nil
+	}
+	a.closeProviders(p)
+	searched := "searched (no -c/--config, no $SECRETRUN_CONFIG):\n  " + strings.Join(p.searched, "\n  ")
+	if len(p.searched) == 0 {
+		searched = "searched nowhere: no -c/--config, no $SECRETRUN_CONFIG, no working directory, no $HOME or $XDG_CONFIG_HOME"
+	}
+	return nil, providers.WithHint(errors.New("no configuration file found and no reference in the environment or an --env-file: refusing to run with no secrets"),
+		"%s\nto run with no secrets on purpose, pass --allow-empty (or set SECRETRUN_ALLOW_EMPTY=1); to use a file elsewhere, pass -c PATH", searched)
 }
 
 // displayPath returns path relative to the working directory when it lies below it, so that
@@ -182,9 +213,9 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 	for _, r := range results {
 		switch {
 		case r.Skipped:
-			a.ui().Tracef("%s: %s: optional and not found; left unset", r.Name, r.Parsed)
+			a.ui().Tracef("%s: %s: optional and not found; left unset", r.Name, inject.DisplayRef(r.Ref, p.registry))
 		case r.Err == nil:
-			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, r.Parsed, float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
+			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, inject.DisplayRef(r.Ref, p.registry), float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
 		}
 	}
 	return results, a.matcher(p, results), err

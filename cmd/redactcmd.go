@@ -16,7 +16,7 @@ every form the redactor knows (raw, JSON- and shell-escaped, URL- and base64-enc
   kubectl logs deploy/api | secretrun redact -p prod`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			p, err := a.loadPlan()
+			p, err := a.loadSecrets()
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
+
+	"github.com/secretrun/secretrun/inject"
 )
 
 // globalOptions are the flags every command shares (CONTRACT.md §1).
@@ -24,6 +26,7 @@ type globalOptions struct {
 	verbose    bool
 	noClobber  bool
 	strict     bool
+	allowEmpty bool
 }
 
 // app holds what one invocation shares between its commands.
@@ -32,6 +35,8 @@ type app struct {
 	v     *viper.Viper
 	opts  globalOptions
 	voice *ui
+	// privacy undoes, for the child, what made secretrun's own process private.
+	privacy *inject.Privacy
 }
 
 // ui returns the message printer, configured from the parsed flags.
@@ -83,7 +88,10 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 		SilenceErrors: true,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return c.Help()
+				if c.ArgsLenAtDash() < 0 && c.Flags().NFlag() == 0 {
+					return c.Help() // a bare `secretrun`
+				}
+				return usageErrorf("no command to run: secretrun [flags] -- COMMAND [ARGS...]")
 			}
 			if c.ArgsLenAtDash() != 0 {
 				if sugg := c.SuggestionsFor(args[0]); len(sugg) > 0 {
@@ -107,10 +115,12 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f.BoolVar(&a.opts.noMask, "no-mask", false, "do not mask secrets in the command's output")
 	f.BoolVar(&a.opts.pty, "pty", false, "always give the command a pseudo-terminal")
 	f.BoolVar(&a.opts.noPTY, "no-pty", false, "never give the command a pseudo-terminal")
-	f.DurationVar(&a.opts.timeout, "timeout", 30*time.Second, "deadline for fetching all secrets")
-	f.DurationVar(&a.opts.grace, "grace", 0, "delay between the stop signal and SIGKILL (default: the profile's grace, else 10s)")
+	f.Var(newPositiveDuration(&a.opts.timeout, 30*time.Second), "timeout", "deadline for fetching all secrets, above zero")
+	f.Var(newPositiveDuration(&a.opts.grace, 0), "grace", "delay between the stop signal and SIGKILL, above zero (default: the profile's grace, else 10s)")
 	f.BoolVarP(&a.opts.verbose, "verbose", "v", false, "print fetch timings and decisions on stderr (never values)")
 	f.BoolVar(&a.opts.noClobber, "no-clobber", false, "keep an inherited variable when a secret has the same name")
+	f.BoolVar(&a.opts.allowEmpty, "allow-empty", false, "run even with no config file and no references (env SECRETRUN_ALLOW_EMPTY)")
+	f.String("secret-files-dir", "", "put as: file secrets in a private directory under `DIR`, even on a disk (default: memory only; env SECRETRUN_SECRET_FILES_DIR)")
 	f.BoolVar(&a.opts.strict, "strict", false, "never release held output bytes on a timer (see docs/redaction.md)")
 	root.MarkFlagsMutuallyExclusive("pty", "no-pty")
 
@@ -118,6 +128,10 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	_ = a.v.BindPFlag("config", f.Lookup("config"))
 	_ = a.v.BindEnv("profile", "SECRETRUN_PROFILE")
 	_ = a.v.BindEnv("config", "SECRETRUN_CONFIG")
+	_ = a.v.BindPFlag("allow-empty", f.Lookup("allow-empty"))
+	_ = a.v.BindEnv("allow-empty", "SECRETRUN_ALLOW_EMPTY")
+	_ = a.v.BindPFlag("secret-files-dir", f.Lookup("secret-files-dir"))
+	_ = a.v.BindEnv("secret-files-dir", "SECRETRUN_SECRET_FILES_DIR")
 
 	root.AddCommand(
 		newRunCommand(a),

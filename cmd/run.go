@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime/debug"
 	"sync"
@@ -21,7 +22,10 @@ func newRunCommand(a *app) *cobra.Command {
 		Long:  "Run COMMAND with the profile's secrets in its environment, masked in its output.\n\n" + exitHelp,
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) == 0 || c.ArgsLenAtDash() != 0 {
+			if len(args) == 0 {
+				return usageErrorf("no command to run: secretrun run [flags] -- COMMAND [ARGS...]")
+			}
+			if c.ArgsLenAtDash() != 0 {
 				return usageErrorf("put -- before the command to run: secretrun run [flags] -- COMMAND [ARGS...]")
 			}
 			return a.run(c.Context(), args)
@@ -38,7 +42,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	fetchCtx, intr := watchInterrupts(ctx)
 	defer intr.stop()
 
-	p, err := a.loadPlan()
+	p, err := a.loadSecrets()
 	if err != nil {
 		return err
 	}
@@ -69,6 +73,8 @@ func (a *app) run(ctx context.Context, args []string) error {
 		Streams: a.deps.Streams,
 		PTY:     a.ptyMode(),
 		Grace:   a.grace(p),
+		// the memory files of `as: file` secrets, which their variables name as /proc/self/fd/N
+		ExtraFiles: files.ExtraFiles(),
 	}
 	if a.opts.noMask {
 		a.ui().Warnf("--no-mask: the command's output is not masked")
@@ -86,6 +92,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 	defer stopKeeping()
 	spec.Started = func(pid int) {
 		a.ui().Tracef("started %s (pid %d)", args[0], pid)
+		if err := a.privacy.Release(pid); err != nil {
+			a.ui().Tracef("could not give the command secretrun's core-file size limit back: %v", err)
+		}
 		for _, prov := range p.registry.Opened() {
 			if k, ok := prov.(providers.Keeper); ok {
 				keepers.Go(func() { a.keep(keepCtx, k) })
@@ -114,6 +123,20 @@ func (a *app) keep(ctx context.Context, k providers.Keeper) {
 	k.Keep(ctx, func(msg string) { a.ui().Warnf("%s", msg) })
 }
 
+// newSecretFiles opens the private store of the run's secret files (`as: file` and whole-profile
+// files): memory files, or --secret-files-dir when given.
+func (a *app) newSecretFiles() (*inject.SecretFiles, error) {
+	files, err := inject.NewSecretFiles(inject.FilesOptions{Dir: a.v.GetString("secret-files-dir")})
+	if err != nil {
+		return nil, err
+	}
+	a.ui().Tracef("secret files: %s", files.Mode())
+	if why := files.MayBeOnDisk(); why != nil {
+		a.ui().Warnf("as: file secrets are written to %s, which may be on a disk (--secret-files-dir): %v", files.Dir(), why)
+	}
+	return files, nil
+}
+
 // childEnv builds the child's environment, writing `as: file` secrets to a private directory.
 // The returned *SecretFiles may be nil; Remove is safe on nil.
 func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, []string, error) {
@@ -121,10 +144,12 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 	var secrets []inject.Var
 	used := map[string]bool{}
 	for i, r := range results {
+		// A provider that was asked authenticated with its credentials, whether or not a value
+		// came back (an optional secret that is absent): they are scrubbed either way.
+		used[r.Parsed.Scheme] = true
 		if r.Skipped {
 			continue
 		}
-		used[r.Parsed.Scheme] = true
 		if p.requests[i].noEnv {
 			continue
 		}
@@ -132,10 +157,9 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 		if p.requests[i].asFile {
 			if files == nil {
 				var err error
-				if files, err = inject.NewSecretFiles(""); err != nil {
-					return nil, nil, err
+				if files, err = a.newSecretFiles(); err != nil {
+					return nil, nil, fmt.Errorf("%s (as: file): %w", r.Name, err)
 				}
-				a.ui().Tracef("secret files in %s", files.Dir())
 			}
 			path, err := files.Write(r.Name, value)
 			if err != nil {

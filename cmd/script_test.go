@@ -110,6 +110,9 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 //	trap FILE     count SIGINT, SIGTERM and SIGHUP; when ready, write the parent's PID (that is,
 //	              secretrun's) to FILE; after the first
 //	              signal, wait 300ms for duplicates, print "received SIGNAL N time(s)", exit 0
+//	peek          try to read the parent's (secretrun's) /proc/PID/environ and mem, and print
+//	              "environ: ..." and "mem: ..." (readable, or the error); never the content
+//	corelimit     print the core-file size limits of the parent and itself
 //	exit N        exit with status N
 //	kill SIG      kill itself with signal SIG (a number)
 func fakeChild() {
@@ -164,6 +167,11 @@ func fakeChild() {
 				syscall.Kill(os.Getpid(), syscall.Signal(n))
 				select {} // wait for the signal to take effect
 			}
+		case "peek":
+			peekParent()
+		case "corelimit":
+			fmt.Printf("parent core: %s\n", coreLimit(os.Getppid()))
+			fmt.Printf("own core: %s\n", coreLimit(os.Getpid()))
 		case "readline":
 			line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 			fmt.Printf("read: %s\n", strings.TrimRight(line, "\r\n"))
@@ -180,6 +188,52 @@ func fakeChild() {
 		}
 	}
 	os.Exit(0)
+}
+
+// peekParent implements fakechild's peek action: what a same-user child could read of secretrun.
+func peekParent() {
+	proc := "/proc/" + strconv.Itoa(os.Getppid())
+	environ, err := os.ReadFile(proc + "/environ")
+	switch {
+	case err != nil:
+		fmt.Printf("environ: %v\n", errors.Unwrap(err))
+	case strings.Contains(string(environ), "CANARY"):
+		fmt.Println("environ: readable, with the canary")
+	default:
+		fmt.Println("environ: readable")
+	}
+	mem, err := os.Open(proc + "/mem")
+	if err != nil {
+		fmt.Printf("mem: %v\n", errors.Unwrap(err))
+		return
+	}
+	defer mem.Close()
+	maps, err := os.ReadFile(proc + "/maps")
+	if err != nil {
+		fmt.Printf("mem: opened; maps: %v\n", errors.Unwrap(err))
+		return
+	}
+	start, _, _ := strings.Cut(string(maps), "-")
+	addr, _ := strconv.ParseInt(start, 16, 64)
+	if _, err := mem.ReadAt(make([]byte, 16), addr); err != nil {
+		fmt.Printf("mem: opened; read: %v\n", err)
+		return
+	}
+	fmt.Println("mem: readable")
+}
+
+// coreLimit returns the soft core-file size limit of process pid, from /proc/PID/limits.
+func coreLimit(pid int) string {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/limits")
+	if err != nil {
+		return err.Error()
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "Max core file size") {
+			return strings.Fields(strings.TrimPrefix(line, "Max core file size"))[0]
+		}
+	}
+	return "?"
 }
 
 // trapSignals implements fakechild's trap action.

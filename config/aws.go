@@ -62,7 +62,9 @@ func (a *AWS) Validate() error {
 	}
 	if a.Agent != "" {
 		u, err := url.Parse(a.Agent)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if shown, hidden := ShowAddress(a.Agent); hidden {
+			problems = append(problems, fmt.Sprintf("agent: %s holds user information, which is not shown; the agent authenticates with its SSRF token, never with credentials in its address", shown))
+		} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			problems = append(problems, fmt.Sprintf("agent: %q is not an http(s)://HOST:PORT address (e.g. http://localhost:2773)", a.Agent))
 		}
 		if a.RoleARN != "" || a.Profile != "" {

@@ -78,15 +78,7 @@ func Find(opts FindOptions) (string, error) {
 			dir = parent
 		}
 	}
-	base := opts.XDGConfigHome
-	if base == "" || !filepath.IsAbs(base) {
-		base = ""
-		if opts.Home != "" {
-			base = filepath.Join(opts.Home, ".config")
-		}
-	}
-	if base != "" {
-		path := filepath.Join(base, "secretrun", "config.yaml")
+	if path := opts.userFile(); path != "" {
 		ok, err := isFile(path)
 		if err != nil {
 			return "", &Error{File: path, Msg: describeOSError(err)}
@@ -96,6 +88,46 @@ func Find(opts FindOptions) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// Places lists, in search order, every place Find looks at when neither Explicit nor Env is
+// set: "secretrun.yaml or .secretrun.yaml in DIR" for Dir and each of its parents, then the
+// user-wide file. It does no I/O beyond making Dir absolute, so an error message can name every
+// place searched.
+func (o FindOptions) Places() []string {
+	var out []string
+	if o.Dir != "" {
+		if dir, err := filepath.Abs(o.Dir); err == nil {
+			for {
+				out = append(out, FileNames[0]+" or "+FileNames[1]+" in "+dir)
+				parent := filepath.Dir(dir)
+				if parent == dir {
+					break
+				}
+				dir = parent
+			}
+		}
+	}
+	if p := o.userFile(); p != "" {
+		out = append(out, p)
+	}
+	return out
+}
+
+// userFile is $XDG_CONFIG_HOME/secretrun/config.yaml (default $HOME/.config), or "" when
+// neither is known.
+func (o FindOptions) userFile() string {
+	base := o.XDGConfigHome
+	if base == "" || !filepath.IsAbs(base) {
+		base = ""
+		if o.Home != "" {
+			base = filepath.Join(o.Home, ".config")
+		}
+	}
+	if base == "" {
+		return ""
+	}
+	return filepath.Join(base, "secretrun", "config.yaml")
 }
 
 // isFile reports whether path exists. A directory in its place is an error; so is any error

@@ -124,3 +124,30 @@ func TestFindThenLoad(t *testing.T) {
 		t.Errorf("got %+v", c)
 	}
 }
+
+// Places names, in order, every place the search looks at, so that "nothing found" can list them.
+func TestFindPlaces(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts FindOptions
+		want []string
+	}{
+		{"directory walk then XDG", FindOptions{Dir: "/srv/app", XDGConfigHome: "/xdg", Home: "/home/u"}, []string{
+			"secretrun.yaml or .secretrun.yaml in /srv/app",
+			"secretrun.yaml or .secretrun.yaml in /srv",
+			"secretrun.yaml or .secretrun.yaml in /",
+			"/xdg/secretrun/config.yaml",
+		}},
+		{"relative XDG falls back to HOME", FindOptions{Dir: "/", XDGConfigHome: "rel", Home: "/home/u"}, []string{
+			"secretrun.yaml or .secretrun.yaml in /",
+			"/home/u/.config/secretrun/config.yaml",
+		}},
+		{"nothing known", FindOptions{}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.opts.Places(); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("Places() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

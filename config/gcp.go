@@ -47,6 +47,9 @@ func (g *GCP) Validate() error {
 		}
 		return nil
 	}
+	if shown, hidden := ShowAddress(g.Endpoint); hidden {
+		return fmt.Errorf("endpoint: %s holds user information, which is not shown: give host:port only (credentials come from Application Default Credentials)", shown)
+	}
 	host, port, err := net.SplitHostPort(g.Endpoint)
 	if err != nil || host == "" || port == "" || strings.Contains(g.Endpoint, "/") {
 		return fmt.Errorf("endpoint: %q is not host:port (no scheme; e.g. 127.0.0.1:9090 or secretmanager.googleapis.com:443)", g.Endpoint)

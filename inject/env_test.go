@@ -1,8 +1,6 @@
 package inject
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -84,45 +82,5 @@ func TestBuildEnvNeverNil(t *testing.T) {
 	got, err := BuildEnv(EnvSpec{})
 	if err != nil || got.Vars == nil {
 		t.Fatalf("BuildEnv(empty) = %#v, %v; want an empty, non-nil environment", got.Vars, err)
-	}
-}
-
-func TestSecretFilesArePrivateAndRemoved(t *testing.T) {
-	f, err := NewSecretFiles("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Remove()
-	p, err := f.Write("TLS_KEY", "CANARY-key\x00with-binary")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if filepath.Dir(p) != f.Dir() {
-		t.Errorf("file %s is not in %s", p, f.Dir())
-	}
-	for path, mode := range map[string]os.FileMode{f.Dir(): 0o700 | os.ModeDir, p: 0o600} {
-		st, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode() != mode {
-			t.Errorf("%s mode = %v, want %v", path, st.Mode(), mode)
-		}
-	}
-	if data, _ := os.ReadFile(p); string(data) != "CANARY-key\x00with-binary" {
-		t.Errorf("content = %q", data)
-	}
-	if _, err := os.Stat("/dev/shm"); err == nil && !strings.HasPrefix(f.Dir(), "/dev/shm/") {
-		t.Errorf("dir %s is not on /dev/shm although it exists", f.Dir())
-	}
-	dir := f.Dir()
-	if err := f.Remove(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Errorf("%s still exists after Remove: %v", dir, err)
-	}
-	if err := f.Remove(); err != nil {
-		t.Errorf("second Remove: %v", err)
 	}
 }

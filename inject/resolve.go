@@ -133,7 +133,7 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 			res.Secret = out.secret
 			continue
 		}
-		res.Err = &VarError{Name: res.Name, Origin: res.Origin, Ref: res.Parsed.String(), Err: out.err}
+		res.Err = &VarError{Name: res.Name, Origin: res.Origin, Ref: DisplayRef(res.Request.Ref, r.Registry), Err: out.err}
 		if res.Optional && (errors.Is(out.err, providers.ErrNotFound) || errors.Is(out.err, providers.ErrKeyNotFound)) {
 			res.Skipped = true
 			continue
@@ -144,22 +144,34 @@ func (r *Resolver) Resolve(ctx context.Context, reqs []Request) ([]Result, error
 }
 
 // DisplayRef returns a reference as it may be shown to the user. A reference of a scheme reg
-// serves is shown in its canonical form. Anything else may be a secret pasted where a reference
-// belongs: a connection string or a webhook URL parses as a reference of an unknown scheme, so
-// only its scheme and host are shown (postgres://app:PW@db/app?x=y as postgres://db/…), and a
-// string that does not parse is not shown at all.
+// serves is shown in its canonical form, except for anything where a URL keeps user information
+// (vault://u:pw@host/x as vault://***@host/x). Anything else may be a secret pasted where a
+// reference belongs: a connection string or a webhook URL parses as a reference of an unknown
+// scheme, so only its scheme and host are shown (https://hooks.example.com/…), and only its
+// scheme when it holds an '@' anywhere (postgres://…): a password may hold '/', '?' or '#', so
+// where its user information ends cannot be told. A string that does not parse is not shown.
 func DisplayRef(s string, reg *providers.Registry) string {
 	ref, err := providers.ParseRef(s)
 	if err != nil {
 		return "(not a reference)"
 	}
 	if reg.Has(ref.Scheme) {
+		if _, ok := ref.Userinfo(); ok {
+			first, rest, _ := strings.Cut(ref.Path, "/")
+			ref.Path = "***" + first[strings.LastIndexByte(first, '@'):]
+			if rest != "" {
+				ref.Path += "/" + rest
+			}
+		}
 		return ref.String()
 	}
-	authority, rest, _ := strings.Cut(ref.Path, "/")
-	host := authority[strings.LastIndexByte(authority, '@')+1:]
+	_, afterScheme, _ := strings.Cut(s, "://")
+	if strings.Contains(afterScheme, "@") {
+		return ref.Scheme + "://…"
+	}
+	host, rest, _ := strings.Cut(ref.Path, "/")
 	shown := ref.Scheme + "://" + host
-	if host != authority || rest != "" || ref.Query != "" || ref.Key != "" {
+	if rest != "" || ref.Query != "" || ref.Key != "" {
 		shown += "/…"
 	}
 	return shown
@@ -173,6 +185,12 @@ func (r *Resolver) check(s string) (providers.Ref, error) {
 	ref, err := providers.ParseRef(s)
 	if err != nil {
 		return providers.Ref{}, fmt.Errorf("%w: %v", providers.ErrInvalidRef, err)
+	}
+	if info, ok := ref.Userinfo(); ok && r.Registry.Has(ref.Scheme) && strings.Contains(info, ":") && !strings.HasPrefix(info, "arn:") {
+		// user:password@ pasted into a reference: refused before a provider can quote its path.
+		return providers.Ref{}, providers.WithHint(
+			fmt.Errorf("%w: the reference holds user information (user:password@, not shown)", providers.ErrInvalidRef),
+			"a reference names a secret, never credentials or a server: the %s provider's address goes in the config's providers section and its credentials come from its own chain (see docs/providers/)", ref.Scheme)
 	}
 	if !r.Registry.Has(ref.Scheme) {
 		return providers.Ref{}, providers.WithHint(

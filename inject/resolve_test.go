@@ -102,6 +102,7 @@ func TestResolveReportsEveryInvalidRefBeforeFetching(t *testing.T) {
 		{Name: "D", Ref: "mem://fine"},
 		{Name: "E", Ref: "postgres://app:CANARY-password@db/app"},
 		{Name: "F", Ref: "https://hooks.example.com/services/CANARY-webhook-token?x=CANARY-q"},
+		{Name: "G", Ref: "mem://app:CANARY-pw@host/x"},
 	})
 	if err == nil {
 		t.Fatal("want an error")
@@ -110,7 +111,8 @@ func TestResolveReportsEveryInvalidRefBeforeFetching(t *testing.T) {
 	if strings.Contains(msg, "CANARY") {
 		t.Errorf("a string that is not a reference, or more of an unknown scheme's URL than its host, was echoed (it may be a secret):\n%s", msg)
 	}
-	for _, want := range []string{"A (secretrun.yaml:3): (not a reference): invalid reference", "B: nosuch://x: unknown scheme", "C: mem://reserved: invalid reference", "E: postgres://db/…: unknown scheme", "F: https://hooks.example.com/…: unknown scheme"} {
+	for _, want := range []string{"A (secretrun.yaml:3): (not a reference): invalid reference", "B: nosuch://x: unknown scheme", "C: mem://reserved: invalid reference", "E: postgres://…: unknown scheme", "F: https://hooks.example.com/…: unknown scheme",
+		"G: mem://***@host/x: invalid reference: the reference holds user information (user:password@, not shown)"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
 		}
@@ -176,5 +178,39 @@ func TestResolveSurvivesAProviderPanicWithoutShowingIt(t *testing.T) {
 	_, err := r.Resolve(context.Background(), []Request{{Name: "P", Ref: "mem://x"}})
 	if err == nil || strings.Contains(err.Error(), "CANARY") {
 		t.Fatalf("err = %v, want a failure that does not show the panic value", err)
+	}
+}
+
+// DisplayRef never shows credentials pasted where a reference belongs, wherever they sit.
+func TestDisplayRef(t *testing.T) {
+	reg := providers.NewRegistry(providers.Entry{Scheme: "mem", Open: func() (providers.Provider, error) { return &memProvider{}, nil }})
+	for _, tt := range []struct{ in, want string }{
+		// references of a registered scheme: canonical, minus anything in user-information position
+		{"mem://secret/app#pw", "mem://secret/app#pw"},
+		{"mem://secret/app?b=1&a=2", "mem://secret/app?a=2&b=1"},
+		{"mem://u:CANARY-pw@host/secret/app#k", "mem://***@host/secret/app#k"},
+		{"mem://CANARY-token@host", "mem://***@host"},
+		{"mem://u:CANARY@pw@host/x", "mem://***@host/x"},
+		{"mem://secret/users/bob@example.com", "mem://secret/users/bob@example.com"}, // '@' past the first segment
+		// unknown schemes: scheme and host, or the scheme alone when an '@' may hide user information
+		{"postgres://db.internal/app", "postgres://db.internal/…"},
+		{"postgres://db.internal", "postgres://db.internal"},
+		{"postgres://app:CANARY-pw@db/app", "postgres://…"},
+		{"postgres://app:CANARY/pw@db/app", "postgres://…"},
+		{"postgres://app:CANARY?pw@db/app", "postgres://…"},
+		{"postgres://app:CANARY#pw@db/app", "postgres://…"},
+		{"redis://:CANARY-pw@cache:6379/0", "redis://…"},
+		{"amqp://CANARY-token@mq", "amqp://…"},
+		{"https://hooks.example.com/services/CANARY", "https://hooks.example.com/…"},
+		{"https://api.example.com?token=CANARY", "https://api.example.com/…"},
+		{"CANARY-just-a-value", "(not a reference)"},
+	} {
+		got := DisplayRef(tt.in, reg)
+		if got != tt.want {
+			t.Errorf("DisplayRef(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if strings.Contains(got, "CANARY") {
+			t.Errorf("DisplayRef(%q) = %q shows a credential", tt.in, got)
+		}
 	}
 }

@@ -88,6 +88,9 @@ type Spec struct {
 	// output is still read after the child exited while its descendants hold the pipes or the
 	// pseudo-terminal open. Zero means DefaultGrace.
 	Grace time.Duration
+	// ExtraFiles are open files the child inherits as descriptors 3, 4, ... (exec.Cmd's
+	// ExtraFiles): the memory files of `as: file` secrets.
+	ExtraFiles []*os.File
 	// Started, if set, is called once with the child's pid as soon as it runs (the caller
 	// starts lease renewal then). It must not block.
 	Started func(pid int)

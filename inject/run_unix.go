@@ -207,6 +207,7 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		cmd.Env = []string{}
 	}
 	cmd.Dir = r.spec.Dir
+	cmd.ExtraFiles = r.spec.ExtraFiles
 	cmd.Cancel = func() error { r.terminate(false); return nil }
 	// Cmd kills the child and closes the pipes this long after ctx is done, and closes the
 	// pipes this long after the child exited if a descendant still holds them open.

@@ -1,50 +1,204 @@
 package inject
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
-// SecretFiles is a private directory holding secrets that the child receives as file paths
-// (`as: file`). It lives on a memory-backed filesystem where one exists (/dev/shm on Linux), with
-// mode 0700 for the directory and 0600 for each file. Remove deletes it; callers defer it so that
-// it runs on every exit path secretrun survives.
+// SecretFiles holds the secrets the child receives as file paths (`as: file`). They never touch
+// a disk-backed filesystem unless the user chose a directory, and they never outlive secretrun:
+//
+//   - Memory files (Linux, the default): each secret is an anonymous memory file (memfd), sealed
+//     read-only, that the child inherits as descriptor 3, 4, ...; the variable holds
+//     /proc/self/fd/N, which the child (and any descendant that keeps the descriptor) can open.
+//     It has no name in any directory, and the kernel frees it when its last holder exits, also
+//     when secretrun is killed with SIGKILL.
+//   - A private directory (mode 0700, files 0600) on a memory-backed filesystem (tmpfs or ramfs:
+//     /dev/shm, then /run/user/UID), where memory files cannot be used. secretrun holds a lock on
+//     it; each start removes the directories whose owner died without removing them.
+//   - A private directory under a directory the user chose (FilesOptions.Dir), which may be on a
+//     disk: the explicit opt-in.
+//
+// When none of these is possible NewSecretFiles fails: secretrun refuses rather than write a
+// secret to a disk. Remove deletes everything; callers defer it.
 type SecretFiles struct {
-	dir string
+	mode  string     // "memory", "memory-backed directory" or "chosen directory"
+	files []*os.File // memory mode: the memfds, in descriptor order (child fd 3+i)
+	dir   string     // directory modes: the private directory
+	lock  *os.File   // directory modes: the open directory, locked while secretrun lives
+	// diskReason is why a chosen directory may be on a disk (nil when it is memory-backed).
+	diskReason error
 }
 
-// NewSecretFiles creates the private directory. base overrides the location (tests); "" picks a
-// memory-backed filesystem (/dev/shm, then /run/user/UID; the first usable one wins), falling
-// back to os.TempDir().
-func NewSecretFiles(base string) (*SecretFiles, error) {
-	candidates := []string{base}
-	if base == "" {
-		candidates = []string{"/dev/shm", "/run/user/" + strconv.Itoa(os.Getuid()), os.TempDir()}
-	}
-	var lastErr error
-	for _, c := range candidates {
-		dir, err := os.MkdirTemp(c, "secretrun-")
+// FilesOptions chooses where secret files live.
+type FilesOptions struct {
+	// Dir is a directory the user chose (--secret-files-dir): the files get real paths in a
+	// private subdirectory of it, also when it is on a disk. "" means memory only.
+	Dir string
+
+	// noMemfd and candidates replace the defaults in tests.
+	noMemfd    bool
+	candidates []string
+}
+
+// dirPrefix starts the name of every private directory, so that stale ones can be found.
+const dirPrefix = "secretrun-files-"
+
+// ErrNoMemory is wrapped by NewSecretFiles's error when no memory-backed place could hold the
+// secret files.
+var ErrNoMemory = errors.New("no memory-backed place for secret files")
+
+// NewSecretFiles prepares a place for secret files: memory files where possible, else a private
+// directory on a memory-backed filesystem, or one under opts.Dir when the user chose it. Its
+// error, when nothing memory-backed is usable, says why for each place tried and names the
+// opt-in.
+func NewSecretFiles(opts FilesOptions) (*SecretFiles, error) {
+	if opts.Dir != "" {
+		// absolute, so that the path still works after the child changes directory
+		abs, err := filepath.Abs(opts.Dir)
 		if err != nil {
-			lastErr = err
-			continue
+			return nil, fmt.Errorf("--secret-files-dir %s: %w", opts.Dir, err)
 		}
-		if err := os.Chmod(dir, 0o700); err != nil {
-			_ = os.RemoveAll(dir)
-			lastErr = err
-			continue
+		f, err := newDirFiles(abs, false)
+		if err != nil {
+			return nil, fmt.Errorf("--secret-files-dir %s: %w", opts.Dir, err)
 		}
-		return &SecretFiles{dir: dir}, nil
+		f.mode = "chosen directory"
+		f.diskReason = memoryBacked(opts.Dir)
+		return f, nil
 	}
-	return nil, fmt.Errorf("cannot create a private directory for secret files: %w", lastErr)
+	var reasons []string
+	if !opts.noMemfd {
+		err := memfdUsable()
+		if err == nil {
+			return &SecretFiles{mode: "memory"}, nil
+		}
+		reasons = append(reasons, "memory files: "+err.Error())
+	}
+	candidates := opts.candidates
+	if candidates == nil {
+		candidates = []string{"/dev/shm", "/run/user/" + strconv.Itoa(os.Getuid())}
+	}
+	for _, c := range candidates {
+		f, err := newDirFiles(c, true)
+		if err == nil {
+			f.mode = "memory-backed directory"
+			return f, nil
+		}
+		reasons = append(reasons, c+": "+err.Error())
+	}
+	return nil, &noMemoryError{reasons: reasons}
 }
 
-// Dir returns the directory's path.
+// noMemoryError explains why no memory-backed place was usable, and the opt-in.
+type noMemoryError struct{ reasons []string }
+
+func (e *noMemoryError) Error() string {
+	return fmt.Sprintf("%s (%s): secretrun never writes a secret to a disk; to accept a directory that may be on one, pass --secret-files-dir DIR (or set SECRETRUN_SECRET_FILES_DIR)",
+		ErrNoMemory, strings.Join(e.reasons, "; "))
+}
+
+func (e *noMemoryError) Unwrap() error { return ErrNoMemory }
+
+// newDirFiles creates a locked private directory under parent, first removing the stale ones
+// there. With memoryOnly, parent must be on a memory-backed filesystem.
+func newDirFiles(parent string, memoryOnly bool) (*SecretFiles, error) {
+	if memoryOnly {
+		if err := memoryBacked(parent); err != nil {
+			return nil, err
+		}
+	}
+	sweepStale(parent)
+	dir, err := os.MkdirTemp(parent, dirPrefix)
+	if err != nil {
+		return nil, describeFSError(err)
+	}
+	f := &SecretFiles{dir: dir}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, describeFSError(err)
+	}
+	if f.lock, err = lockDir(dir, true); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	return f, nil
+}
+
+// describeFSError turns an error creating the directory into a short reason.
+func describeFSError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// sweepStale removes the private directories under parent that belong to this user and whose
+// owner is gone: nobody holds their lock. A crash or SIGKILL of secretrun in directory mode
+// leaves its directory behind; the next start removes it. Errors are ignored: sweeping is
+// best-effort, and a directory that cannot be locked is left alone.
+func sweepStale(parent string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), dirPrefix) {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		if !ownedByMe(dir) {
+			continue
+		}
+		l, err := lockDir(dir, false)
+		if err != nil {
+			continue // locked: its secretrun is running
+		}
+		_ = os.RemoveAll(dir)
+		_ = l.Close()
+	}
+}
+
+// Mode says where the files are, for -v traces: "memory", "memory-backed directory DIR" or
+// "chosen directory DIR".
+func (f *SecretFiles) Mode() string {
+	if f.dir == "" {
+		return f.mode
+	}
+	return f.mode + " " + f.dir
+}
+
+// MayBeOnDisk returns why the chosen directory may be on a disk, or nil when the files are in
+// memory.
+func (f *SecretFiles) MayBeOnDisk() error { return f.diskReason }
+
+// Dir returns the private directory, or "" for memory files.
 func (f *SecretFiles) Dir() string { return f.dir }
 
-// Write stores value in a new 0600 file named after the variable and returns its path.
+// ExtraFiles returns the memory files the child must inherit, in order, as exec.Cmd.ExtraFiles
+// wants them (descriptor 3 first). It is nil in the directory modes, and safe on nil.
+func (f *SecretFiles) ExtraFiles() []*os.File {
+	if f == nil {
+		return nil
+	}
+	return f.files
+}
+
+// Write stores value as the secret file of variable name and returns the path the child opens.
 func (f *SecretFiles) Write(name, value string) (string, error) {
+	if f.dir == "" {
+		file, err := newMemfd(name, value)
+		if err != nil {
+			return "", fmt.Errorf("%s: cannot create its memory file: %w", name, err)
+		}
+		f.files = append(f.files, file)
+		return "/proc/self/fd/" + strconv.Itoa(2+len(f.files)), nil
+	}
 	p := filepath.Join(f.dir, name)
 	file, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -60,13 +214,24 @@ func (f *SecretFiles) Write(name, value string) (string, error) {
 	return p, nil
 }
 
-// Remove deletes the directory and every file in it. It is safe to call more than once and on a
-// nil *SecretFiles.
+// Remove closes the memory files and deletes the directory and every file in it. It is safe to
+// call more than once and on a nil *SecretFiles.
 func (f *SecretFiles) Remove() error {
-	if f == nil || f.dir == "" {
+	if f == nil {
 		return nil
 	}
-	err := os.RemoveAll(f.dir)
-	f.dir = ""
+	for _, file := range f.files {
+		_ = file.Close()
+	}
+	f.files = nil
+	var err error
+	if f.dir != "" {
+		err = os.RemoveAll(f.dir)
+		f.dir = ""
+	}
+	if f.lock != nil {
+		_ = f.lock.Close()
+		f.lock = nil
+	}
 	return err
 }

@@ -137,6 +137,18 @@ func (r Ref) String() string {
 	return b.String()
 }
 
+// Userinfo returns the part of r's path that sits where a URL keeps user information: the text
+// before the last '@' of the path's first segment ("u:pw" in vault://u:pw@host/secret/x), or ""
+// false when that segment has no '@'. A reference never holds credentials, but they may be
+// pasted there: displays hide this part (see inject.DisplayRef).
+func (r Ref) Userinfo() (string, bool) {
+	first, _, _ := strings.Cut(r.Path, "/")
+	if i := strings.LastIndexByte(first, '@'); i >= 0 {
+		return first[:i], true
+	}
+	return "", false
+}
+
 // LocalPath resolves the path of a local reference (dotenv://, file://): an absolute path as is,
 // a relative one against baseDir (the configuration file's directory; "" means the working
 // directory).

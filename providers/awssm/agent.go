@@ -56,7 +56,8 @@ func agentToken() (token, from string, err error) {
 func (p *Provider) fetchAgent(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
 	base, err := url.Parse(p.cfg.Agent)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return failAll(refs, fmt.Errorf("awssm: providers.aws.agent %q: %w: want http://HOST:PORT", p.cfg.Agent, providers.ErrInvalidRef))
+		shown, _ := config.ShowAddress(p.cfg.Agent)
+		return failAll(refs, fmt.Errorf("awssm: providers.aws.agent %s: %w: want http://HOST:PORT", shown, providers.ErrInvalidRef))
 	}
 	if base.Scheme == "http" && !p.cfg.AllowHTTP && !config.IsLoopbackHost(base.Hostname()) {
 		return failAll(refs, providers.WithHint(

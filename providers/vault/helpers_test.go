@@ -136,6 +136,13 @@ type counter struct {
 
 func newCounter(t *testing.T, target string) *counter {
 	t.Helper()
+	return newInterceptingCounter(t, target, nil)
+}
+
+// newInterceptingCounter is newCounter whose proxy lets answer answer a request itself (when it
+// returns true) instead of passing it on; every request is counted.
+func newInterceptingCounter(t *testing.T, target string, answer func(http.ResponseWriter, *http.Request) bool) *counter {
+	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +153,9 @@ func newCounter(t *testing.T, target string) *counter {
 		c.mu.Lock()
 		c.hits[r.Method+" "+r.URL.Path]++
 		c.mu.Unlock()
+		if answer != nil && answer(w, r) {
+			return
+		}
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)

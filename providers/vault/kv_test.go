@@ -212,6 +212,16 @@ func TestValidate(t *testing.T) {
 			t.Errorf("Validate(%s) = %v; want ErrInvalidRef", s, err)
 		}
 	}
+	// A URL's user information pasted into the reference is refused without being quoted.
+	for _, s := range []string{"vault://hvs.CANARYtoken@vault.example.com/secret/app", "vault://u:CANARYpw@vault.example.com/secret/app#k", "vault://u:CANARY@pw@h/secret/x"} {
+		err := p.Validate(mustRef(t, s))
+		if !errors.Is(err, providers.ErrInvalidRef) {
+			t.Errorf("Validate(%s) = %v; want ErrInvalidRef", s, err)
+		}
+		if err != nil && strings.Contains(err.Error()+providers.Hint(err), "CANARY") {
+			t.Errorf("Validate(%s) quotes the credential: %v", s, err)
+		}
+	}
 }
 
 func TestPlainHTTPRefused(t *testing.T) {

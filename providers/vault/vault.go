@@ -230,6 +230,11 @@ func (p *Provider) Validate(ref providers.Ref) error {
 	if ref.Scheme != Scheme {
 		return fmt.Errorf("%w: scheme %q is not %s", providers.ErrInvalidRef, ref.Scheme, Scheme)
 	}
+	if _, ok := ref.Userinfo(); ok {
+		// vault://TOKEN@host/... or vault://user:pw@host/...: never quoted, not even in part.
+		return providers.WithHint(fmt.Errorf("%w: the mount holds '@' like a URL's user@host (not shown): a vault reference is MOUNT/PATH on the configured address", providers.ErrInvalidRef),
+			"put the address in providers.vault.address or VAULT_ADDR and the token in VAULT_TOKEN (or configure providers.vault.auth)")
+	}
 	path := ref.Path
 	if strings.HasPrefix(path, "/") || strings.HasSuffix(path, "/") {
 		return providers.WithHint(fmt.Errorf("%w: path %q must not start or end with /", providers.ErrInvalidRef, path),
@@ -387,39 +392,59 @@ func (p *Provider) read(ctx context.Context, src providers.Ref) ([]byte, string,
 	if err != nil {
 		return nil, "", err
 	}
+	if m.probe {
+		return p.readProbing(ctx, src, m)
+	}
+	secret, err := p.get(ctx, m, src)
+	if err != nil {
+		return nil, "", err
+	}
+	return p.decode(m, src, secret)
+}
+
+// get reads src from Vault as it lives in mount m: MOUNT/data/PATH on KV v2 (with ?version=),
+// the path as is otherwise. Nothing there is an ErrNotFound.
+func (p *Provider) get(ctx context.Context, m mount, src providers.Ref) (*api.Secret, error) {
 	version := src.Option("version")
 	apiPath := src.Path
 	var params url.Values
 	if m.kv2 {
 		rel := strings.TrimPrefix(src.Path, m.path)
 		if rel == "" {
-			return nil, "", fmt.Errorf("%w: %q is the KV mount itself; name a secret under it", providers.ErrInvalidRef, src.Path)
+			return nil, fmt.Errorf("%w: %q is the KV mount itself; name a secret under it", providers.ErrInvalidRef, src.Path)
 		}
 		apiPath = m.path + "data/" + rel
 		if version != "" {
 			params = url.Values{"version": {version}}
 		}
 	} else if version != "" {
-		return nil, "", providers.WithHint(fmt.Errorf("%w: ?version= needs a KV v2 mount, and %s is %s", providers.ErrInvalidRef, m.path, m.describe()),
+		return nil, providers.WithHint(fmt.Errorf("%w: ?version= needs a KV v2 mount, and %s is %s", providers.ErrInvalidRef, m.path, m.describe()),
 			"remove ?version=")
 	}
 	var secret *api.Secret
-	err = p.retry(ctx, func(ctx context.Context) error {
+	err := p.retry(ctx, func(ctx context.Context) error {
 		var err error
 		secret, err = p.client.Logical().ReadWithDataWithContext(ctx, apiPath, params)
 		return err
 	})
 	if err != nil {
-		return nil, "", p.mapErr(err, "read "+apiPath)
+		return nil, p.mapErr(err, "read "+apiPath)
 	}
-	if secret == nil {
+	// A KV v2 mount read without data/ answers with a warning and no data: nothing there either.
+	if secret == nil || secret.Data == nil {
 		if m.kv2 && strings.HasPrefix(strings.TrimPrefix(src.Path, m.path), "data/") {
-			return nil, "", providers.WithHint(fmt.Errorf("%w: nothing at %s", providers.ErrNotFound, apiPath),
+			return nil, providers.WithHint(fmt.Errorf("%w: nothing at %s", providers.ErrNotFound, apiPath),
 				"write KV v2 paths without data/: vault://%s%s", m.path, strings.TrimPrefix(src.Path, m.path+"data/"))
 		}
-		return nil, "", providers.WithHint(fmt.Errorf("%w: nothing at %s", providers.ErrNotFound, apiPath),
+		return nil, providers.WithHint(fmt.Errorf("%w: nothing at %s", providers.ErrNotFound, apiPath),
 			"check the path (mount %s is %s)", m.path, m.describe())
 	}
+	return secret, nil
+}
+
+// decode returns the data of a secret read from mount m as compact JSON, and its KV v2 version.
+// Leases of dynamic secrets are remembered.
+func (p *Provider) decode(m mount, src providers.Ref, secret *api.Secret) ([]byte, string, error) {
 	data := secret.Data
 	var ver string
 	if m.kv2 {

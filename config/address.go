@@ -1,0 +1,23 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+)
+
+// ShowAddress returns an address setting (providers.aws.agent, providers.gcp.endpoint, ...) as
+// it may be quoted in a message, and whether part of it was hidden. Anything before the last '@'
+// of the address is where a URL keeps user information ("http://user:pw@host:2773"), so it is
+// replaced by "***"; the '@' is found anywhere, since a password may hold '/', '?' or '#', which
+// would end a URL's authority early. An address without '@' is returned quoted, unchanged.
+func ShowAddress(s string) (shown string, hidden bool) {
+	i := strings.LastIndexByte(s, '@')
+	if i < 0 {
+		return strconv.Quote(s), false
+	}
+	scheme, _, ok := strings.Cut(s[:i], "://")
+	if ok && !strings.ContainsAny(scheme, ":/@?#") {
+		return strconv.Quote(scheme + "://***" + s[i:]), true
+	}
+	return strconv.Quote("***" + s[i:]), true
+}

@@ -1,0 +1,44 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestShowAddress(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		hidden   bool
+	}{
+		{"http://localhost:2773", `"http://localhost:2773"`, false},
+		{"127.0.0.1:9090", `"127.0.0.1:9090"`, false},
+		{"http://user:CANARY-pw@localhost:2773", `"http://***@localhost:2773"`, true},
+		{"http://user:CANARY/pw?#x@localhost:2773/p", `"http://***@localhost:2773/p"`, true},
+		{"CANARY-token@host:443", `"***@host:443"`, true},
+		{"u:CANARY-pw@host:443", `"***@host:443"`, true},
+		{"ht:tp://u:CANARY@host", `"***@host"`, true},
+	} {
+		got, hidden := ShowAddress(tt.in)
+		if got != tt.want || hidden != tt.hidden {
+			t.Errorf("ShowAddress(%q) = %s, %v; want %s, %v", tt.in, got, hidden, tt.want, tt.hidden)
+		}
+	}
+}
+
+// Address settings with user information are refused without quoting the credential.
+func TestAddressSettingsWithUserinfo(t *testing.T) {
+	for name, err := range map[string]error{
+		"aws agent":    (&AWS{Agent: "http://me:CANARY-pw@localhost:2773"}).Validate(),
+		"aws agent ?":  (&AWS{Agent: "http://me:CANARY?pw@localhost:2773"}).Validate(),
+		"gcp endpoint": (&GCP{Endpoint: "me:CANARY-pw@localhost:9090"}).Validate(),
+		"gcp token":    (&GCP{Endpoint: "CANARY-token@localhost:9090"}).Validate(),
+	} {
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if strings.Contains(err.Error(), "CANARY") || !strings.Contains(err.Error(), "user information") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -1,0 +1,20 @@
+//go:build !linux
+
+package inject
+
+import (
+	"errors"
+	"os"
+)
+
+var errNoMemfd = errors.New("not available on this system")
+
+func memfdUsable() error { return errNoMemfd }
+
+func newMemfd(string, string) (*os.File, error) { return nil, errNoMemfd }
+
+// memoryBacked cannot tell a memory-backed filesystem outside Linux: the directory modes then
+// need the user's explicit choice (--secret-files-dir).
+func memoryBacked(string) error {
+	return errors.New("cannot tell whether it is memory-backed on this system")
+}
