@@ -38,13 +38,7 @@ type request struct {
 // the profile's secrets, --env-file entries, and inherited variables whose whole value is a
 // remote reference.
 func (a *app) loadPlan() (*plan, error) {
-	path, err := config.Find(config.FindOptions{
-		Explicit:      a.opts.configPath,
-		Env:           a.configEnv(),
-		Dir:           a.deps.Dir,
-		XDGConfigHome: a.deps.getenv("XDG_CONFIG_HOME"),
-		Home:          a.deps.getenv("HOME"),
-	})
+	path, err := config.Find(a.findOptions())
 	if err != nil {
 		return nil, err
 	}
