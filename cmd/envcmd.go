@@ -53,7 +53,7 @@ This prints secret values. It refuses to write to a terminal unless --reveal is 
 			return writeEnv(c.OutOrStdout(), format, vars)
 		},
 	}
-	c.Flags().StringVar(&format, "format", "dotenv", "output format: dotenv, json or shell")
+	c.Flags().Var(newChoice(&format, "dotenv", envFormats), "format", "output format: dotenv, json or shell")
 	c.Flags().BoolVar(&reveal, "reveal", false, "allow printing secret values to a terminal")
 	return c
 }
