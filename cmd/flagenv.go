@@ -30,7 +30,7 @@ const mutexAnnotation = "cobra_annotation_mutually_exclusive"
 // applyFlagEnv binds every flag of the command about to run to its SECRETRUN_* variable through
 // viper and, for each flag the command line did not set, applies the variable's value as if it
 // had been given as the flag. The precedence is therefore: command line, then environment, then
-// the configuration file for the settings it has (grace, strict), then the flag's default.
+// the configuration file for the settings it has (default_profile, grace), then the flag's default.
 //
 // A list flag (--env-file) takes a list separated like PATH (':'; ';' on Windows). An empty
 // variable counts as unset. A command-line flag also wins over the variable of a flag it excludes
