@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -114,6 +115,7 @@ func manTree(c *cobra.Command, header *doc.GenManHeader, dir string) error {
 	}
 	var page bytes.Buffer
 	h := *header // GenMan fills in a copy's empty fields per command
+	h.Title = strings.ToUpper(manName(c))
 	if err := doc.GenMan(c, &h, &page); err != nil {
 		return fmt.Errorf("man page of %s: %w", c.CommandPath(), err)
 	}

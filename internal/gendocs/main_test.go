@@ -27,7 +27,7 @@ func TestGenerate(t *testing.T) {
 	}
 	for _, name := range []string{"check", "env", "redact", "run", "profiles", "providers", "version", "completion"} {
 		page := readGz(t, filepath.Join(dir, "man", "secretrun-"+name+".1.gz"))
-		if !strings.Contains(page, `.SH NAME`) || !strings.Contains(page, "secretrun-"+name) {
+		if !strings.Contains(page, `.TH "SECRETRUN-`+strings.ToUpper(name)+`" "1"`) || !strings.Contains(page, "secretrun-"+name) {
 			t.Errorf("secretrun-%s.1 is not a man page of that command:\n%s", name, page)
 		}
 	}
