@@ -69,7 +69,7 @@ func TestEnvRefusesATerminalWithoutReveal(t *testing.T) {
 func TestOwnMessagesAreMasked(t *testing.T) {
 	m, _ := redact.Compile([]redact.Secret{{Name: "TOKEN", Value: "CANARY-in-an-error-123"}}, redact.Options{})
 	var buf bytes.Buffer
-	u := newUI(&buf, false, true, true)
+	u := newUI(&buf, false, true)
 	u.setMask(m.MaskString)
 	u.Error(errors.Join(
 		providers.WithHint(fmt.Errorf("store said: bad value CANARY-in-an-error-123"), "value was CANARY-in-an-error-123"),
@@ -90,18 +90,6 @@ func TestOwnMessagesAreMasked(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, out)
-		}
-	}
-}
-
-func TestColourOnlyOnATerminalAndNeverWithNO_COLOR(t *testing.T) {
-	for _, tt := range []struct {
-		tty, noColor, want bool
-	}{{true, false, true}, {true, true, false}, {false, false, false}} {
-		var buf bytes.Buffer
-		newUI(&buf, tt.tty, tt.noColor, false).Warnf("x")
-		if got := strings.Contains(buf.String(), "\x1b["); got != tt.want {
-			t.Errorf("tty=%v NO_COLOR=%v: colour=%v, want %v (%q)", tt.tty, tt.noColor, got, tt.want, buf.String())
 		}
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,9 +31,6 @@ them, and prints an ::add-mask:: command for every secret value first, so that t
 masks them in every later step. See docs/ci.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if !slices.Contains(envFormats, format) {
-				return usageErrorf("--format %q: want one of %s", format, strings.Join(envFormats, ", "))
-			}
 			if githubOutput && format != "github" {
 				return usageErrorf("--github-output needs --format github")
 			}
@@ -71,7 +66,7 @@ masks them in every later step. See docs/ci.md.`,
 			return writeEnv(c.OutOrStdout(), format, vars)
 		},
 	}
-	c.Flags().StringVar(&format, "format", "dotenv", "output format: dotenv, json, shell, yaml, or github ($GITHUB_ENV)")
+	c.Flags().Var(newChoice(&format, "dotenv", envFormats), "format", "output format: dotenv, json, shell, yaml, or github ($GITHUB_ENV)")
 	c.Flags().BoolVar(&githubOutput, "github-output", false, "with --format github: write to $GITHUB_OUTPUT (step outputs) instead of $GITHUB_ENV")
 	c.Flags().BoolVar(&reveal, "reveal", false, "allow printing secret values to a terminal")
 	return c

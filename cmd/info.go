@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -68,26 +69,59 @@ func newProvidersCommand(a *app) *cobra.Command {
 }
 
 func newVersionCommand(_ *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "version [--json]",
 		Short: "Print secretrun's version",
-		Args:  cobra.NoArgs,
-		Run: func(c *cobra.Command, _ []string) {
-			v, cm, d := version, commit, date
-			if info, ok := debug.ReadBuildInfo(); ok && v == "dev" {
-				if info.Main.Version != "" && info.Main.Version != "(devel)" {
-					v = info.Main.Version
-				}
-				for _, s := range info.Settings {
-					switch {
-					case s.Key == "vcs.revision" && cm == "":
-						cm = s.Value
-					case s.Key == "vcs.time" && d == "":
-						d = s.Value
-					}
-				}
+		Long: `Print secretrun's version, the commit and date it was built from, and the Go version
+and platform. secretrun --version prints the same line.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			b := currentBuild()
+			if asJSON {
+				enc := json.NewEncoder(c.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(b)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "secretrun %s (commit %s, built %s, %s %s/%s)\n", v, dash(cm), dash(d), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			_, err := fmt.Fprintln(c.OutOrStdout(), b)
+			return err
 		},
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+// buildInfo is what `secretrun version` reports.
+type buildInfo struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+	Go      string `json:"go"`
+	OS      string `json:"os"`
+	Arch    string `json:"arch"`
+}
+
+// currentBuild returns the version, commit and date stamped by the release build, or else those
+// the go command recorded (go install module@version, a build in a git checkout).
+func currentBuild() buildInfo {
+	b := buildInfo{Version: version, Commit: commit, Date: date, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if info, ok := debug.ReadBuildInfo(); ok && b.Version == "dev" {
+		if info.Main.Version != "" && info.Main.Version != "(devel)" {
+			b.Version = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch {
+			case s.Key == "vcs.revision" && b.Commit == "":
+				b.Commit = s.Value
+			case s.Key == "vcs.time" && b.Date == "":
+				b.Date = s.Value
+			}
+		}
+	}
+	return b
+}
+
+// String is the line `secretrun version` and `secretrun --version` print.
+func (b buildInfo) String() string {
+	return fmt.Sprintf("secretrun %s (commit %s, built %s, %s %s/%s)", b.Version, dash(b.Commit), dash(b.Date), b.Go, b.OS, b.Arch)
 }

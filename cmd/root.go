@@ -27,6 +27,7 @@ type globalOptions struct {
 	noClobber  bool
 	strict     bool
 	allowEmpty bool
+	color      colorMode
 }
 
 // app holds what one invocation shares between its commands.
@@ -43,7 +44,7 @@ type app struct {
 func (a *app) ui() *ui {
 	if a.voice == nil {
 		s := a.deps.Streams
-		a.voice = newUI(s.Err, s.ErrTTY, a.deps.getenv("NO_COLOR") != "", a.opts.verbose)
+		a.voice = newUI(s.Err, a.opts.color.enabled(s.ErrTTY, a.deps.getenv("NO_COLOR")), a.opts.verbose)
 		if s.ErrTTY && s.ErrFile != nil {
 			a.voice.raw = func() bool { return isRaw(s.ErrFile) }
 		}
@@ -74,7 +75,7 @@ fetched, COMMAND never starts.
 ` + exitHelp
 
 func newRootCommand(deps Deps) (*cobra.Command, *app) {
-	a := &app{deps: deps, v: viper.New()}
+	a := &app{deps: deps, v: viper.New(), opts: globalOptions{color: "auto"}}
 	root := &cobra.Command{
 		Use:   "secretrun [flags] -- COMMAND [ARGS...]",
 		Short: "Run a command with secrets in its environment, masked in its output",
@@ -86,6 +87,16 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       currentBuild().String(),
+		// Every flag of every command gets its SECRETRUN_* variable here. Cobra runs only the
+		// nearest PersistentPreRunE, so no subcommand defines its own (TestOnlyRootHasPreRun).
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			if strings.HasPrefix(c.Name(), cobra.ShellCompRequestCmd) {
+				return nil // completion requests: their flags are not parsed
+			}
+			return a.applyFlagEnv(c)
+		},
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true}, // newCompletionCommand
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				if c.ArgsLenAtDash() < 0 && c.Flags().NFlag() == 0 {
@@ -105,10 +116,11 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	root.SetIn(deps.Streams.In)
 	root.SetOut(deps.Streams.Out)
 	root.SetErr(deps.Streams.Err)
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErrorf("%v", err) })
 
 	f := root.PersistentFlags()
-	f.StringVarP(&a.opts.profile, "profile", "p", "", "profile to use (default: the config's default_profile; env SECRETRUN_PROFILE)")
+	f.StringVarP(&a.opts.profile, "profile", "p", "", "profile to use (default: the config's default_profile)")
 	f.StringVarP(&a.opts.configPath, "config", "c", "", "config file (default: discovered; env SECRETRUN_CONFIG)")
 	f.StringArrayVar(&a.opts.envFiles, "env-file", nil, "dotenv file of literals; an unquoted vault://, awssm://, gcpsm:// or azkv:// reference is fetched (repeatable)")
 	f.BoolVar(&a.opts.pristine, "pristine", false, "inherit only PATH HOME USER LOGNAME SHELL TERM LANG LC_* TZ TMPDIR")
@@ -119,19 +131,19 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f.Var(newPositiveDuration(&a.opts.grace, 0), "grace", "delay between the stop signal and SIGKILL, above zero (default: the profile's grace, else 10s)")
 	f.BoolVarP(&a.opts.verbose, "verbose", "v", false, "print fetch timings and decisions on stderr (never values)")
 	f.BoolVar(&a.opts.noClobber, "no-clobber", false, "keep an inherited variable when a secret has the same name")
-	f.BoolVar(&a.opts.allowEmpty, "allow-empty", false, "run even with no config file and no references (env SECRETRUN_ALLOW_EMPTY)")
-	f.String("secret-files-dir", "", "put as: file secrets in a private directory under `DIR`, even on a disk (default: memory only; env SECRETRUN_SECRET_FILES_DIR)")
+	f.BoolVar(&a.opts.allowEmpty, "allow-empty", false, "run even with no config file and no references")
+	f.String("secret-files-dir", "", "put as: file secrets in a private directory under `DIR`, even on a disk (default: memory only)")
 	f.BoolVar(&a.opts.strict, "strict", false, "never release held output bytes on a timer (see docs/redaction.md)")
+	f.Var(&a.opts.color, "color", "colour secretrun's own messages: auto (on a terminal, unless NO_COLOR is set), always or never")
 	root.MarkFlagsMutuallyExclusive("pty", "no-pty")
 
+	// The other flags are bound when a command runs (applyFlagEnv); config here, since
+	// config.Find reads $SECRETRUN_CONFIG itself, and profile for completion, which runs no hook.
 	_ = a.v.BindPFlag("profile", f.Lookup("profile"))
 	_ = a.v.BindPFlag("config", f.Lookup("config"))
-	_ = a.v.BindEnv("profile", "SECRETRUN_PROFILE")
-	_ = a.v.BindEnv("config", "SECRETRUN_CONFIG")
-	_ = a.v.BindPFlag("allow-empty", f.Lookup("allow-empty"))
-	_ = a.v.BindEnv("allow-empty", "SECRETRUN_ALLOW_EMPTY")
-	_ = a.v.BindPFlag("secret-files-dir", f.Lookup("secret-files-dir"))
-	_ = a.v.BindEnv("secret-files-dir", "SECRETRUN_SECRET_FILES_DIR")
+	_ = a.v.BindEnv("profile", flagEnvName("profile"))
+	_ = a.v.BindEnv("config", flagEnvName("config"))
+	root.SetUsageTemplate(root.UsageTemplate() + envUsage)
 
 	root.AddCommand(
 		newRunCommand(a),
@@ -144,9 +156,18 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 		newProfilesCommand(a),
 		newProvidersCommand(a),
 		newVersionCommand(a),
+		newCompletionCommand(a),
 	)
+	registerCompletions(root, a)
 	return root, a
 }
+
+// envUsage ends every command's --help: how flags are set from the environment.
+const envUsage = `
+Every flag can also be set with a SECRETRUN_* environment variable named after it
+(--no-mask: SECRETRUN_NO_MASK=true, --timeout: SECRETRUN_TIMEOUT=1m, --env-file: a list
+separated by ':'); a flag on the command line wins. Colour: --color, NO_COLOR.
+`
 
 // usageError is a mistake in how secretrun was called.
 type usageError struct{ msg string }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -28,20 +29,60 @@ type ui struct {
 	errLabel, warnLabel, hintLabel, traceLabel *color.Color
 }
 
-func newUI(w io.Writer, tty, noColor, verbose bool) *ui {
+// newUI returns a printer writing to w; colour turns on coloured labels (see colorMode).
+func newUI(w io.Writer, colour, verbose bool) *ui {
 	u := &ui{w: w, verbose: verbose, mask: func(s string) string { return s }, raw: func() bool { return false }}
 	u.errLabel = color.New(color.FgRed, color.Bold)
 	u.warnLabel = color.New(color.FgYellow, color.Bold)
 	u.hintLabel = color.New(color.FgCyan)
 	u.traceLabel = color.New(color.Faint)
 	for _, c := range []*color.Color{u.errLabel, u.warnLabel, u.hintLabel, u.traceLabel} {
-		if tty && !noColor {
+		if colour {
 			c.EnableColor()
 		} else {
 			c.DisableColor()
 		}
 	}
 	return u
+}
+
+// colorMode is --color (SECRETRUN_COLOR): when secretrun colours its own messages.
+//
+//	auto    on a terminal, unless NO_COLOR is set to a non-empty value (the default)
+//	always  also into a pipe or file, and despite NO_COLOR (an explicit request wins over the
+//	        environment, as no-color.org asks)
+//	never   never
+//
+// The child's output is never coloured or uncoloured by secretrun: it passes as the child wrote it.
+type colorMode string
+
+// colorModes are the values --color accepts.
+var colorModes = []string{"auto", "always", "never"}
+
+func (m *colorMode) String() string { return string(*m) }
+
+// Set accepts one of colorModes.
+func (m *colorMode) Set(s string) error {
+	if !slices.Contains(colorModes, s) {
+		return fmt.Errorf("want %s", strings.Join(colorModes, ", "))
+	}
+	*m = colorMode(s)
+	return nil
+}
+
+// Type names the values in --help.
+func (m *colorMode) Type() string { return strings.Join(colorModes, "|") }
+
+// enabled reports whether messages to stderr are coloured, given whether stderr is a terminal and
+// NO_COLOR's value.
+func (m colorMode) enabled(tty bool, noColor string) bool {
+	switch m {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return tty && noColor == ""
 }
 
 // setMask makes every later message pass through mask.

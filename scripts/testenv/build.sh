@@ -40,6 +40,12 @@ testenv_build_gcpsm() {
   testenv_build_tool gcpsm "$BACKENDS_BIN/gcp-sm-emulator" "github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server-dual@$GCPSM_EMU_VERSION" github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server-dual
 }
 
+# goreleaser, for scripts/release-test.sh (goreleaser check and a single-target snapshot). Not
+# part of testenv_build_all: the release test builds it when it first runs.
+testenv_build_goreleaser() {
+  testenv_build_tool goreleaser "$BACKENDS_BIN/goreleaser" "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION" github.com/goreleaser/goreleaser/v2 1
+}
+
 # moto cannot be built here: it is a pip package, preinstalled on this machine kind (PyPI is not
 # reachable from it).
 testenv_check_moto() {

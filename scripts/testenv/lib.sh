@@ -11,6 +11,7 @@ TESTENV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VAULT_VERSION=v1.21.0
 TOXIPROXY_VERSION=v2.12.0
 GCPSM_EMU_VERSION=v1.7.1
+GORELEASER_VERSION=v2.17.0 # scripts/release-test.sh
 
 testenv_log() { printf 'testenv: %s\n' "$*" >&2; }
 
