@@ -21,6 +21,7 @@ type globalOptions struct {
 	noPTY      bool
 	timeout    time.Duration
 	grace      time.Duration
+	sigGroup   bool
 	verbose    bool
 	noClobber  bool
 	strict     bool
@@ -109,6 +110,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f.BoolVar(&a.opts.noPTY, "no-pty", false, "never give the command a pseudo-terminal")
 	f.DurationVar(&a.opts.timeout, "timeout", 30*time.Second, "deadline for fetching all secrets")
 	f.DurationVar(&a.opts.grace, "grace", 0, "delay between the stop signal and SIGKILL (default: the profile's grace, else 10s)")
+	f.BoolVar(&a.opts.sigGroup, "signal-group", false, "forward signals to the command's whole process group, not only to the command")
 	f.BoolVarP(&a.opts.verbose, "verbose", "v", false, "print fetch timings and decisions on stderr (never values)")
 	f.BoolVar(&a.opts.noClobber, "no-clobber", false, "keep an inherited variable when a secret has the same name")
 	f.BoolVar(&a.opts.strict, "strict", false, "never release held output bytes on a timer (see docs/redaction.md)")
