@@ -290,12 +290,13 @@ func childAndRunner(t *testing.T, screen *notifyBuffer) (child, runner int) {
 	return child, runner
 }
 
-// Ctrl-Z in pty mode, typed while the runner is a job of an interactive shell: the child and
-// secretrun stop together, secretrun by SIGTSTP, so the shell reports "Stopped" and $? 148 as for
-// the bare command (not "Stopped (signal)" and 147, a SIGSTOP); `fg` continues both and puts
-// the terminal back in raw mode; Ctrl-C then ends the child once.
-func TestRunnerCtrlZPtyMode(t *testing.T) {
-	master, tty, screen := jobShell(t, runnerConfig{Child: "signals"})
+// suspendJob starts the runner with cfg as a job of an interactive shell (jobShell), types
+// Ctrl-Z and checks that the child and secretrun stop together, secretrun by SIGTSTP: the shell
+// reports "Stopped" and $? 148 as for the bare command (not "Stopped (signal)" and 147, a
+// SIGSTOP). Then `fg` continues both.
+func suspendJob(t *testing.T, cfg runnerConfig) (master, tty *os.File, screen *notifyBuffer, runner int) {
+	t.Helper()
+	master, tty, screen = jobShell(t, cfg)
 	typeLine(t, master, os.Args[0])
 	mustSee(t, screen, "ready\r\n")
 	child, runner := childAndRunner(t, screen)
@@ -310,10 +311,17 @@ func TestRunnerCtrlZPtyMode(t *testing.T) {
 	if strings.Contains(screen.String(), "Stopped (signal)") {
 		t.Fatalf("the shell saw a SIGSTOP: %q", screen.String())
 	}
-
 	typeLine(t, master, "fg")
 	waitState(t, runner, false)
 	waitState(t, child, false)
+	return master, tty, screen, runner
+}
+
+// Ctrl-Z in pty mode, typed while the runner is a job of an interactive shell, stops it as the
+// bare command would be (suspendJob); `fg` also puts the terminal back in raw mode, and Ctrl-C
+// then ends the child once.
+func TestRunnerCtrlZPtyMode(t *testing.T) {
+	master, tty, screen, runner := suspendJob(t, runnerConfig{Child: "signals"})
 	deadline := time.Now().Add(10 * time.Second)
 	for termiosOf(t, tty).Lflag&unix.ISIG != 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -341,23 +349,10 @@ func waitGone(t *testing.T, pid int) {
 	t.Fatalf("pid %d did not exit", pid)
 }
 
-// Pipe mode in the foreground of a job-control shell: the terminal stops the child and secretrun
-// together with SIGTSTP; the shell shows "Stopped" and $? 148; fg continues both.
+// Pipe mode in the foreground of a job-control shell: the terminal itself stops the child and
+// secretrun together with SIGTSTP (suspendJob); after fg, Ctrl-C reaches the child once.
 func TestRunnerCtrlZPipeMode(t *testing.T) {
-	master, _, screen := jobShell(t, runnerConfig{Child: "signals", PTY: PTYNever})
-	typeLine(t, master, os.Args[0])
-	mustSee(t, screen, "ready\r\n")
-	child, runner := childAndRunner(t, screen)
-	if _, err := master.Write([]byte{0x1a}); err != nil {
-		t.Fatal(err)
-	}
-	waitState(t, runner, true)
-	waitState(t, child, true)
-	typeLine(t, master, "echo st=$?")
-	mustSee(t, screen, "st=148")
-	typeLine(t, master, "fg")
-	waitState(t, runner, false)
-	waitState(t, child, false)
+	master, _, screen, _ := suspendJob(t, runnerConfig{Child: "signals", PTY: PTYNever})
 	if _, err := master.Write([]byte{3}); err != nil {
 		t.Fatal(err)
 	}
