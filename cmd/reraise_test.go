@@ -126,3 +126,34 @@ func TestReraiseAsPID1Exits128PlusS(t *testing.T) {
 		t.Fatalf("secretrun as PID 1 ended with %v (%v), want exit 143: %s", c.ProcessState, err, out)
 	}
 }
+
+// At an interactive shell, Ctrl-C while `secretrun -- CMD; echo NEXT` runs (pty mode: the key
+// reaches the command through its pseudo-terminal, the shell gets no SIGINT) ends the list as it
+// would bare, and $? is 130.
+func TestCtrlCAtInteractiveShell(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not found")
+	}
+	testenv.ChildrenStartWithDefaultSignals()
+	tm := openTerminal(t)
+	tm.startProgram(bash, "--norc", "--noprofile", "-i")
+	tm.waitFor("bash")
+	_, err = tm.master.Write([]byte("PS1='P''R> '; secretrun -- sh -c 'echo sta\"\"rted; exec sleep 30'; echo NE''XT\r"))
+	must(t, err)
+	tm.waitFor("\rstarted\r\n")
+	time.Sleep(100 * time.Millisecond) // sh has exec'd sleep
+	_, err = tm.master.Write([]byte{3})
+	must(t, err)
+	tm.waitFor("PR> ")
+	_, err = tm.master.Write([]byte("echo st=$?; exit\r"))
+	must(t, err)
+	tm.waitFor("\nexit\r\n") // bash's goodbye, after st=
+	out := tm.output()
+	if strings.Contains(out, "NEXT\r\n") {
+		t.Errorf("the list went on after Ctrl-C: %q", out)
+	}
+	if !strings.Contains(out, "st=130") {
+		t.Errorf("$? after Ctrl-C is not 130: %q", out)
+	}
+}
