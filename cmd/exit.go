@@ -44,14 +44,8 @@ func withSignal(sig syscall.Signal, err error) error {
 	return &exitError{status: 128 + int(sig), err: err, signal: sig}
 }
 
-// exitStatus returns the status for err: 0 for nil, the carried status for an *exitError, and
-// ExitUsage for anything else.
-func exitStatus(err error) int {
-	status, _ := exitOutcome(err)
-	return status
-}
-
-// exitOutcome returns exitStatus(err) and the signal secretrun should die of, if any.
+// exitOutcome returns the status for err (0 for nil, the carried status for an *exitError, and
+// ExitUsage for anything else) and the signal secretrun should die of, if any.
 func exitOutcome(err error) (int, syscall.Signal) {
 	if err == nil {
 		return 0, 0
