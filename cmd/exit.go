@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"syscall"
 )
 
 // Exit statuses of secretrun's own failures (CONTRACT.md §2). The child's own status is passed
@@ -20,7 +21,8 @@ const (
 // error to ExitUsage.
 type exitError struct {
 	status int
-	err    error // nil when the message was already printed (e.g. the child's own status)
+	err    error          // nil when the message was already printed (e.g. the child's own status)
+	signal syscall.Signal // the signal secretrun dies of after cleanup (status is then 128+signal), or 0
 }
 
 func (e *exitError) Error() string {
@@ -35,23 +37,31 @@ func (e *exitError) Unwrap() error { return e.err }
 // withStatus returns err marked with an exit status.
 func withStatus(status int, err error) error { return &exitError{status: status, err: err} }
 
-// exitStatus returns the status for err: 0 for nil, the carried status for an *exitError, and
-// ExitUsage for anything else.
-func exitStatus(err error) int {
+// withSignal returns err marked with a death by signal sig: the command died of it, or it
+// stopped secretrun before the command started. secretrun exits by dying of sig itself, once
+// everything is cleaned up, and with 128+sig where it cannot die of it (Main).
+func withSignal(sig syscall.Signal, err error) error {
+	return &exitError{status: 128 + int(sig), err: err, signal: sig}
+}
+
+// exitOutcome returns the status for err (0 for nil, the carried status for an *exitError, and
+// ExitUsage for anything else) and the signal secretrun should die of, if any.
+func exitOutcome(err error) (int, syscall.Signal) {
 	if err == nil {
-		return 0
+		return 0, 0
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		return ee.status
+		return ee.status, ee.signal
 	}
-	return ExitUsage
+	return ExitUsage, 0
 }
 
 // exitHelp is the exit status table shown in `secretrun --help`.
 const exitHelp = `Exit status:
   N      the command exited with N (0-255, unchanged)
-  128+S  the command was killed by signal S
+  128+S  the command was killed by signal S (secretrun then dies of S itself,
+         as the shell sees it for the bare command)
   125    secretrun failed before the command started: bad flags or config, a bad
          reference, a secret that could not be fetched or failed validation
          (nothing was run)

@@ -52,20 +52,30 @@ func openTerminal(t *testing.T) *terminal {
 	return tm
 }
 
-func (tm *terminal) start(args ...string) {
+func (tm *terminal) start(args ...string) { tm.t.Helper(); tm.startProgram("secretrun", args...) }
+
+// startProgram runs name (secretrun, or a shell that runs it) on the terminal as its session
+// leader, in a directory with the test's secretrun.yaml.
+func (tm *terminal) startProgram(name string, args ...string) {
 	t := tm.t
 	t.Helper()
 	dir := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte(ptyConfig), 0o600))
 	must(t, os.WriteFile(filepath.Join(dir, ".env"), []byte("TOKEN=CANARY-pty-token-4242\n"), 0o600))
-	tm.startIn(dir, args...)
+	tm.runIn(dir, name, args...)
 }
 
 // startIn runs secretrun on the terminal in dir, which holds its configuration.
 func (tm *terminal) startIn(dir string, args ...string) {
+	tm.t.Helper()
+	tm.runIn(dir, "secretrun", args...)
+}
+
+// runIn runs name on the terminal as its session leader, in dir.
+func (tm *terminal) runIn(dir, name string, args ...string) {
 	t := tm.t
 	t.Helper()
-	tm.cmd = exec.Command("secretrun", args...)
+	tm.cmd = exec.Command(name, args...)
 	tm.cmd.Dir = dir
 	tm.cmd.Env = append(os.Environ(), "TERM=xterm")
 	tm.cmd.Stdin, tm.cmd.Stdout, tm.cmd.Stderr = tm.slave, tm.slave, tm.slave

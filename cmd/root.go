@@ -23,6 +23,7 @@ type globalOptions struct {
 	noPTY      bool
 	timeout    time.Duration
 	grace      time.Duration
+	sigGroup   bool
 	verbose    bool
 	noClobber  bool
 	strict     bool
@@ -129,6 +130,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f.BoolVar(&a.opts.noPTY, "no-pty", false, "never give the command a pseudo-terminal")
 	f.Var(newPositiveDuration(&a.opts.timeout, 30*time.Second), "timeout", "deadline for fetching all secrets, above zero")
 	f.Var(newPositiveDuration(&a.opts.grace, 0), "grace", "delay between the stop signal and SIGKILL, above zero (default: the profile's grace, else 10s)")
+	f.BoolVar(&a.opts.sigGroup, "signal-group", false, "forward signals to the command's whole process group, not only to the command")
 	f.BoolVarP(&a.opts.verbose, "verbose", "v", false, "print fetch timings and decisions on stderr (never values)")
 	f.BoolVar(&a.opts.noClobber, "no-clobber", false, "keep an inherited variable when a secret has the same name")
 	f.BoolVar(&a.opts.allowEmpty, "allow-empty", false, "run even with no config file and no references")

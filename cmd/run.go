@@ -74,7 +74,8 @@ func (a *app) run(ctx context.Context, args []string) error {
 		PTY:     a.ptyMode(),
 		Grace:   a.grace(p),
 		// the memory files of `as: file` secrets, which their variables name as /proc/self/fd/N
-		ExtraFiles: files.ExtraFiles(),
+		ExtraFiles:  files.ExtraFiles(),
+		SignalGroup: a.opts.sigGroup,
 	}
 	if a.opts.noMask {
 		a.ui().Warnf("--no-mask: the command's output is not masked")
@@ -101,12 +102,15 @@ func (a *app) run(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	status, err := inject.Run(ctx, spec)
+	ex, err := inject.RunExit(ctx, spec)
 	if err != nil {
-		return withStatus(status, err)
+		return withStatus(ex.Status, err)
 	}
-	if status != 0 {
-		return withStatus(status, nil)
+	if ex.Signal != 0 {
+		return withSignal(ex.Signal, nil) // secretrun dies of it once everything is cleaned up
+	}
+	if ex.Status != 0 {
+		return withStatus(ex.Status, nil)
 	}
 	return nil
 }

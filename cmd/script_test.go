@@ -25,7 +25,7 @@ import (
 // tests run under secretrun.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"secretrun": func() { os.Exit(Execute(testDeps(), os.Args[1:])) },
+		"secretrun": func() { os.Exit(mainWith(testDeps(), os.Args[1:])) },
 		"fakechild": fakeChild,
 	})
 }
@@ -72,26 +72,30 @@ func scratchEnv(env *testscript.Env) {
 	env.Setenv("GORACE", "atexit_sleep_ms=0")
 }
 
-// cmdStatus runs a program and checks its exit status: `status N PROGRAM [ARGS...]`. Its stdout
-// and stderr are then checked with the usual stdout and stderr commands.
+// cmdStatus runs a program and checks how it ended: `status N PROGRAM [ARGS...]` for exit status
+// N, `status killed:S PROGRAM [ARGS...]` for a death by signal number S (what a shell shows as
+// 128+S). Its stdout and stderr are then checked with the usual stdout and stderr commands.
 func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: status N PROGRAM [ARGS...]")
+		ts.Fatalf("usage: status N|killed:S PROGRAM [ARGS...]")
 	}
-	want, err := strconv.Atoi(args[0])
-	if err != nil {
-		ts.Fatalf("status: %v", err)
+	want := args[0]
+	if n, ok := strings.CutPrefix(want, "killed:"); ok {
+		want = "killed by signal " + n
 	}
-	got := 0
+	got := "0"
 	if err := ts.Exec(args[1], args[2:]...); err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
 			ts.Fatalf("status: %v", err)
 		}
-		got = ee.ExitCode()
+		got = strconv.Itoa(ee.ExitCode())
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			got = fmt.Sprintf("killed by signal %d", int(ws.Signal()))
+		}
 	}
 	if got != want {
-		ts.Fatalf("exit status %d, want %d", got, want)
+		ts.Fatalf("exit status %s, want %s", got, want)
 	}
 }
 

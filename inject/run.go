@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -94,6 +95,21 @@ type Spec struct {
 	// Started, if set, is called once with the child's pid as soon as it runs (the caller
 	// starts lease renewal then). It must not block.
 	Started func(pid int)
+	// SignalGroup forwards signals (and the stop signal and SIGKILL) to the child's whole
+	// process group instead of the child's pid alone, where the child has a group of its own
+	// (--signal-group). By default a signal reaches the child as `kill <pid>` would reach it
+	// bare, and the helpers it started in its group are left to it.
+	SignalGroup bool
+}
+
+// Exit is how the child ended.
+type Exit struct {
+	// Status is the status secretrun should exit with: the child's exit code, or 128+S if it
+	// was killed by signal S.
+	Status int
+	// Signal is the signal that killed the child, or 0 if it exited. A caller that wants the
+	// calling shell to see the death by signal dies of it after cleaning up (cmd does).
+	Signal syscall.Signal
 }
 
 // Sentinel errors wrapped by a *RunError.
@@ -136,27 +152,34 @@ func (e *RunError) ExitStatus() int { return e.Status }
 // err is non-nil only for secretrun's own failures; it is then a *RunError and status is 126
 // (found but not executable), 127 (not found) or 125 (anything else before the child ran).
 //
-// Cancelling ctx stops the child: SIGTERM to its process group, SIGKILL after spec.Grace; Run
-// then returns the child's status with a nil error. Run forwards SIGINT, SIGTERM, SIGHUP,
-// SIGQUIT, SIGUSR1 and SIGUSR2 while it runs (see docs/process.md for exactly when), and
-// restores the outer terminal on every exit path it survives. Every byte the child wrote has
+// Cancelling ctx stops the child: SIGTERM, then SIGKILL after spec.Grace (to its pid, or to its
+// process group with spec.SignalGroup); Run then returns the child's status with a nil error.
+// Run forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 while it runs (see
+// docs/process.md for exactly when), and restores the outer terminal on every exit path it
+// survives. Every byte the child wrote has
 // gone through the Wrap writers, and they are closed, when Run returns.
 func Run(ctx context.Context, spec Spec) (status int, err error) {
+	ex, err := RunExit(ctx, spec)
+	return ex.Status, err
+}
+
+// RunExit is Run, and also tells which signal killed the child, if one did.
+func RunExit(ctx context.Context, spec Spec) (Exit, error) {
 	if len(spec.Args) == 0 || spec.Args[0] == "" {
-		return StatusFailure, &RunError{Status: StatusFailure, Err: errors.New("no command given")}
+		return Exit{Status: StatusFailure}, &RunError{Status: StatusFailure, Err: errors.New("no command given")}
 	}
 	return runChild(ctx, spec)
 }
 
-// exitCodeFromWait turns a wait status into the status a shell would show.
-func exitCodeFromWait(exited bool, code int, signaled bool, sig int) int {
+// exitFromWait turns a wait status into the status a shell would show.
+func exitFromWait(exited bool, code int, signaled bool, sig syscall.Signal) Exit {
 	if signaled {
-		return 128 + sig
+		return Exit{Status: 128 + int(sig), Signal: sig}
 	}
 	if exited {
-		return code
+		return Exit{Status: code}
 	}
-	return StatusFailure
+	return Exit{Status: StatusFailure}
 }
 
 // nopWriteCloser is the pass-through "redactor" used when Spec.Wrap is nil.

@@ -191,6 +191,34 @@ func childMain(mode string) {
 		fmt.Fprint(tty, "prompt> ")
 		line, _ := bufio.NewReader(tty).ReadString('\n')
 		fmt.Fprintf(out, "read:%s\n", strings.TrimSpace(line))
+	case "helper":
+		// Starts a helper (sleep, whose SIGUSR1 action is the default: die) in its own process
+		// group, then waits for one SIGUSR1 and reports whether the helper survived it.
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGUSR1)
+		h := exec.Command("sleep", "30")
+		if err := h.Start(); err != nil {
+			fmt.Fprintf(out, "no helper: %v\n", err)
+			os.Exit(1)
+		}
+		exited := make(chan string, 1)
+		go func() { _ = h.Wait(); exited <- h.ProcessState.String() }()
+		fmt.Fprintf(out, "helper=%d ready\n", h.Process.Pid)
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			os.Exit(98)
+		}
+		select {
+		case st := <-exited:
+			fmt.Fprintf(out, "got SIGUSR1, helper %s\n", st)
+		case <-time.After(500 * time.Millisecond):
+			fmt.Fprintln(out, "got SIGUSR1, helper alive")
+			_ = h.Process.Kill()
+		}
+	case "catchhup": // reports whether SIGHUP was ignored at start, then counts SIGHUPs like "signals"
+		fmt.Fprintf(out, "SIGHUP ignored=%v\n", signal.Ignored(syscall.SIGHUP))
+		childMain("signals")
 	case "ignored": // which of the signals a shell job may start with ignored are ignored here
 		fmt.Fprintf(out, "SIGHUP=%v SIGINT=%v\n", signal.Ignored(syscall.SIGHUP), signal.Ignored(syscall.SIGINT))
 	case "isatty":
@@ -300,6 +328,11 @@ type runnerConfig struct {
 	CancelIn time.Duration
 	// PanicInWrap makes the output writer panic on its first Write (terminal restore test).
 	PanicInWrap bool
+	// Args, if set, is the command line of a real program to run instead of the fake child,
+	// with the runner's environment (minus the helper variables).
+	Args []string
+	// SignalGroup is Spec.SignalGroup.
+	SignalGroup bool
 }
 
 type panicWriter struct{}
@@ -333,6 +366,11 @@ func runnerMain(cfgJSON string) int {
 		},
 		PTY:   cfg.PTY,
 		Grace: cfg.Grace,
+
+		SignalGroup: cfg.SignalGroup,
+	}
+	if len(cfg.Args) > 0 {
+		spec.Args, spec.Env = cfg.Args, baseEnv()
 	}
 	if cfg.PanicInWrap {
 		spec.Wrap = func(string, io.Writer, bool) io.WriteCloser { return panicWriter{} }

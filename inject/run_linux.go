@@ -7,7 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -61,4 +64,67 @@ func openPTY() (master, slave *os.File, err error) {
 		return nil, nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	return os.NewFile(uintptr(mfd), "/dev/ptmx"), os.NewFile(uintptr(sfd), name), nil
+}
+
+// setDefaultAction sets sig's action to the default behind the Go runtime's back (the runtime
+// would keep its own handler, which for most signals does nothing or prints a stack dump). A
+// zeroed kernel sigaction is SIG_DFL with no flags and an empty mask, whatever the
+// architecture's layout.
+func setDefaultAction(sig syscall.Signal) bool {
+	var act [4]uint64 // at least sizeof(struct sigaction) of the kernel
+	_, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig),
+		uintptr(unsafe.Pointer(&act)), 0, 8 /* sizeof(sigset_t) */, 0, 0)
+	return errno == 0
+}
+
+// raiseOnThisThread unblocks sig on the calling thread (locked by the caller) and sends it
+// there, so that it is delivered before the call returns.
+func raiseOnThisThread(sig syscall.Signal) {
+	var set unix.Sigset_t
+	set.Val[(sig-1)/64] |= 1 << ((uint(sig) - 1) % 64)
+	_ = unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
+	_ = unix.Tgkill(os.Getpid(), unix.Gettid(), sig)
+}
+
+// forbidCoreDump makes the process non-dumpable: no core file, even through a core_pattern
+// pipe (systemd-coredump, apport), which RLIMIT_CORE does not stop.
+func forbidCoreDump() { _ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0) }
+
+// parentOf returns the parent pid of pid, from /proc.
+func parentOf(pid int) (int, bool) {
+	f := procStatFields(pid)
+	if len(f) < 2 {
+		return 0, false
+	}
+	ppid, err := strconv.Atoi(f[1])
+	return ppid, err == nil
+}
+
+// procStatFields returns the fields of /proc/PID/stat after the command name (state, ppid, ...).
+func procStatFields(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
+}
+
+// ignoresSignal reports whether process pid has sig ignored (SigIgn in /proc/PID/status).
+func ignoresSignal(pid int, sig syscall.Signal) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(b)) {
+		if hex, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			return err == nil && mask&(1<<(uint(sig)-1)) != 0
+		}
+	}
+	return false
 }

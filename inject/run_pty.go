@@ -27,9 +27,9 @@ type outerTerm struct {
 	raw     bool // the outer terminal is in raw mode now
 	wantRaw bool // it should be while the child runs (false once Run is finishing)
 
-	// canSuspend is false when secretrun is PID 1, which cannot stop itself (the kernel ignores
-	// SIGSTOP sent to a namespace's init from inside): there Ctrl-Z goes to the child's
-	// terminal like any other key, and SIGTSTP does nothing.
+	// canSuspend is false when secretrun cannot be stopped by SIGTSTP (canStopSelf): as PID 1,
+	// or with no job-control shell above it. There Ctrl-Z goes to the child's terminal like any
+	// other key, and SIGTSTP does nothing.
 	canSuspend bool
 	suspendMu  sync.Mutex // one Ctrl-Z at a time
 	closeOnce  sync.Once
@@ -43,7 +43,7 @@ func openOuterTerm(s Streams, l layout) (*outerTerm, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &outerTerm{master: master, slave: slave, canSuspend: os.Getpid() != 1}
+	t := &outerTerm{master: master, slave: slave, canSuspend: canStopSelf()}
 	if l.ptyIn {
 		t.in = s.InFile
 	}
@@ -169,10 +169,50 @@ func (t *outerTerm) closeMaster() {
 	t.closeOnce.Do(func() { _ = t.master.Close() })
 }
 
+// canStopSelf reports whether a SIGTSTP can stop secretrun: it is not PID 1 (the kernel ignores
+// a stop signal a namespace's init sends itself), and its process group is not orphaned, that
+// is, some process of the group has its parent in another group of the same session (the shell
+// that controls the job; secretrun's parent, or the parent of the script that started it). The
+// kernel drops SIGTSTP sent to an orphaned group, since nobody would continue it.
+func canStopSelf() bool {
+	pid := os.Getpid()
+	if pid == 1 {
+		return false
+	}
+	pgrp := unix.Getpgrp()
+	sid, err := unix.Getsid(0)
+	if err != nil {
+		return true
+	}
+	for p := pid; ; {
+		pp, ok := parentOf(p)
+		if !ok {
+			return true // cannot tell: assume a shell is there, as before
+		}
+		if pp <= 1 {
+			return false
+		}
+		psid, err := unix.Getsid(pp)
+		if err != nil || psid != sid {
+			return false
+		}
+		ppg, err := unix.Getpgid(pp)
+		if err != nil {
+			return true
+		}
+		if ppg != pgrp {
+			return true
+		}
+		p = pp
+	}
+}
+
 // startRelay copies what the user types on the outer terminal to the pseudo-terminal, where
 // the child's terminal settings apply: Ctrl-C reaches the child's foreground process group as
 // the byte 0x03 and the terminal makes one SIGINT of it. Ctrl-Z (the child terminal's VSUSP
-// character while it has ISIG) is not relayed: it suspends the child and secretrun together.
+// character while it has ISIG) goes on to the pseudo-terminal when a job there can take it (a
+// shell's job in the foreground, or a program that ignores it); otherwise it suspends the child
+// and secretrun together (see suspendsHere).
 func (t *outerTerm) startRelay(r *runner) {
 	var err error
 	t.wakeR, t.wakeW, err = os.Pipe()
@@ -226,12 +266,16 @@ func (t *outerTerm) relay(r *runner) {
 	}
 }
 
-// forwardInput writes p to the pseudo-terminal, turning the suspend character into a suspend.
+// forwardInput writes p to the pseudo-terminal, turning the suspend character into a suspend
+// where suspendsHere says so.
 func (t *outerTerm) forwardInput(r *runner, p []byte) bool {
 	for len(p) > 0 {
 		i := -1
 		if c, ok := t.suspendChar(); ok {
 			i = bytes.IndexByte(p, c)
+		}
+		if i >= 0 && !t.suspendsHere(r) {
+			i = -1 // relayed: the terminal makes a SIGTSTP for its foreground job of it
 		}
 		chunk := p
 		if i >= 0 {
@@ -263,6 +307,29 @@ func (t *outerTerm) suspendChar() (byte, bool) {
 	}
 	c := tio.Cc[unix.VSUSP]
 	return c, tio.Lflag&unix.ISIG != 0 && c != 0 // 0 is _POSIX_VDISABLE
+}
+
+// suspendsHere decides who takes a Ctrl-Z typed while the child runs. The child leads its
+// pseudo-terminal's session, and its process group is orphaned (its parent, secretrun, is in
+// another session), so the kernel would drop the SIGTSTP the pseudo-terminal makes of Ctrl-Z
+// for that group: secretrun suspends the child and itself instead, as the user's shell would
+// stop the bare command. But when the child is a job-control shell with one of its own jobs in
+// the foreground (`secretrun -- bash`, then `make`), that job's group is not orphaned and the
+// inner shell stops it and says so: the key is relayed. It is relayed too when the child
+// ignores SIGTSTP (an interactive shell at its prompt), where Ctrl-Z does nothing bare.
+func (t *outerTerm) suspendsHere(r *runner) bool {
+	child := r.cmd.Process.Pid
+	fg := 0
+	if err := withFd(t.master, func(fd int) (err error) {
+		fg, err = unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+		return err
+	}); err != nil {
+		return true
+	}
+	if fg != child {
+		return false // a job of the child's own in the foreground
+	}
+	return !ignoresSignal(child, unix.SIGTSTP)
 }
 
 // stopRelay asks the relay to stop; waitRelay waits until it has.

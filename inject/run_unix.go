@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -29,7 +28,7 @@ type groupMode int
 
 const (
 	// groupOwn: the child leads a new process group (pipe mode, secretrun not in the foreground
-	// of a terminal: CI, cron, Docker, a background job). Signals go to the whole group.
+	// of a terminal: CI, cron, Docker, a background job).
 	groupOwn groupMode = iota
 	// groupShared: the child stays in secretrun's process group (pipe mode while secretrun is in
 	// the foreground of its controlling terminal), so it can read the terminal, the terminal
@@ -141,17 +140,18 @@ type runner struct {
 	termSent bool
 	killTmr  *time.Timer
 
-	term *outerTerm // pty mode: the outer terminal and the pseudo-terminal; nil in pipe mode
+	term  *outerTerm     // pty mode: the outer terminal and the pseudo-terminal; nil in pipe mode
+	sigCh chan os.Signal // the signals the runner handles arrive here
 }
 
-func runChild(ctx context.Context, spec Spec) (status int, err error) {
+func runChild(ctx context.Context, spec Spec) (Exit, error) {
 	path, rerr := lookPathIn(spec.Args[0], spec.Env, spec.Dir)
 	if rerr != nil {
-		return rerr.Status, rerr
+		return Exit{Status: rerr.Status}, rerr
 	}
 	if spec.Dir != "" {
 		if fi, err := os.Stat(spec.Dir); err != nil || !fi.IsDir() {
-			return StatusFailure, &RunError{Command: spec.Args[0], Status: StatusFailure,
+			return Exit{Status: StatusFailure}, &RunError{Command: spec.Args[0], Status: StatusFailure,
 				Err: fmt.Errorf("working directory %s: not a directory", spec.Dir)}
 		}
 	}
@@ -177,28 +177,26 @@ func (r *runner) wrap(name string, dst io.Writer, tty bool) io.WriteCloser {
 	return r.spec.Wrap(name, dst, tty)
 }
 
-func (r *runner) fail(status int, err error) (int, error) {
-	return status, &RunError{Command: r.spec.Args[0], Status: status, Err: err}
+func (r *runner) fail(status int, err error) (Exit, error) {
+	return Exit{Status: status}, &RunError{Command: r.spec.Args[0], Status: status, Err: err}
 }
 
-func (r *runner) run(ctx context.Context, path string) (int, error) {
+func (r *runner) run(ctx context.Context, path string) (Exit, error) {
 	s := r.spec.Streams
 	l := r.layout
 
-	// Signals first, so none arriving while the child starts is lost or kills secretrun. One
-	// that secretrun was started with ignored (nohup, `cmd &` in a non-interactive shell) is
-	// left alone: the child inherits it ignored, as it would without secretrun, where catching
-	// it would give the child the default action.
+	// Signals first, so none arriving while the child starts is lost or kills secretrun. Every
+	// forwarded signal is caught, also one that secretrun was started with ignored (nohup,
+	// `cmd &` in a script): it is still forwarded, and startIgnoring makes the child start with
+	// it ignored all the same.
 	sigs := append([]os.Signal{syscall.SIGPIPE}, forwardedSignals...)
 	if l.group == groupSession {
 		sigs = append(sigs, syscall.SIGWINCH, syscall.SIGTSTP, syscall.SIGCONT)
 	}
-	sigs = slices.DeleteFunc(sigs, signal.Ignored)
 	sigCh := make(chan os.Signal, 16)
-	if len(sigs) > 0 { // Notify with no signal would relay every signal
-		signal.Notify(sigCh, sigs...)
-		defer signal.Stop(sigCh)
-	}
+	r.sigCh = sigCh
+	signal.Notify(sigCh, sigs...)
+	defer signal.Stop(sigCh)
 
 	cmd := exec.CommandContext(ctx, path)
 	cmd.Args = r.spec.Args
@@ -294,7 +292,7 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 		}
 	}
 
-	if err := startChild(cmd); err != nil {
+	if err := r.startIgnoring(cmd); err != nil {
 		closeWriters()
 		return r.startError(err)
 	}
@@ -377,13 +375,29 @@ func (r *runner) run(ctx context.Context, path string) (int, error) {
 	}
 	ws, ok := ps.Sys().(syscall.WaitStatus)
 	if !ok {
-		return ps.ExitCode(), nil
+		return Exit{Status: ps.ExitCode()}, nil
 	}
-	return exitCodeFromWait(ws.Exited(), ws.ExitStatus(), ws.Signaled(), int(ws.Signal())), nil
+	return exitFromWait(ws.Exited(), ws.ExitStatus(), ws.Signaled(), ws.Signal()), nil
+}
+
+// startIgnoring starts the child so that it begins with every forwarded signal secretrun was
+// started with ignored still ignored, although secretrun catches it to forward it: exec resets
+// a caught signal to its default action but keeps an ignored one ignored, so for the length of
+// the fork and exec (Start returns once the exec succeeded) those signals are ignored, and caught
+// again right after. A signal sent to secretrun in that window is dropped, as the child would
+// drop it at that moment without secretrun: it has not started, or not yet replaced the ignore.
+func (r *runner) startIgnoring(cmd *exec.Cmd) error {
+	keep := startIgnoredForwarded()
+	if len(keep) == 0 {
+		return startChild(cmd)
+	}
+	signal.Ignore(keep...)
+	defer signal.Notify(r.sigCh, keep...)
+	return startChild(cmd)
 }
 
 // startError maps a failed exec to 126/127/125.
-func (r *runner) startError(err error) (int, error) {
+func (r *runner) startError(err error) (Exit, error) {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		switch errno {
@@ -425,9 +439,14 @@ func (r *runner) handleSignal(sig syscall.Signal) {
 	}
 }
 
-// signalChild sends sig to the child's process group, or to the child alone when it shares
-// secretrun's group. It never signals a pid that has been reaped.
-func (r *runner) signalChild(sig syscall.Signal) {
+// signalChild forwards sig to the child: its pid, as `kill <pid>` would reach it without
+// secretrun, or its whole process group with Spec.SignalGroup (where the child has a group of
+// its own).
+func (r *runner) signalChild(sig syscall.Signal) { r.signal(sig, r.spec.SignalGroup) }
+
+// signal sends sig to the child's pid, or to its process group when group is set and the
+// child does not share secretrun's. It never signals a pid that has been reaped.
+func (r *runner) signal(sig syscall.Signal, group bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.exited || r.cmd == nil || r.cmd.Process == nil {
@@ -436,13 +455,12 @@ func (r *runner) signalChild(sig syscall.Signal) {
 	// cmd.Process is set by Start before exec.Cmd's context goroutine (which calls Cancel)
 	// and before any of ours start.
 	pid := r.cmd.Process.Pid
-	if r.layout.group == groupShared {
-		_ = syscall.Kill(pid, sig)
-		return
+	if group && r.layout.group != groupShared {
+		if err := syscall.Kill(-pid, sig); err == nil {
+			return
+		}
 	}
-	if err := syscall.Kill(-pid, sig); err != nil {
-		_ = syscall.Kill(pid, sig)
-	}
+	_ = syscall.Kill(pid, sig)
 }
 
 // terminate sends the child SIGTERM, then SIGKILL after the grace period. A forwarded SIGTERM
@@ -468,27 +486,43 @@ func (r *runner) armKill() {
 	r.killTmr = time.AfterFunc(r.grace, func() { r.signalChild(syscall.SIGKILL) })
 }
 
-// suspend stops the child and secretrun together (Ctrl-Z in pty mode, or SIGTSTP), and on
-// continuation puts the terminal back and continues the child.
+// suspend stops the child's process group and secretrun together (Ctrl-Z in pty mode, or a
+// SIGTSTP sent to secretrun), and on continuation puts the terminal back and continues the
+// child. The child's group gets SIGSTOP: the kernel drops a SIGTSTP sent to it, as its parent
+// (secretrun) is in another session, which makes the group orphaned. secretrun stops by
+// SIGTSTP, so that the shell reports the job "Stopped" with $? 148 as for the bare command.
 func (r *runner) suspend() {
 	if r.term == nil || !r.term.canSuspend {
 		return
 	}
 	r.term.suspendMu.Lock()
 	defer r.term.suspendMu.Unlock()
-	r.signalChild(syscall.SIGSTOP)
+	r.signal(syscall.SIGSTOP, true)
 	r.term.restore()
 	// kill returns before the stop necessarily took effect (another thread may take the
 	// group stop), so wait for the SIGCONT that ends it.
 	cont := make(chan os.Signal, 1)
 	signal.Notify(cont, syscall.SIGCONT)
-	if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err == nil {
+	if stopSelf(r.sigCh) {
 		<-cont
 	}
 	signal.Stop(cont)
 	// Continued (fg or bg).
 	r.term.resumed()
-	r.signalChild(syscall.SIGCONT)
+	r.signal(syscall.SIGCONT, true)
+}
+
+// stopSelf stops secretrun with SIGTSTP at its default action, and reports whether the signal
+// was sent. sigCh, which catches SIGTSTP, catches it again once secretrun continues. Where the
+// default action cannot be restored under the Go runtime, secretrun stops by SIGSTOP.
+func stopSelf(sigCh chan<- os.Signal) bool {
+	// Ignore first: Go then forgets its own handler, so that Notify installs it again after.
+	signal.Ignore(syscall.SIGTSTP)
+	defer signal.Notify(sigCh, syscall.SIGTSTP)
+	if setDefaultAction(syscall.SIGTSTP) {
+		return syscall.Kill(os.Getpid(), syscall.SIGTSTP) == nil
+	}
+	return syscall.Kill(os.Getpid(), syscall.SIGSTOP) == nil
 }
 
 func (r *runner) restoreTerminal() {
