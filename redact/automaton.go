@@ -48,6 +48,11 @@ type automaton struct {
 	// URL) and so do all its shorter held suffixes.
 	relOK []bool
 
+	// pair is a bitset over byte pairs: bit b1<<8|b2 is set when b1 b2
+	// occur in that order inside some needle. With the skipper's first-byte
+	// table it rules out a partial match ending at a byte (see mayEndPrefix).
+	pair []uint64
+
 	needles []string
 	maxLen  int
 	minLen  int
@@ -248,7 +253,25 @@ func newAutomaton(needles []string, pub []int32) *automaton {
 	a.shallow1 = a.enc0(a.level(2))
 	a.shallow2 = a.enc0(a.level(3))
 	a.skip = newSkipper(a)
+	a.pair = make([]uint64, 1<<16/64)
+	for _, n := range needles {
+		for k := 1; k < len(n); k++ {
+			x := int(n[k-1])<<8 | int(n[k])
+			a.pair[x>>6] |= 1 << (x & 63)
+		}
+	}
 	return a
+}
+
+// mayEndPrefix reports whether a needle prefix may end at p[e-1] (e >= 2):
+// false only when none does, so that the automaton is at its root at e.
+func (a *automaton) mayEndPrefix(p []byte, e int) bool {
+	b := p[e-1]
+	if a.skip.first[b] {
+		return true
+	}
+	x := int(p[e-2])<<8 | int(b)
+	return a.pair[x>>6]&(1<<(x&63)) != 0
 }
 
 // enc0 returns the encoded id of node v without the match flag; v may be
@@ -274,6 +297,13 @@ func (a *automaton) level(d int) int32 {
 // the same position are covered by it). Match ends are relative to p. It
 // returns the final state.
 func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
+	return a.scanFrom(st, p, 0, ms)
+}
+
+// scanFrom is scan over p[i:], st being the state at p[i]; the bytes before
+// i are input too (the skip filter may look at them). Match ends are
+// relative to p.
+func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []match) {
 	trans := a.trans
 	cls := &a.class
 	dl := a.denseLimit
@@ -286,7 +316,6 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 		d2 = 0 // no re-entry without the Wu-Manber table
 	}
 	n := len(p)
-	i := 0
 	for i < n {
 		if st == 0 {
 			i = sk.next(p, i)
@@ -335,6 +364,22 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 		}
 	}
 	return st, ms
+}
+
+// depthOf returns the length of the string of state st (non-negative).
+func (a *automaton) depthOf(st int32) int64 {
+	v := a.node(st)
+	return int64(sort.Search(len(a.levelStart), func(d int) bool { return a.levelStart[d] > v }) - 1)
+}
+
+// truncate returns the state of the longest suffix of state st's string
+// that is at most l bytes long (st non-negative): the state the automaton
+// would be in had it started l bytes ago.
+func (a *automaton) truncate(st int32, l int64) int32 {
+	for st != 0 && a.depthOf(st) > l {
+		st = a.fail[a.node(st)]
+	}
+	return st
 }
 
 // holdOf returns the hold-back length of state st.

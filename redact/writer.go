@@ -1,9 +1,11 @@
 package redact
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 	"time"
 )
@@ -44,6 +46,7 @@ type region struct {
 	start, end int64
 	id         int32
 	mask       []byte
+	csis       []csiSpan // escape sequences inside the region: written after its token
 }
 
 // Writer masks one stream and writes the result to its destination. Create
@@ -103,6 +106,20 @@ type Writer struct {
 	gen     uint64 // bumped by every Write
 	seenGen uint64
 	quiet   int
+
+	// Decoding of terminal escapes (escape.go); dec is false when some
+	// needle contains ESC. The view walk runs the automaton over the view
+	// (vst) only while its state differs from the raw walk's, that is while
+	// the view's longest needle-prefix suffix reaches back across a skipped
+	// sequence.
+	dec     bool
+	esc     escParser // a sequence being parsed
+	lastEsc int64     // input position after the last sequence taken out of the view
+	run     int       // sequences taken out since the last character of the view
+	vOn     bool      // the view walk is on
+	vst     int32     // its automaton state (non-negative)
+	csis    []csiSpan // sequences taken out while the view walk is on
+	sorted  bool      // w.ms holds view matches out of order
 }
 
 // Format prints only the type, whatever the verb: the state of a Writer
@@ -117,6 +134,7 @@ func (m *Matcher) NewWriter(dst io.Writer, idle time.Duration) *Writer {
 	w := &Writer{m: m, dst: dst, idle: idle}
 	if !m.Empty() {
 		w.a = m.a
+		w.dec = m.a.class[escByte] == 0 // ESC is in no needle (with all 256 bytes used, class[b] == b)
 	}
 	return w
 }
@@ -183,15 +201,33 @@ const maxChunk = 64 << 10
 // decided.
 func (w *Writer) writeChunk(p []byte) error {
 	base := w.pos
-	st, ms := w.a.scan(w.st, p, w.ms[:0])
-	w.st = st
+	w.ms = w.ms[:0]
+	if w.dec {
+		w.scanDecoding(p, base)
+	} else {
+		w.st, w.ms = w.a.scan(w.st, p, w.ms)
+	}
+	ms := w.ms
 	w.pos += int64(len(p))
+	if w.sorted {
+		sort.Slice(ms, func(i, j int) bool { return ms[i].end < ms[j].end })
+		w.sorted = false
+	}
 	for _, mt := range ms {
 		end := base + int64(mt.end)
 		w.addMatch(end-int64(mt.n), end, mt.id, p, base)
 	}
 	w.ms = ms[:0]
-	safe := w.pos - int64(w.a.holdOf(st))
+	safe := w.pos - w.holdLen()
+	if len(w.csis) > 0 {
+		// A sequence is needed only inside a later match (which starts
+		// at safe or after) or to map the view walk back to the input.
+		k := 0
+		for k < len(w.csis) && w.csis[k].s < safe {
+			k++
+		}
+		w.csis = w.csis[:copy(w.csis, w.csis[k:])]
+	}
 
 	var err error
 	if len(w.regions) == 0 && w.emitted >= base {
@@ -228,14 +264,18 @@ func (w *Writer) addMatch(s, e int64, id int32, p []byte, base int64) {
 		s = w.emitted
 	}
 	cur := region{start: s, end: e, id: id}
+	if len(w.csis) > 0 {
+		cur.csis = csisIn(nil, w.csis, s, e)
+	}
 	if w.width {
-		cur.mask = widthMask(nil, w.appendPlain(nil, p, base, s, e))
+		cur.mask = widthMask(nil, w.appendView(nil, p, base, s, e, cur.csis))
 	}
 	for n := len(w.regions); n > 0 && w.regions[n-1].end >= cur.start; n-- {
 		last := w.regions[n-1]
 		if w.width {
 			cur.mask = mergeMasks(last, cur, p, base, w)
 		}
+		cur.csis = mergeCSIs(last.csis, cur.csis)
 		if last.start <= cur.start {
 			cur.start, cur.id = last.start, last.id
 		}
@@ -257,11 +297,11 @@ func mergeMasks(last, cur region, p []byte, base int64, w *Writer) []byte {
 	}
 	var m []byte
 	if cur.start < last.start {
-		m = widthMask(m, w.appendPlain(nil, p, base, cur.start, last.start))
+		m = widthMask(m, w.appendView(nil, p, base, cur.start, last.start, cur.csis))
 	}
 	m = append(m, last.mask...)
 	if cur.end > last.end {
-		m = widthMask(m, w.appendPlain(nil, p, base, last.end, cur.end))
+		m = widthMask(m, w.appendView(nil, p, base, last.end, cur.end, cur.csis))
 	}
 	return m
 }
@@ -311,6 +351,9 @@ func (w *Writer) appendRegion(out, p []byte, base int64, r region) []byte {
 	} else {
 		out = append(out, w.m.tokenFor(r.id)...)
 	}
+	for _, c := range r.csis {
+		out = append(out, c.b...)
+	}
 	w.stats.Masked++
 	w.emitted = r.end
 	return out
@@ -338,6 +381,18 @@ func (w *Writer) appendPlain(out, p []byte, base, from, to int64) []byte {
 		out = append(out, p[from-base:to-base]...)
 	}
 	return out
+}
+
+// appendView appends input bytes [from, to) to out, leaving out the escape
+// sequences csis (which lie inside the range or outside it).
+func (w *Writer) appendView(out, p []byte, base, from, to int64, csis []csiSpan) []byte {
+	for _, c := range csis {
+		if c.s >= from && c.e <= to {
+			out = w.appendPlain(out, p, base, from, c.s)
+			from = c.e
+		}
+	}
+	return w.appendPlain(out, p, base, from, to)
 }
 
 // keepHeld makes held the input bytes [safe, pos) after a write of p at base.
@@ -381,8 +436,24 @@ func (w *Writer) Close() error {
 	if w.a == nil || w.err != nil {
 		return w.err
 	}
+	if w.esc.on {
+		// A sequence cut by the end of the stream is part of the view:
+		// its ESC, in no needle, ends the view walk.
+		w.esc.on = false
+		w.vOn = false
+	}
+	var tails []match
 	if hold := w.a.holdOf(w.st); hold >= EOFMaskLength && !w.a.releasableOf(w.st) {
-		w.addMatch(w.pos-int64(hold), w.pos, w.a.holdIDOf(w.st), nil, w.pos)
+		tails = append(tails, match{n: int32(hold), id: w.a.holdIDOf(w.st)})
+	}
+	if w.vOn {
+		if hold := w.a.holdOf(w.vst); hold >= EOFMaskLength && !w.a.releasableOf(w.vst) {
+			n := w.pos - viewStart(w.csis, w.pos, int64(hold))
+			tails = append(tails, match{n: int32(n), id: w.a.holdIDOf(w.vst)})
+		}
+	}
+	for _, t := range tails {
+		w.addMatch(w.pos-int64(t.n), w.pos, t.id, nil, w.pos)
 	}
 	out := w.flushAll(w.out[:0])
 	w.keepOut(out)
@@ -413,8 +484,30 @@ func (w *Writer) releasable() bool {
 	if len(w.regions) > 0 {
 		return true
 	}
-	h := w.a.holdOf(w.st)
-	return h > 0 && w.a.releasableOf(w.st) && w.emitted < w.pos
+	return w.holdLen() > 0 && w.releasableHold() && w.emitted < w.pos
+}
+
+// holdLen returns the number of input bytes held back: the raw walk's hold,
+// or the view walk's with the escape sequences inside it, whichever reaches
+// further back.
+func (w *Writer) holdLen() int64 {
+	h := int64(w.a.holdOf(w.st))
+	if w.vOn {
+		end := w.pos
+		if w.esc.on {
+			end = w.esc.start
+		}
+		if hv := w.pos - viewStart(w.csis, end, int64(w.a.holdOf(w.vst))); hv > h {
+			h = hv
+		}
+	}
+	return h
+}
+
+// releasableHold reports whether the held bytes may be released on idle:
+// both walks hold at most MaxIdleRelease characters, or only public text.
+func (w *Writer) releasableHold() bool {
+	return w.a.releasableOf(w.st) && (!w.vOn || w.a.releasableOf(w.vst))
 }
 
 // arm starts the idle timer.
@@ -452,7 +545,7 @@ func (w *Writer) onTick() {
 	w.armed = false
 	w.quiet = 0
 	var out []byte
-	if h := w.a.holdOf(w.st); h == 0 || w.a.releasableOf(w.st) {
+	if h := w.holdLen(); h == 0 || w.releasableHold() {
 		if h > 0 && w.emitted < w.pos {
 			w.stats.IdleReleases++
 			w.released = w.pos
@@ -481,4 +574,125 @@ func (w *Writer) keepOut(out []byte) {
 		return
 	}
 	w.out = out[:0]
+}
+
+// scanDecoding scans p (input from base) with the raw walk and, around
+// terminal escapes, the view walk; matches go to w.ms. The raw walk runs
+// with its skip filter in segments: up to each ESC at which the view walk
+// is off, where its state gives the view walk's (see escape.go).
+func (w *Writer) scanDecoding(p []byte, base int64) {
+	a := w.a
+	n := len(p)
+	r := 0 // the raw walk has scanned p[:r]
+	i := 0 // the escape decoding has seen p[:i]
+	for i < n {
+		if w.esc.on || w.vOn {
+			i = w.walk(p, base, i)
+			continue
+		}
+		k := bytes.IndexByte(p[i:], escByte)
+		if k < 0 {
+			break
+		}
+		e := i + k
+		x := base + int64(e)
+		i = e + 1
+		if x == w.lastEsc && w.run >= maxEscRun {
+			continue // not taken out: a character of the view
+		}
+		if e < 2 || e == r || a.mayEndPrefix(p, e) {
+			w.st, w.ms = a.scanFrom(w.st, p[:e], r, w.ms)
+			r = e
+			// The view walk's state: the raw walk's, cut back to what
+			// lies after the last sequence taken out.
+			if v := a.truncate(w.st, x-w.lastEsc); a.holdOf(v) > 0 {
+				w.vOn, w.vst = true, v
+			}
+		} // else the raw walk is at its root at e: so is the view walk
+		if !w.vOn {
+			// The common case, a whole sequence in p with no match
+			// under way: parse it here.
+			if j := csiEnd(p, e); j > 0 {
+				w.sequence(x, base+int64(j))
+				i = j
+				continue
+			}
+		}
+		w.esc = escParser{on: true, start: x, n: 1}
+	}
+	w.st, w.ms = a.scanFrom(w.st, p, r, w.ms)
+}
+
+// walk runs the escape parser and, while it is on, the view walk over p
+// from i, byte by byte, until both are off or p ends; it returns where it
+// stopped.
+func (w *Writer) walk(p []byte, base int64, i int) int {
+	a := w.a
+	for i < len(p) {
+		b := p[i]
+		x := base + int64(i)
+		if w.esc.on {
+			switch w.esc.feed(b) {
+			case escMore:
+				i++
+				continue
+			case escDone:
+				i++
+				w.esc.on = false
+				w.sequence(w.esc.start, x+1)
+				if w.vOn {
+					c := csiSpan{s: w.esc.start, e: x + 1}
+					c.b = w.appendPlain(nil, p, base, c.s, c.e)
+					w.csis = append(w.csis, c)
+				}
+				continue
+			default:
+				// Not a sequence: its ESC is a character of the view, in
+				// no needle, so the view walk is back at the root. b is
+				// looked at again.
+				w.esc.on = false
+				w.vOn = false
+				continue
+			}
+		}
+		if !w.vOn {
+			return i
+		}
+		i++
+		if b == escByte {
+			if x == w.lastEsc && w.run >= maxEscRun {
+				w.vOn = false
+				continue
+			}
+			w.esc = escParser{on: true, start: x, n: 1}
+			continue
+		}
+		t := a.step(w.vst, int32(a.class[b]))
+		if t < 0 {
+			t = ^t
+			v := a.node(t)
+			l := int64(a.matchLen[v])
+			s := viewStart(w.csis, x+1, l)
+			w.ms = append(w.ms, match{end: i, n: int32(x + 1 - s), id: a.matchID[v]})
+			w.sorted = true
+		}
+		w.vst = t
+		// Off once the view's suffix lies after the last sequence (from
+		// there on the raw walk sees the same), or when no needle can go on
+		// from it.
+		if a.holdOf(t) == 0 || a.depthOf(t) <= x+1-w.lastEsc {
+			w.vOn = false
+		}
+	}
+	return i
+}
+
+// sequence records the escape sequence [s, e) taken out of the view.
+func (w *Writer) sequence(s, e int64) {
+	if s == w.lastEsc {
+		w.run++
+	} else {
+		w.run = 1
+	}
+	w.lastEsc = e
 }
