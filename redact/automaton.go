@@ -49,9 +49,11 @@ type automaton struct {
 	relOK []bool
 
 	// pair is a bitset over byte pairs: bit b1<<8|b2 is set when b1 b2
-	// occur in that order inside some needle. With the skipper's first-byte
-	// table it rules out a partial match ending at a byte (see mayEndPrefix).
+	// occur in that order inside some needle; tri the same over hashed
+	// byte triples. With the skipper's first-byte table they rule out a
+	// partial match ending at a byte (see mayEndPrefix).
 	pair []uint64
+	tri  []uint64
 
 	needles []string
 	maxLen  int
@@ -254,24 +256,48 @@ func newAutomaton(needles []string, pub []int32) *automaton {
 	a.shallow2 = a.enc0(a.level(3))
 	a.skip = newSkipper(a)
 	a.pair = make([]uint64, 1<<16/64)
+	a.tri = make([]uint64, 1<<triBits/64)
 	for _, n := range needles {
 		for k := 1; k < len(n); k++ {
 			x := int(n[k-1])<<8 | int(n[k])
 			a.pair[x>>6] |= 1 << (x & 63)
+			if k >= 2 {
+				h := triHash(n[k-2], n[k-1], n[k])
+				a.tri[h>>6] |= 1 << (h & 63)
+			}
 		}
 	}
 	return a
 }
 
+// triBits is the size of the hashed byte-triple bitset (128 KiB).
+const triBits = 20
+
+// triHash hashes the byte triple b0 b1 b2 to a bit of automaton.tri.
+func triHash(b0, b1, b2 byte) uint32 {
+	return (uint32(b0)<<16 | uint32(b1)<<8 | uint32(b2)) * 2654435761 >> (32 - triBits)
+}
+
 // mayEndPrefix reports whether a needle prefix may end at p[e-1] (e >= 2):
-// false only when none does, so that the automaton is at its root at e.
+// false only when none does, so that the automaton is at its root at e. A
+// prefix of one byte starts a needle; of two, its first byte starts one and
+// the pair occurs in one; of three or more, its last three bytes occur in
+// one.
 func (a *automaton) mayEndPrefix(p []byte, e int) bool {
-	b := p[e-1]
-	if a.skip.first[b] {
+	b1, b2 := p[e-1], p[e-2]
+	first := &a.skip.first
+	if first[b1] {
 		return true
 	}
-	x := int(p[e-2])<<8 | int(b)
-	return a.pair[x>>6]&(1<<(x&63)) != 0
+	x := int(b2)<<8 | int(b1)
+	if a.pair[x>>6]&(1<<(x&63)) == 0 {
+		return false
+	}
+	if first[b2] || e < 3 {
+		return true
+	}
+	h := triHash(p[e-3], b2, b1)
+	return a.tri[h>>6]&(1<<(h&63)) != 0
 }
 
 // enc0 returns the encoded id of node v without the match flag; v may be
@@ -378,6 +404,44 @@ func (a *automaton) depthOf(st int32) int64 {
 func (a *automaton) truncate(st int32, l int64) int32 {
 	for st != 0 && a.depthOf(st) > l {
 		st = a.fail[a.node(st)]
+	}
+	return st
+}
+
+// prefixBound returns a length l such that the automaton's state at p[e]
+// cut back to at most gap bytes is its state over p[e-l:e] alone: the
+// smaller of gap and a bound on the longest needle prefix ending at
+// p[e-1], found by walking back while the byte triples are those of some
+// needle. A result above e means the bytes before p are needed.
+func (a *automaton) prefixBound(p []byte, e int, gap int64) int {
+	lim := int64(a.maxLen)
+	if gap < lim {
+		lim = gap
+	}
+	j := e - 1
+	for int64(e-j) < lim+1 && j >= 2 {
+		h := triHash(p[j-2], p[j-1], p[j])
+		if a.tri[h>>6]&(1<<(h&63)) == 0 {
+			break
+		}
+		j--
+	}
+	l := int64(e - j + 1) // a prefix starts at j-1 or after
+	if j < 2 && int64(e-j) < lim+1 {
+		l = int64(e + 1) // the chain reaches the start of p
+	}
+	return int(min(l, lim))
+}
+
+// walkFrom returns the state of the automaton, started at its root, after
+// the bytes b (matches on the way are not reported).
+func (a *automaton) walkFrom(b []byte) int32 {
+	st := int32(0)
+	for _, c := range b {
+		st = a.step(st, int32(a.class[c]))
+		if st < 0 {
+			st = ^st
+		}
 	}
 	return st
 }

@@ -91,7 +91,7 @@ func csiEnd(p []byte, e int) int {
 }
 
 // csiSpan is an escape sequence taken out of the view: input bytes [s, e).
-// b holds its bytes when the sequence may lie inside a masked region.
+// b holds its bytes once it lies inside a masked region.
 type csiSpan struct {
 	s, e int64
 	b    []byte
@@ -113,16 +113,6 @@ func viewStart(csis []csiSpan, x int64, d int64) int64 {
 		x = c.s
 	}
 	return x - d
-}
-
-// csisIn appends to dst the sequences of csis that lie inside [s, e).
-func csisIn(dst, csis []csiSpan, s, e int64) []csiSpan {
-	for _, c := range csis {
-		if c.s >= s && c.e <= e {
-			dst = append(dst, c)
-		}
-	}
-	return dst
 }
 
 // mergeCSIs returns the union of two sorted lists of sequences.

@@ -2,9 +2,11 @@ package redact
 
 import (
 	"bytes"
+	"math/rand"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // escSeqs returns the complete CSI sequences in b, in order, as a terminal
@@ -140,5 +142,73 @@ func TestEscapesInsideValue(t *testing.T) {
 	esc, _ := Compile([]Secret{{Name: "E", Value: "CANARY-\x1b[1m-secret"}}, Options{})
 	if got := esc.MaskString("a CANARY-\x1b[1m-secret b"); got != "a *** b" {
 		t.Errorf("secret with ESC: %q", got)
+	}
+}
+
+// TestIdleReleaseEscapes: the idle release counts the characters of a held
+// beginning, not the colour codes inside it: 3 characters with a code are
+// released after the pause (and the rest of the secret is still masked, its
+// codes after the token); 4 characters with a code are held until the
+// stream moves on.
+func TestIdleReleaseEscapes(t *testing.T) {
+	const idle = 50 * time.Millisecond
+	m, _ := Compile([]Secret{{Name: "S", Value: "CANARY-idle-s3cr3t"}}, Options{})
+	var out syncBuffer
+	w := m.NewWriter(&out, idle)
+	w.Write([]byte("pw: CA\x1b[1mN"))
+	for deadline := time.Now().Add(5 * time.Second); out.String() != "pw: CA\x1b[1mN"; {
+		if time.Now().After(deadline) {
+			t.Fatalf("3 characters not released: %q", out.String())
+		}
+		time.Sleep(idle / 10)
+	}
+	w.Write([]byte("ARY-\x1b[0midle-s3cr3t\n"))
+	w.Close()
+	if want := "pw: CA\x1b[1mN***\x1b[0m\n"; out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+	if st := w.Stats(); st.IdleReleases != 1 || st.LateMasked != 1 {
+		t.Errorf("stats %+v", st)
+	}
+
+	var out4 syncBuffer
+	w = m.NewWriter(&out4, idle)
+	w.Write([]byte("pw: CA\x1b[1mNA"))
+	time.Sleep(6 * idle)
+	if out4.String() != "pw: " {
+		t.Errorf("4 held characters released: %q", out4.String())
+	}
+	w.Close()
+}
+
+// TestPrefixBound: the shortcuts scanDecoding takes instead of stopping the
+// raw walk at an ESC give the automaton's exact state: where mayEndPrefix
+// is false the state is the root, and walking the prefixBound bytes alone
+// gives the state cut back to the gap.
+func TestPrefixBound(t *testing.T) {
+	r := rand.New(rand.NewSource(17))
+	const alpha = "abcab[1m;\n"
+	for it := 0; it < 300; it++ {
+		var needles []string
+		for k := 0; k < 1+r.Intn(6); k++ {
+			needles = append(needles, randString(r, alpha, 1+r.Intn(12)))
+		}
+		a := newMatcher(needles, nil, Options{}).a
+		p := []byte(randString(r, alpha+"xyz", 200))
+		for e := 0; e <= len(p); e++ {
+			st := a.walkFrom(p[:e])
+			if e >= 2 && !a.mayEndPrefix(p, e) && st != 0 {
+				t.Fatalf("needles %q: mayEndPrefix false at %d of %q, state depth %d", needles, e, p, a.depthOf(st))
+			}
+			for _, gap := range []int64{0, 1, 2, 3, 5, 8, 13, 40, 1 << 40} {
+				l := a.prefixBound(p, e, gap)
+				if l > e {
+					continue
+				}
+				if got, want := a.walkFrom(p[e-l:e]), a.truncate(st, gap); got != want {
+					t.Fatalf("needles %q, %q at %d gap %d: bound %d gives depth %d, want %d", needles, p, e, gap, l, a.depthOf(got), a.depthOf(want))
+				}
+			}
+		}
 	}
 }

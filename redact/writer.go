@@ -264,8 +264,11 @@ func (w *Writer) addMatch(s, e int64, id int32, p []byte, base int64) {
 		s = w.emitted
 	}
 	cur := region{start: s, end: e, id: id}
-	if len(w.csis) > 0 {
-		cur.csis = csisIn(nil, w.csis, s, e)
+	for _, c := range w.csis {
+		if c.s >= s && c.e <= e {
+			c.b = w.appendPlain(nil, p, base, c.s, c.e)
+			cur.csis = append(cur.csis, c)
+		}
 	}
 	if w.width {
 		cur.mask = widthMask(nil, w.appendView(nil, p, base, s, e, cur.csis))
@@ -600,15 +603,28 @@ func (w *Writer) scanDecoding(p []byte, base int64) {
 		if x == w.lastEsc && w.run >= maxEscRun {
 			continue // not taken out: a character of the view
 		}
-		if e < 2 || e == r || a.mayEndPrefix(p, e) {
+		// The view walk's state at e is the raw walk's cut back to what
+		// lies after the last sequence taken out: the automaton's state
+		// over those bytes alone.
+		var v int32
+		gap := x - w.lastEsc
+		switch {
+		case e == r:
+			v = a.truncate(w.st, gap)
+		case e >= 2 && !a.mayEndPrefix(p, e):
+			// No needle prefix ends before e: both walks are at the root.
+		case a.prefixBound(p, e, gap) <= e:
+			// Walk the few bytes a needle prefix could span, rather
+			// than stop the raw walk's skip scan here.
+			v = a.walkFrom(p[e-a.prefixBound(p, e, gap) : e])
+		default:
 			w.st, w.ms = a.scanFrom(w.st, p[:e], r, w.ms)
 			r = e
-			// The view walk's state: the raw walk's, cut back to what
-			// lies after the last sequence taken out.
-			if v := a.truncate(w.st, x-w.lastEsc); a.holdOf(v) > 0 {
-				w.vOn, w.vst = true, v
-			}
-		} // else the raw walk is at its root at e: so is the view walk
+			v = a.truncate(w.st, gap)
+		}
+		if a.holdOf(v) > 0 {
+			w.vOn, w.vst = true, v
+		}
 		if !w.vOn {
 			// The common case, a whole sequence in p with no match
 			// under way: parse it here.
@@ -641,9 +657,7 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 				w.esc.on = false
 				w.sequence(w.esc.start, x+1)
 				if w.vOn {
-					c := csiSpan{s: w.esc.start, e: x + 1}
-					c.b = w.appendPlain(nil, p, base, c.s, c.e)
-					w.csis = append(w.csis, c)
+					w.csis = append(w.csis, csiSpan{s: w.esc.start, e: x + 1})
 				}
 				continue
 			default:
@@ -662,6 +676,13 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 		if b == escByte {
 			if x == w.lastEsc && w.run >= maxEscRun {
 				w.vOn = false
+				continue
+			}
+			if j := csiEnd(p, i-1); j > 0 {
+				end := base + int64(j)
+				w.sequence(x, end)
+				w.csis = append(w.csis, csiSpan{s: x, e: end})
+				i = j
 				continue
 			}
 			w.esc = escParser{on: true, start: x, n: 1}
