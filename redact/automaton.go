@@ -48,6 +48,13 @@ type automaton struct {
 	// URL) and so do all its shorter held suffixes.
 	relOK []bool
 
+	// pair is a bitset over byte pairs: bit b1<<8|b2 is set when b1 b2
+	// occur in that order inside some needle; tri the same over hashed
+	// byte triples. With the skipper's first-byte table they rule out a
+	// partial match ending at a byte (see mayEndPrefix).
+	pair []uint64
+	tri  []uint64
+
 	needles []string
 	maxLen  int
 	minLen  int
@@ -248,7 +255,49 @@ func newAutomaton(needles []string, pub []int32) *automaton {
 	a.shallow1 = a.enc0(a.level(2))
 	a.shallow2 = a.enc0(a.level(3))
 	a.skip = newSkipper(a)
+	a.pair = make([]uint64, 1<<16/64)
+	a.tri = make([]uint64, 1<<triBits/64)
+	for _, n := range needles {
+		for k := 1; k < len(n); k++ {
+			x := int(n[k-1])<<8 | int(n[k])
+			a.pair[x>>6] |= 1 << (x & 63)
+			if k >= 2 {
+				h := triHash(n[k-2], n[k-1], n[k])
+				a.tri[h>>6] |= 1 << (h & 63)
+			}
+		}
+	}
 	return a
+}
+
+// triBits is the size of the hashed byte-triple bitset (128 KiB).
+const triBits = 20
+
+// triHash hashes the byte triple b0 b1 b2 to a bit of automaton.tri.
+func triHash(b0, b1, b2 byte) uint32 {
+	return (uint32(b0)<<16 | uint32(b1)<<8 | uint32(b2)) * 2654435761 >> (32 - triBits)
+}
+
+// mayEndPrefix reports whether a needle prefix may end at p[e-1] (e >= 2):
+// false only when none does, so that the automaton is at its root at e. A
+// prefix of one byte starts a needle; of two, its first byte starts one and
+// the pair occurs in one; of three or more, its last three bytes occur in
+// one.
+func (a *automaton) mayEndPrefix(p []byte, e int) bool {
+	b1, b2 := p[e-1], p[e-2]
+	first := &a.skip.first
+	if first[b1] {
+		return true
+	}
+	x := int(b2)<<8 | int(b1)
+	if a.pair[x>>6]&(1<<(x&63)) == 0 {
+		return false
+	}
+	if first[b2] || e < 3 {
+		return true
+	}
+	h := triHash(p[e-3], b2, b1)
+	return a.tri[h>>6]&(1<<(h&63)) != 0
 }
 
 // enc0 returns the encoded id of node v without the match flag; v may be
@@ -274,6 +323,13 @@ func (a *automaton) level(d int) int32 {
 // the same position are covered by it). Match ends are relative to p. It
 // returns the final state.
 func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
+	return a.scanFrom(st, p, 0, ms)
+}
+
+// scanFrom is scan over p[i:], st being the state at p[i]; the bytes before
+// i are input too (the skip filter may look at them). Match ends are
+// relative to p.
+func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []match) {
 	trans := a.trans
 	cls := &a.class
 	dl := a.denseLimit
@@ -286,7 +342,6 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 		d2 = 0 // no re-entry without the Wu-Manber table
 	}
 	n := len(p)
-	i := 0
 	for i < n {
 		if st == 0 {
 			i = sk.next(p, i)
@@ -335,6 +390,60 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 		}
 	}
 	return st, ms
+}
+
+// depthOf returns the length of the string of state st (non-negative).
+func (a *automaton) depthOf(st int32) int64 {
+	v := a.node(st)
+	return int64(sort.Search(len(a.levelStart), func(d int) bool { return a.levelStart[d] > v }) - 1)
+}
+
+// truncate returns the state of the longest suffix of state st's string
+// that is at most l bytes long (st non-negative): the state the automaton
+// would be in had it started l bytes ago.
+func (a *automaton) truncate(st int32, l int64) int32 {
+	for st != 0 && a.depthOf(st) > l {
+		st = a.fail[a.node(st)]
+	}
+	return st
+}
+
+// prefixBound returns a length l such that the automaton's state at p[e]
+// cut back to at most gap bytes is its state over p[e-l:e] alone: the
+// smaller of gap and a bound on the longest needle prefix ending at
+// p[e-1], found by walking back while the byte triples are those of some
+// needle. A result above e means the bytes before p are needed.
+func (a *automaton) prefixBound(p []byte, e int, gap int64) int {
+	lim := int64(a.maxLen)
+	if gap < lim {
+		lim = gap
+	}
+	j := e - 1
+	for int64(e-j) < lim+1 && j >= 2 {
+		h := triHash(p[j-2], p[j-1], p[j])
+		if a.tri[h>>6]&(1<<(h&63)) == 0 {
+			break
+		}
+		j--
+	}
+	l := int64(e - j + 1) // a prefix starts at j-1 or after
+	if j < 2 && int64(e-j) < lim+1 {
+		l = int64(e + 1) // the chain reaches the start of p
+	}
+	return int(min(l, lim))
+}
+
+// walkFrom returns the state of the automaton, started at its root, after
+// the bytes b (matches on the way are not reported).
+func (a *automaton) walkFrom(b []byte) int32 {
+	st := int32(0)
+	for _, c := range b {
+		st = a.step(st, int32(a.class[c]))
+		if st < 0 {
+			st = ^st
+		}
+	}
+	return st
 }
 
 // holdOf returns the hold-back length of state st.

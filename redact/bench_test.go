@@ -186,6 +186,25 @@ func BenchmarkThroughputBase64(b *testing.B) {
 	})
 }
 
+// BenchmarkThroughputColour: the CI text as `grep --color=always` prints
+// it, every digit highlighted (four SGR sequences per digit), with the
+// secrets highlighted inside too: the cost of looking through colour codes.
+func BenchmarkThroughputColour(b *testing.B) {
+	forMixes(b, func(b *testing.B, secrets []Secret) {
+		var data []byte
+		for _, c := range ciLog(4<<20, secrets) {
+			if c >= '0' && c <= '9' {
+				data = append(data, "\x1b[01;31m\x1b[K"...)
+				data = append(data, c)
+				data = append(data, "\x1b[m\x1b[K"...)
+				continue
+			}
+			data = append(data, c)
+		}
+		benchStream(b, benchMatcher(b, secrets), data, 32<<10, 0)
+	})
+}
+
 // BenchmarkOneByteWrites: 1-byte writes, about 1,000 needles (target ≥ 20 MB/s).
 func BenchmarkOneByteWrites(b *testing.B) {
 	forMixes(b, func(b *testing.B, secrets []Secret) {

@@ -21,10 +21,14 @@
 //     mask token, releases a held prefix of at most 3 bytes (or a public
 //     one, such as a URL scheme) after an idle pause, and applies the
 //     end-of-stream rule, in writer.go; on a terminal its masks keep the
-//     display width (width.go).
+//     display width (width.go). Around terminal escapes (escape.go) it
+//     also matches against the output with its CSI sequences taken out,
+//     masks the raw span of such a match and writes the sequences inside
+//     it after the token.
 //
 // The output of a Writer is exactly what a naive oracle produces on the
-// concatenated input (find every occurrence of every needle, merge
+// concatenated input (find every occurrence of every needle, in the input
+// and in its view without CSI sequences, merge
 // overlapping and adjacent occurrences into regions, replace each region by
 // one token), whatever the write boundaries, as long as no idle release
 // happened.

@@ -7,7 +7,8 @@ type Region struct{ Start, End int }
 
 // Find returns the regions of p that a strict Writer would mask, in order: every occurrence of
 // every needle, overlapping and adjacent occurrences merged into one region. Unlike MaskString
-// it applies no end-of-stream rule: a secret cut off at the end of p is not a region. It serves
+// it applies no end-of-stream rule: a secret cut off at the end of p is not a region, and it does
+// not look through terminal escapes (escape.go): a secret split by colour codes is not found. It serves
 // `secretrun scan`, which reports where a secret occurs rather than masking it.
 func (m *Matcher) Find(p []byte) []Region {
 	if m.Empty() {

@@ -79,8 +79,10 @@ func (m *Matcher) NeedleCount() int {
 	return len(m.a.needles)
 }
 
-// MaxHold returns the most bytes a Writer can hold back: the longest needle
-// length minus one (0 without needles).
+// MaxHold returns the most characters a Writer can hold back: the longest
+// needle length minus one (0 without needles). Terminal escape sequences
+// inside a held secret beginning come on top (escape.go: at most maxEscRun
+// sequences of maxEscLen bytes between two characters).
 func (m *Matcher) MaxHold() int {
 	if m.Empty() {
 		return 0

@@ -13,6 +13,81 @@ type occ struct {
 	s, e int
 	tail int // 1 for the end-of-stream held tail, so real occurrences sort first
 	id   int
+	csis []byte   // the escape sequences inside a region, in order (written after its token)
+	seqs [][2]int // their spans
+}
+
+// decoded is the view of an input (escape.go): the input with CSI
+// sequences taken out, decoded naively.
+type decoded struct {
+	view []byte
+	at   []int    // at[k]: input position of view[k]
+	seqs [][2]int // the sequences taken out, [s, e)
+}
+
+// oracleDecode decodes in as escape.go specifies: left to right, an ESC
+// followed by '[', parameter bytes 0x30-0x3F, intermediate bytes 0x20-0x2F
+// and a final byte 0x40-0x7E, at most maxEscLen bytes, is taken out unless
+// maxEscRun sequences were taken out since the last character; a sequence
+// still incomplete at the end is left out of the view unless eof. on is
+// false when some needle contains ESC: the view is the input.
+func oracleDecode(in []byte, eof, on bool) decoded {
+	var d decoded
+	run := 0
+	for i := 0; i < len(in); {
+		if on && in[i] == 0x1b && run < maxEscRun {
+			j := i + 1
+			complete, pending := false, false
+			if j == len(in) {
+				pending = true
+			} else if in[j] == '[' {
+				j++
+				for j < len(in) && j-i < maxEscLen && in[j] >= 0x30 && in[j] <= 0x3f {
+					j++
+				}
+				for j < len(in) && j-i < maxEscLen && in[j] >= 0x20 && in[j] <= 0x2f {
+					j++
+				}
+				switch {
+				case j == len(in):
+					pending = true
+				case j-i < maxEscLen && in[j] >= 0x40 && in[j] <= 0x7e:
+					complete = true
+					j++
+				}
+			}
+			if complete {
+				d.seqs = append(d.seqs, [2]int{i, j})
+				run++
+				i = j
+				continue
+			}
+			if pending && !eof {
+				break // not yet part of the view
+			}
+		}
+		d.view = append(d.view, in[i])
+		d.at = append(d.at, i)
+		run = 0
+		i++
+	}
+	return d
+}
+
+// hasView reports whether the view of in may differ from in: decoding is
+// on and in holds an ESC.
+func hasView(needles []string, in []byte) bool {
+	return bytes.IndexByte(in, 0x1b) >= 0 && decodingOn(needles)
+}
+
+// decodingOn reports whether a Writer with these needles decodes escapes.
+func decodingOn(needles []string) bool {
+	for _, n := range needles {
+		if strings.IndexByte(n, 0x1b) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // naiveHold returns the length of the longest suffix of in that is a proper
@@ -37,12 +112,36 @@ func naiveHold(needles []string, in []byte) (int, int) {
 	return best, bestID
 }
 
+// oracleHold returns the hold of in (not at the end of the stream) in input
+// bytes: the longest suffix of the input that is a proper needle prefix, or
+// the longest such suffix of the view mapped back to the input (with the
+// sequences after its last character, and a pending one), whichever
+// reaches further back.
+func oracleHold(needles []string, in []byte) int {
+	h, _ := naiveHold(needles, in)
+	if !hasView(needles, in) {
+		return h
+	}
+	d := oracleDecode(in, false, true)
+	if vh, _ := naiveHold(needles, d.view); vh > 0 {
+		h = max(h, len(in)-d.at[len(d.view)-vh])
+	}
+	return h
+}
+
 // oracleRegions returns the merged regions of in: every occurrence of every
-// needle, overlapping and adjacent ones merged. With eof, the end-of-stream
-// rule adds a held tail of EOFMaskLength bytes or more. Each region carries
-// the needle id that names it: the occurrence starting first, then ending
-// first, then the lowest id.
+// needle in the input and in its view (mapped back to the input),
+// overlapping and adjacent ones merged. With eof, the end-of-stream rule
+// adds a held tail of EOFMaskLength bytes or more, of the input or of the
+// view. Each region carries the needle id that names it: the occurrence
+// starting first, then ending first, then the lowest id; and the escape
+// sequences inside it.
 func oracleRegions(needles []string, in []byte, eof bool) []occ {
+	view := hasView(needles, in)
+	var d decoded
+	if view {
+		d = oracleDecode(in, eof, true)
+	}
 	var occs []occ
 	for id, n := range needles {
 		for i := 0; i+len(n) <= len(in); i++ {
@@ -50,10 +149,18 @@ func oracleRegions(needles []string, in []byte, eof bool) []occ {
 				occs = append(occs, occ{s: i, e: i + len(n), id: id})
 			}
 		}
+		for i := 0; view && i+len(n) <= len(d.view); i++ {
+			if string(d.view[i:i+len(n)]) == n {
+				occs = append(occs, occ{s: d.at[i], e: d.at[i+len(n)-1] + 1, id: id})
+			}
+		}
 	}
 	if eof {
 		if h, id := naiveHold(needles, in); h >= EOFMaskLength {
 			occs = append(occs, occ{s: len(in) - h, e: len(in), tail: 1, id: id})
+		}
+		if h, id := naiveHold(needles, d.view); view && h >= EOFMaskLength {
+			occs = append(occs, occ{s: d.at[len(d.view)-h], e: len(in), tail: 1, id: id})
 		}
 	}
 	sort.Slice(occs, func(i, j int) bool {
@@ -79,6 +186,14 @@ func oracleRegions(needles []string, in []byte, eof bool) []occ {
 		}
 		regs = append(regs, o)
 	}
+	for k := range regs {
+		for _, q := range d.seqs {
+			if q[0] >= regs[k].s && q[1] <= regs[k].e {
+				regs[k].csis = append(regs[k].csis, in[q[0]:q[1]]...)
+				regs[k].seqs = append(regs[k].seqs, q)
+			}
+		}
+	}
 	return regs
 }
 
@@ -101,6 +216,7 @@ func oracle(needles, names []string, token string, in []byte) []byte {
 	for _, r := range oracleRegions(needles, in, true) {
 		b.Write(in[cur:r.s])
 		b.WriteString(oracleToken(names, token, r.id))
+		b.Write(r.csis)
 		cur = r.e
 	}
 	b.Write(in[cur:])
@@ -112,8 +228,7 @@ func oracle(needles, names []string, token string, in []byte) []byte {
 // (it ends before safe = len(in) - hold) and every plain byte before safe
 // and before the first region that is still open.
 func oracleEmitted(needles, names []string, token string, in []byte) []byte {
-	h, _ := naiveHold(needles, in)
-	safe := len(in) - h
+	safe := len(in) - oracleHold(needles, in)
 	var b bytes.Buffer
 	cur := 0
 	limit := safe
@@ -126,6 +241,7 @@ func oracleEmitted(needles, names []string, token string, in []byte) []byte {
 		}
 		b.Write(in[cur:r.s])
 		b.WriteString(oracleToken(names, token, r.id))
+		b.Write(r.csis)
 		cur = r.e
 	}
 	if cur < limit {

@@ -8,13 +8,21 @@ import (
 )
 
 // oracleWidth is the oracle for a terminal Writer: each region replaced by
-// widthMask of its bytes.
+// widthMask of its bytes, less the escape sequences inside it, which follow.
 func oracleWidth(needles []string, in []byte) []byte {
 	var b []byte
 	cur := 0
 	for _, r := range oracleRegions(needles, in, true) {
 		b = append(b, in[cur:r.s]...)
-		b = widthMask(b, in[r.s:r.e])
+		var view []byte
+		k := r.s
+		for _, q := range r.seqs {
+			view = append(view, in[k:q[0]]...)
+			k = q[1]
+		}
+		view = append(view, in[k:r.e]...)
+		b = widthMask(b, view)
+		b = append(b, r.csis...)
 		cur = r.e
 	}
 	return append(b, in[cur:]...)

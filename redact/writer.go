@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 	"time"
 )
@@ -44,6 +45,7 @@ type region struct {
 	start, end int64
 	id         int32
 	mask       []byte
+	csis       []csiSpan // escape sequences inside the region: written after its token
 }
 
 // Writer masks one stream and writes the result to its destination. Create
@@ -103,6 +105,20 @@ type Writer struct {
 	gen     uint64 // bumped by every Write
 	seenGen uint64
 	quiet   int
+
+	// Decoding of terminal escapes (escape.go); dec is false when some
+	// needle contains ESC. The view walk runs the automaton over the view
+	// (vst) only while its state differs from the raw walk's, that is while
+	// the view's longest needle-prefix suffix reaches back across a skipped
+	// sequence.
+	dec     bool
+	esc     escParser // a sequence being parsed
+	lastEsc int64     // input position after the last sequence taken out of the view
+	run     int       // sequences taken out since the last character of the view
+	vOn     bool      // the view walk is on
+	vst     int32     // its automaton state (non-negative)
+	csis    []csiSpan // sequences taken out while the view walk is on
+	sorted  bool      // w.ms holds view matches out of order
 }
 
 // Format prints only the type, whatever the verb: the state of a Writer
@@ -117,6 +133,7 @@ func (m *Matcher) NewWriter(dst io.Writer, idle time.Duration) *Writer {
 	w := &Writer{m: m, dst: dst, idle: idle}
 	if !m.Empty() {
 		w.a = m.a
+		w.dec = m.a.class[escByte] == 0 // ESC is in no needle (with all 256 bytes used, class[b] == b)
 	}
 	return w
 }
@@ -183,15 +200,33 @@ const maxChunk = 64 << 10
 // decided.
 func (w *Writer) writeChunk(p []byte) error {
 	base := w.pos
-	st, ms := w.a.scan(w.st, p, w.ms[:0])
-	w.st = st
+	w.ms = w.ms[:0]
+	if w.dec {
+		w.scanDecoding(p, base)
+	} else {
+		w.st, w.ms = w.a.scan(w.st, p, w.ms)
+	}
+	ms := w.ms
 	w.pos += int64(len(p))
+	if w.sorted {
+		sort.Slice(ms, func(i, j int) bool { return ms[i].end < ms[j].end })
+		w.sorted = false
+	}
 	for _, mt := range ms {
 		end := base + int64(mt.end)
 		w.addMatch(end-int64(mt.n), end, mt.id, p, base)
 	}
 	w.ms = ms[:0]
-	safe := w.pos - int64(w.a.holdOf(st))
+	safe := w.pos - w.holdLen()
+	if len(w.csis) > 0 {
+		// A sequence is needed only inside a later match (which starts
+		// at safe or after) or to map the view walk back to the input.
+		k := 0
+		for k < len(w.csis) && w.csis[k].s < safe {
+			k++
+		}
+		w.csis = w.csis[:copy(w.csis, w.csis[k:])]
+	}
 
 	var err error
 	if len(w.regions) == 0 && w.emitted >= base {
@@ -228,14 +263,20 @@ func (w *Writer) addMatch(s, e int64, id int32, p []byte, base int64) {
 		s = w.emitted
 	}
 	cur := region{start: s, end: e, id: id}
+	for k := sort.Search(len(w.csis), func(k int) bool { return w.csis[k].s >= s }); k < len(w.csis) && w.csis[k].e <= e; k++ {
+		c := w.csis[k]
+		c.b = w.appendPlain(nil, p, base, c.s, c.e)
+		cur.csis = append(cur.csis, c)
+	}
 	if w.width {
-		cur.mask = widthMask(nil, w.appendPlain(nil, p, base, s, e))
+		cur.mask = widthMask(nil, w.appendView(nil, p, base, s, e, cur.csis))
 	}
 	for n := len(w.regions); n > 0 && w.regions[n-1].end >= cur.start; n-- {
 		last := w.regions[n-1]
 		if w.width {
 			cur.mask = mergeMasks(last, cur, p, base, w)
 		}
+		cur.csis = mergeCSIs(last.csis, cur.csis)
 		if last.start <= cur.start {
 			cur.start, cur.id = last.start, last.id
 		}
@@ -257,11 +298,11 @@ func mergeMasks(last, cur region, p []byte, base int64, w *Writer) []byte {
 	}
 	var m []byte
 	if cur.start < last.start {
-		m = widthMask(m, w.appendPlain(nil, p, base, cur.start, last.start))
+		m = widthMask(m, w.appendView(nil, p, base, cur.start, last.start, cur.csis))
 	}
 	m = append(m, last.mask...)
 	if cur.end > last.end {
-		m = widthMask(m, w.appendPlain(nil, p, base, last.end, cur.end))
+		m = widthMask(m, w.appendView(nil, p, base, last.end, cur.end, cur.csis))
 	}
 	return m
 }
@@ -311,6 +352,9 @@ func (w *Writer) appendRegion(out, p []byte, base int64, r region) []byte {
 	} else {
 		out = append(out, w.m.tokenFor(r.id)...)
 	}
+	for _, c := range r.csis {
+		out = append(out, c.b...)
+	}
 	w.stats.Masked++
 	w.emitted = r.end
 	return out
@@ -338,6 +382,18 @@ func (w *Writer) appendPlain(out, p []byte, base, from, to int64) []byte {
 		out = append(out, p[from-base:to-base]...)
 	}
 	return out
+}
+
+// appendView appends input bytes [from, to) to out, leaving out the escape
+// sequences csis (which lie inside the range or outside it).
+func (w *Writer) appendView(out, p []byte, base, from, to int64, csis []csiSpan) []byte {
+	for _, c := range csis {
+		if c.s >= from && c.e <= to {
+			out = w.appendPlain(out, p, base, from, c.s)
+			from = c.e
+		}
+	}
+	return w.appendPlain(out, p, base, from, to)
 }
 
 // keepHeld makes held the input bytes [safe, pos) after a write of p at base.
@@ -381,8 +437,24 @@ func (w *Writer) Close() error {
 	if w.a == nil || w.err != nil {
 		return w.err
 	}
+	if w.esc.on {
+		// A sequence cut by the end of the stream is part of the view:
+		// its ESC, in no needle, ends the view walk.
+		w.esc.on = false
+		w.vOn = false
+	}
+	var tails []match
 	if hold := w.a.holdOf(w.st); hold >= EOFMaskLength && !w.a.releasableOf(w.st) {
-		w.addMatch(w.pos-int64(hold), w.pos, w.a.holdIDOf(w.st), nil, w.pos)
+		tails = append(tails, match{n: int32(hold), id: w.a.holdIDOf(w.st)})
+	}
+	if w.vOn {
+		if hold := w.a.holdOf(w.vst); hold >= EOFMaskLength && !w.a.releasableOf(w.vst) {
+			n := w.pos - viewStart(w.csis, w.pos, int64(hold))
+			tails = append(tails, match{n: int32(n), id: w.a.holdIDOf(w.vst)})
+		}
+	}
+	for _, t := range tails {
+		w.addMatch(w.pos-int64(t.n), w.pos, t.id, nil, w.pos)
 	}
 	out := w.flushAll(w.out[:0])
 	w.keepOut(out)
@@ -413,8 +485,30 @@ func (w *Writer) releasable() bool {
 	if len(w.regions) > 0 {
 		return true
 	}
-	h := w.a.holdOf(w.st)
-	return h > 0 && w.a.releasableOf(w.st) && w.emitted < w.pos
+	return w.holdLen() > 0 && w.releasableHold() && w.emitted < w.pos
+}
+
+// holdLen returns the number of input bytes held back: the raw walk's hold,
+// or the view walk's with the escape sequences inside it, whichever reaches
+// further back.
+func (w *Writer) holdLen() int64 {
+	h := int64(w.a.holdOf(w.st))
+	if w.vOn {
+		end := w.pos
+		if w.esc.on {
+			end = w.esc.start
+		}
+		if hv := w.pos - viewStart(w.csis, end, int64(w.a.holdOf(w.vst))); hv > h {
+			h = hv
+		}
+	}
+	return h
+}
+
+// releasableHold reports whether the held bytes may be released on idle:
+// both walks hold at most MaxIdleRelease characters, or only public text.
+func (w *Writer) releasableHold() bool {
+	return w.a.releasableOf(w.st) && (!w.vOn || w.a.releasableOf(w.vst))
 }
 
 // arm starts the idle timer.
@@ -452,7 +546,7 @@ func (w *Writer) onTick() {
 	w.armed = false
 	w.quiet = 0
 	var out []byte
-	if h := w.a.holdOf(w.st); h == 0 || w.a.releasableOf(w.st) {
+	if h := w.holdLen(); h == 0 || w.releasableHold() {
 		if h > 0 && w.emitted < w.pos {
 			w.stats.IdleReleases++
 			w.released = w.pos
