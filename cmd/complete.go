@@ -14,7 +14,8 @@ var completionShells = []string{"bash", "zsh", "fish", "powershell"}
 
 const completionLong = `Print a completion script for your shell. It completes commands, flags, profile
 names (from the configuration secretrun would use: -c, $SECRETRUN_CONFIG or the one
-discovered from the current directory) and flag values (--color, --format, --timeout...).
+discovered from the current directory), reference schemes (secretrun providers SCHEME)
+and flag values (--color, --format, --timeout...).
 
   bash:        source <(secretrun completion bash)
                or save it as /usr/share/bash-completion/completions/secretrun

@@ -5,9 +5,14 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/providers"
 )
 
 // Build information, stamped by the release build (-ldflags -X).
@@ -46,17 +51,33 @@ func newProfilesCommand(a *app) *cobra.Command {
 
 func newProvidersCommand(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "providers",
+		Use:   "providers [SCHEME...]",
 		Short: "List the reference schemes secretrun can resolve",
-		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
+		Long: `List the reference schemes secretrun can resolve: local or remote, and the shape of a
+reference. With SCHEME arguments (vault, or vault://), only those; the shell completion
+completes them.`,
+		Args: cobra.ArbitraryArgs,
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			var out []string
+			for _, e := range a.deps.Registry(config.Default(), a.deps.Dir).Entries() {
+				if !slices.Contains(args, e.Scheme) {
+					out = append(out, e.Scheme+"\t"+e.Summary)
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
 			p, err := a.loadPlan()
+			if err != nil {
+				return err
+			}
+			entries, err := selectSchemes(p.registry.Entries(), args)
 			if err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SCHEME\tKIND\tDESCRIPTION")
-			for _, e := range p.registry.Entries() {
+			for _, e := range entries {
 				kind := "local"
 				if e.Remote {
 					kind = "remote"
@@ -66,6 +87,33 @@ func newProvidersCommand(a *app) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+}
+
+// selectSchemes returns the entries named by schemes ("vault" or "vault://"), in the registry's
+// order, or all of them when none is named. An unknown scheme is a usage error listing the known.
+func selectSchemes(entries []providers.Entry, schemes []string) ([]providers.Entry, error) {
+	if len(schemes) == 0 {
+		return entries, nil
+	}
+	known := make([]string, len(entries))
+	for i, e := range entries {
+		known[i] = e.Scheme
+	}
+	want := map[string]bool{}
+	for _, s := range schemes {
+		s = strings.TrimSuffix(s, "://")
+		if !slices.Contains(known, s) {
+			return nil, usageErrorf("unknown scheme %q: secretrun resolves %s", s, strings.Join(known, ", "))
+		}
+		want[s] = true
+	}
+	var out []providers.Entry
+	for _, e := range entries {
+		if want[e.Scheme] {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 func newVersionCommand(_ *app) *cobra.Command {
