@@ -75,6 +75,27 @@ for want in secretrun README.md LICENSE NOTICE THIRD_PARTY_NOTICES docs/config.m
 done
 [[ -s dist/homebrew/Casks/secretrun.rb ]] || fail "no Homebrew cask in dist/homebrew/Casks"
 
+# The container image cannot be built here (no container runtime): check what it is made of.
+# Its Dockerfile copies only what goreleaser puts in the build context (the binary, extra_files)
+# and runs as a non-root user; the binary runs alone in an empty root as that user (static: no
+# loader, no libc), as it must on the distroless base.
+dockerfile=packaging/Dockerfile
+user="$(sed -n 's/^USER \([0-9]*\)\(:[0-9]*\)\{0,1\}$/\1/p' "$dockerfile")"
+[[ -n $user && $user != 0 ]] || fail "$dockerfile: the image must run as a numeric non-root USER"
+for src in $(sed -n 's/^COPY \(.*\) [^ ]*$/\1/p' "$dockerfile"); do
+  [[ $src == '$TARGETPLATFORM/secretrun' ]] && continue
+  grep -Eq "^ +- $src\$" <(sed -n '/^dockers_v2:/,/^[a-z]/p' .goreleaser.yaml) ||
+    fail "$dockerfile copies $src, which is not among dockers_v2's extra_files"
+done
+bin="$(ls dist/secretrun_linux_"${arch}"*/secretrun)"
+if [[ $(id -u) == 0 ]] && command -v chroot >/dev/null; then
+  mkdir -p "$work/image/usr/local/bin" && cp "$bin" "$work/image/usr/local/bin/"
+  out="$(chroot --userspec="$user:$user" "$work/image" /usr/local/bin/secretrun version 2>&1)" ||
+    fail "the release binary does not run alone in an empty root as user $user: $out"
+  [[ $out == "secretrun $version "* ]] || fail "in an empty root, secretrun version printed: $out"
+  log "image inputs: USER $user, COPY sources in the context, the binary runs alone in an empty root"
+fi
+
 # The .deb, installed for real where we may (root: CI), else unpacked.
 deb="$(ls dist/*.deb)"
 root=""
