@@ -47,6 +47,9 @@ masks them in every later step. See docs/ci.md.`,
 				return err
 			}
 			defer a.closeProviders(p)
+			if p.profile != nil && p.profile.Protected && !reveal {
+				return withStatus(ExitUsage, fmt.Errorf("profile %q is protected: refusing to print its values without --reveal, also to a pipe or a file", p.profile.Name))
+			}
 			results, _, err := a.resolve(c.Context(), p)
 			if verr := a.validateResults(p, results); err != nil || verr != nil {
 				return errors.Join(err, verr) // as for a run: nothing is printed
