@@ -23,7 +23,8 @@ func newEnvCommand(a *app) *cobra.Command {
 its resolved secrets (a secret with as: file is printed as its value, since its file exists
 only while a command runs). Inherited variables are not printed.
 
-This prints secret values. It refuses to write to a terminal unless --reveal is given.
+This prints secret values. It refuses to write to a terminal unless --reveal is given, and
+for a protected profile (docs/config.md) to anything at all, pipes and files included.
 
 --format github appends the variables to $GITHUB_ENV (with --github-output, to
 $GITHUB_OUTPUT) as NAME<<DELIMITER blocks, so that later steps of a GitHub Actions job get
