@@ -47,6 +47,9 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 			}
 			defer a.closeProviders(p)
 			results, _, resolveErr := a.resolve(c.Context(), p)
+			if ce := (*confirmError)(nil); errors.As(resolveErr, &ce) {
+				return resolveErr // a protected profile not confirmed: nothing was fetched
+			}
 			failures, warnings, validateErr := a.checkValues(p, results)
 			rows := make([]checkRow, len(results))
 			for i, r := range results {

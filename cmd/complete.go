@@ -70,6 +70,7 @@ func registerCompletions(root *cobra.Command, a *app) {
 	}
 	byName := map[string]cobra.CompletionFunc{
 		"profile": a.completeProfiles,
+		"confirm": a.completeProtected,
 		"config": func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 		},
@@ -98,6 +99,17 @@ func registerCompletions(root *cobra.Command, a *app) {
 // completeProfiles completes -p with the profiles of the configuration secretrun would load,
 // the default one described as such. Any problem with the configuration completes nothing.
 func (a *app) completeProfiles(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return a.profileCompletions(toComplete, false)
+}
+
+// completeProtected completes --confirm with the protected profiles.
+func (a *app) completeProtected(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return a.profileCompletions(toComplete, true)
+}
+
+// profileCompletions lists the profiles whose names start with toComplete, only the protected
+// ones with onlyProtected, each protected or default one described as such.
+func (a *app) profileCompletions(toComplete string, onlyProtected bool) ([]cobra.Completion, cobra.ShellCompDirective) {
 	path, err := config.Find(a.findOptions())
 	if err != nil || path == "" {
 		return nil, cobra.ShellCompDirectiveNoFileComp
@@ -108,7 +120,12 @@ func (a *app) completeProfiles(_ *cobra.Command, _ []string, toComplete string) 
 	}
 	var out []cobra.Completion
 	for _, name := range cfg.ProfileNames() {
-		if !strings.HasPrefix(name, toComplete) {
+		protected := cfg.Profiles[name].Protected
+		if !strings.HasPrefix(name, toComplete) || onlyProtected && !protected {
+			continue
+		}
+		if protected {
+			out = append(out, cobra.CompletionWithDesc(name, "protected"))
 			continue
 		}
 		if name == cfg.DefaultProfile {

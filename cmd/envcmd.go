@@ -23,7 +23,8 @@ func newEnvCommand(a *app) *cobra.Command {
 its resolved secrets (a secret with as: file is printed as its value, since its file exists
 only while a command runs). Inherited variables are not printed.
 
-This prints secret values. It refuses to write to a terminal unless --reveal is given.
+This prints secret values. It refuses to write to a terminal unless --reveal is given, and
+for a protected profile (docs/config.md) to anything at all, pipes and files included.
 
 --format github appends the variables to $GITHUB_ENV (with --github-output, to
 $GITHUB_OUTPUT) as NAME<<DELIMITER blocks, so that later steps of a GitHub Actions job get
@@ -47,6 +48,9 @@ masks them in every later step. See docs/ci.md.`,
 				return err
 			}
 			defer a.closeProviders(p)
+			if p.profile != nil && p.profile.Protected && !reveal {
+				return withStatus(ExitUsage, fmt.Errorf("profile %q is protected: refusing to print its values without --reveal, also to a pipe or a file", p.profile.Name))
+			}
 			results, _, err := a.resolve(c.Context(), p)
 			if verr := a.validateResults(p, results); err != nil || verr != nil {
 				return errors.Join(err, verr) // as for a run: nothing is printed

@@ -28,9 +28,14 @@ func newProfilesCommand(a *app) *cobra.Command {
 		Short: "List the profiles of the configuration",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			p, err := a.loadPlan()
+			p, err := a.loadFile() // listing needs no profile selected, but a named one must exist
 			if err != nil {
 				return err
+			}
+			if name := a.profileName(); name != "" {
+				if _, err := p.cfg.Profile(name); err != nil {
+					return err
+				}
 			}
 			out := c.OutOrStdout()
 			if p.cfg.Path == "" {
@@ -41,6 +46,9 @@ func newProfilesCommand(a *app) *cobra.Command {
 				mark := ""
 				if name == p.cfg.DefaultProfile {
 					mark = " (default)"
+				}
+				if p.cfg.Profiles[name].Protected {
+					mark += " (protected)"
 				}
 				fmt.Fprintf(out, "%s%s\n", name, mark)
 			}

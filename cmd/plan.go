@@ -45,24 +45,12 @@ type request struct {
 // the profile's secrets, --env-file entries, and inherited variables whose whole value is a
 // remote reference.
 func (a *app) loadPlan() (*plan, error) {
-	find := a.findOptions()
-	path, err := config.Find(find)
+	p, err := a.loadFile()
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cfg: config.Default(), searched: find.Places()}
-	baseDir := a.deps.Dir
-	if path != "" {
-		if p.cfg, err = config.Load(path, a.displayPath(path)); err != nil {
-			return nil, err
-		}
-		baseDir = filepath.Dir(path)
-		a.ui().Tracef("config %s", p.cfg.Path)
-	}
-	p.registry = a.deps.Registry(p.cfg, baseDir)
-
 	name := a.profileName()
-	if path != "" || name != "" {
+	if p.cfg.Path != "" || name != "" {
 		if p.profile, err = p.cfg.Profile(name); err != nil {
 			return nil, err
 		}
@@ -86,6 +74,30 @@ func (a *app) loadPlan() (*plan, error) {
 		return nil, err
 	}
 	a.addInheritedRefs(p)
+	if err := checkAllowedSources(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// loadFile finds and loads the configuration and builds the provider registry: a plan with no
+// profile selected yet, for the commands that only list (profiles).
+func (a *app) loadFile() (*plan, error) {
+	find := a.findOptions()
+	path, err := config.Find(find)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{cfg: config.Default(), searched: find.Places()}
+	baseDir := a.deps.Dir
+	if path != "" {
+		if p.cfg, err = config.Load(path, a.displayPath(path)); err != nil {
+			return nil, err
+		}
+		baseDir = filepath.Dir(path)
+		a.ui().Tracef("config %s", p.cfg.Path)
+	}
+	p.registry = a.deps.Registry(p.cfg, baseDir)
 	return p, nil
 }
 
@@ -203,7 +215,13 @@ var scrubAlways = []string{"SECRETRUN_*"}
 // resolve fetches every request under --timeout and compiles the redactor for the values it got.
 // From then on every message secretrun prints is masked, also when some fetches failed. It
 // returns the results in request order.
+//
+// A protected profile is confirmed first (confirmProtected); without confirmation nothing is
+// fetched and the results and matcher are nil.
 func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Matcher, error) {
+	if err := a.confirmProtected(ctx, p); err != nil {
+		return nil, nil, err
+	}
 	reqs := make([]inject.Request, len(p.requests))
 	for i, r := range p.requests {
 		reqs[i] = r.Request

@@ -29,6 +29,7 @@ type globalOptions struct {
 	strict     bool
 	allowEmpty bool
 	color      colorMode
+	confirm    string // --confirm: the protected profile's name (protected.go)
 }
 
 // app holds what one invocation shares between its commands.
@@ -136,6 +137,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f.BoolVar(&a.opts.allowEmpty, "allow-empty", false, "run even with no config file and no references")
 	f.String("secret-files-dir", "", "put as: file secrets in a private directory under `DIR`, even on a disk (default: memory only)")
 	f.BoolVar(&a.opts.strict, "strict", false, "never release held output bytes on a timer (see docs/redaction.md)")
+	f.StringVar(&a.opts.confirm, "confirm", "", "confirm the use of a protected profile by `NAME` without a prompt (CI, cron, containers)")
 	f.Var(&a.opts.color, "color", "colour secretrun's own messages: auto (on a terminal, unless NO_COLOR is set), always or never")
 	root.MarkFlagsMutuallyExclusive("pty", "no-pty")
 

@@ -113,6 +113,13 @@ type Profile struct {
 	Files []FileSpec
 	// CIMasks is the profile's `ci_masks`; nil means not set (see Config.CIMasksFor).
 	CIMasks *bool
+	// Protected marks a production profile (`protected: true`): it is never chosen implicitly
+	// (default_profile, the only profile, extends from an unprotected profile) and its secrets
+	// are fetched only once the user confirms its name. Not inherited through extends.
+	Protected bool
+	// AllowSources lists the reference schemes the profile's secrets may use (`allow_sources`),
+	// such as [vault awssm]; nil means any. Comes from the last extends layer that sets it.
+	AllowSources []string
 	// Line is the line of the profile's name in the file (0 for a profile not from a file).
 	Line int
 }

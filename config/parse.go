@@ -60,6 +60,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	p.checkFiles(cfg)
+	p.checkAllowSources(cfg)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -120,7 +121,7 @@ var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 var (
 	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
-	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files"}
+	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources"}
 	secretFields  = []string{"ref", "optional", "as", "mask", "validate"}
 )
 
@@ -280,6 +281,12 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 			}
 		case "files":
 			p.files(v, field, prof)
+		case "protected":
+			if b, ok := p.bool(v, field); ok {
+				prof.Protected = b
+			}
+		case "allow_sources":
+			p.allowSources(v, field, prof)
 		}
 	})
 	for _, s := range prof.Secrets {
@@ -476,6 +483,7 @@ func (p *parser) checkReferences(cfg *Config) {
 	if cfg.DefaultProfile != "" && cfg.Profiles[cfg.DefaultProfile] == nil {
 		p.add(p.defaultLine, "default_profile", "%s", unknownProfileMsg(cfg.DefaultProfile, names))
 	}
+	p.checkProtected(cfg)
 	for _, name := range names {
 		prof := cfg.Profiles[name]
 		lines := p.extendsLines[name]

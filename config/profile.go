@@ -30,7 +30,8 @@ func (c *Config) ProfileNames() []string {
 // itself; later ones win. env and secrets merge by variable name (an entry keeps the position
 // where the name first appeared; a name set in env by a later layer leaves secrets, and the
 // other way round); deny is the union; inherit, clobber and grace come from the last layer that
-// sets them.
+// sets them, and so does allow_sources. protected is the profile's own: it is not inherited.
+// A protected profile is never chosen for an empty name (docs/config.md, "Protected profiles").
 //
 // Profile is nil-safe: on a nil *Config (no configuration file) it returns an empty profile for
 // "" and an error for any other name.
@@ -44,8 +45,14 @@ func (c *Config) Profile(name string) (*Profile, error) {
 		switch {
 		case c != nil && c.DefaultProfile != "":
 			name = c.DefaultProfile
+			if p := c.Profiles[name]; p != nil && p.Protected {
+				return nil, &Error{File: file, Msg: implicitProtectedMsg(name, "default_profile")}
+			}
 		case len(names) == 1:
 			name = names[0]
+			if c.Profiles[name].Protected {
+				return nil, &Error{File: file, Msg: implicitProtectedMsg(name, "it is the only profile")}
+			}
 		case len(names) == 0:
 			return &Profile{}, nil
 		default:
@@ -71,6 +78,7 @@ func (c *Config) Profile(name string) (*Profile, error) {
 	out.Name = name
 	out.Line = own.Line
 	out.Extends = append([]string(nil), own.Extends...)
+	out.Protected = own.Protected
 	return out, nil
 }
 
@@ -117,6 +125,7 @@ type merger struct {
 	grace   time.Duration
 	ciMasks *bool
 	files   []FileSpec
+	allow   []string
 }
 
 func newMerger() *merger { return &merger{} }
@@ -173,6 +182,9 @@ func (m *merger) layer(p *Profile) {
 		b := *p.CIMasks
 		m.ciMasks = &b
 	}
+	if p.AllowSources != nil {
+		m.allow = append([]string{}, p.AllowSources...)
+	}
 	for _, f := range p.Files {
 		replaced := false
 		for i := range m.files {
@@ -196,6 +208,9 @@ func (m *merger) profile() *Profile {
 		Grace:   m.grace,
 		CIMasks: m.ciMasks,
 		Files:   append([]FileSpec(nil), m.files...),
+	}
+	if m.allow != nil {
+		out.AllowSources = append([]string{}, m.allow...)
 	}
 	for i, s := range m.secrets {
 		if s.Mask != nil {
