@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"os"
 
 	"github.com/secretrun/secretrun/cimask"
 	"github.com/secretrun/secretrun/inject"
@@ -35,9 +36,21 @@ func (a *app) registerCIMasks(ctx context.Context, p *plan, results []inject.Res
 }
 
 // registerValues registers values (split into lines, weak ones left out) with sys.
+//
+// The GitHub and Azure commands hold the values in clear, so they go to secretrun's stderr, which
+// the runner reads for commands as it reads stdout, and only when stderr is a pipe: stdout is
+// the command's data (`$(secretrun -- cmd)`, `secretrun -- cmd > report.json`) and a command
+// there would put every value in that file or variable; a stderr redirected to a file
+// (`2> err.log`) or /dev/null is not the runner either. Buildkite's agent reads them on its own
+// stdin and is not concerned.
 func (a *app) registerValues(ctx context.Context, sys cimask.System, p *plan, values []cimask.Value) {
 	pieces := cimask.Pieces(values, a.maskable(p))
-	r := cimask.Registrar{System: sys, Out: a.deps.Streams.Out}
+	if sys != cimask.Buildkite && len(pieces) > 0 && !isPipe(a.deps.Streams.ErrFile) {
+		a.ui().Warnf("stderr is not a pipe (redirected?): secret values are not registered with %s's log masking, "+
+			"since the commands that register them would write them in clear where stderr goes", sys)
+		return
+	}
+	r := cimask.Registrar{System: sys, Out: a.deps.Streams.Err}
 	if err := r.Register(ctx, pieces); err != nil {
 		a.ui().Warnf("%v", err)
 		return
@@ -53,4 +66,14 @@ func (a *app) maskable(p *plan) func(string) bool {
 		_, skipped := redact.Compile([]redact.Secret{{Name: "x", Value: s}}, opt)
 		return len(skipped) == 0
 	}
+}
+
+// isPipe reports whether f is a pipe or a socket, as a CI runner's reader of a step's output
+// is; nil (an in-process writer given by a caller, as tests do) counts as one.
+func isPipe(f *os.File) bool {
+	if f == nil {
+		return true
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0
 }

@@ -27,7 +27,7 @@ This prints secret values. It refuses to write to a terminal unless --reveal is 
 
 --format github appends the variables to $GITHUB_ENV (with --github-output, to
 $GITHUB_OUTPUT) as NAME<<DELIMITER blocks, so that later steps of a GitHub Actions job get
-them, and prints an ::add-mask:: command for every secret value first, so that the runner
+them, and prints an ::add-mask:: command for every secret value first (on stderr), so that the runner
 masks them in every later step. See docs/ci.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {

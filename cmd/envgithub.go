@@ -28,7 +28,7 @@ func (a *app) checkGitHubFile(output bool) error {
 }
 
 // writeGitHubEnv is `secretrun env --format github`: it prints an ::add-mask:: command for every
-// secret value on stdout (unless ci_masks: false), then appends a NAME<<DELIMITER block per
+// secret value on stderr (unless ci_masks: false), then appends a NAME<<DELIMITER block per
 // variable to $GITHUB_ENV, or to $GITHUB_OUTPUT with output. The file variable must be set: it
 // is the runner's, and guessing a file would write secrets somewhere unexpected. Every block is
 // built before anything is written, so a value that cannot be written exactly writes nothing.
