@@ -185,6 +185,22 @@ func TestTemplate(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), `p"w`) {
 		t.Errorf("value as name: %v", err)
 	}
+	// Nor a value that looks like a variable name, a piece of it, or a name built around it.
+	idVars := []Var{{"TOKEN", "CanaryIdentValue77"}, {"USER", "app"}}
+	for _, tmpl := range []string{
+		`{{ secret (secret "TOKEN") }}`,
+		`{{ secret (slice (secret "TOKEN") 0 12) }}`,
+		`{{ secret (printf "%sX" (secret "TOKEN")) }}`,
+	} {
+		_, err = Template("t", tmpl, idVars)
+		if err == nil || strings.Contains(err.Error(), "CanaryIdent") {
+			t.Errorf("Template(%q): value-made name shown: %v", tmpl, err)
+		}
+	}
+	_, err = Template("t", `{{ secret "TOKEM" }}`, idVars)
+	if err == nil || !strings.Contains(err.Error(), `secret "TOKEM" is not one of`) {
+		t.Errorf("a typo is still named: %v", err)
+	}
 	if _, err := ParseTemplate("t", `{{ secret "A" `); err == nil {
 		t.Error("ParseTemplate accepted an unclosed action")
 	}
