@@ -38,6 +38,14 @@ func Write(w io.Writer, format string, vars []Var) error {
 	case YAML:
 		return writeYAML(w, vars)
 	case Shell:
+		// A shell refuses `export MY-TOKEN='...'` and prints the whole word, value included, in
+		// its error: eval "$(secretrun env --format shell)" would put the value in the log.
+		for _, v := range vars {
+			if !isVarName(v.Name) {
+				return fmt.Errorf("%q is not a shell variable name (letters, digits and _, not first a digit): "+
+					"a shell would refuse it and print its value in the error; use --format dotenv, json or yaml", v.Name)
+			}
+		}
 		return writeLines(w, vars, "export ", ShellQuote)
 	case Dotenv:
 		return writeLines(w, vars, "", DotenvQuote)

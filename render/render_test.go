@@ -208,3 +208,35 @@ func TestTemplate(t *testing.T) {
 		t.Error("ParseTemplate accepted an unknown function")
 	}
 }
+
+// Shell output is for eval: a name a shell cannot export is refused before anything is written,
+// since bash would print `export: 'MY-TOKEN=VALUE': not a valid identifier`, value included.
+func TestShellRefusesNamesAShellCannotExport(t *testing.T) {
+	for _, name := range []string{"MY-TOKEN", "MY.KEY", "1ST", "A B"} {
+		var b bytes.Buffer
+		err := Write(&b, Shell, []Var{{"GOOD", "x"}, {name, "CANARY-shell-name-1"}})
+		if err == nil || b.Len() != 0 || strings.Contains(err.Error(), "CANARY") || !strings.Contains(err.Error(), name) {
+			t.Errorf("name %q: err %v, wrote %q", name, err, b.String())
+		}
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not found")
+	}
+	var b bytes.Buffer
+	if err := Write(&b, Shell, awkward); err != nil {
+		t.Fatal(err)
+	}
+	script := b.String() + `printf '%s\0' "$QUOTES" "$MULTI" "$DOLLAR"`
+	var stderr bytes.Buffer
+	cmd := exec.Command(bash, "-c", script)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() != 0 {
+		t.Fatalf("bash: %v, stderr %q", err, stderr.String())
+	}
+	want := awkward[6].Value + "\x00" + awkward[7].Value + "\x00" + awkward[11].Value + "\x00"
+	if string(out) != want {
+		t.Errorf("bash read %q, want %q", out, want)
+	}
+}
