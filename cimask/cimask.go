@@ -181,8 +181,10 @@ func AzureCommand(s string) string {
 type Registrar struct {
 	// System is the CI system.
 	System System
-	// Out is where workflow and logging commands are written: secretrun's real stdout, which
-	// the runner reads, not the redactor in front of the child's output (it would mask them).
+	// Out is where workflow and logging commands are written: secretrun's real stderr, which
+	// the runner reads for commands, never stdout (the command's data, which a caller may
+	// capture or redirect to a file) nor the redactor in front of the child's output (it would
+	// mask them).
 	Out io.Writer
 	// LookPath finds buildkite-agent; nil means exec.LookPath.
 	LookPath func(string) (string, error)

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"errors"
+	"os"
 
 	"github.com/secretrun/secretrun/cimask"
 	"github.com/secretrun/secretrun/inject"
@@ -31,19 +33,37 @@ func (a *app) registerCIMasks(ctx context.Context, p *plan, results []inject.Res
 		}
 		values = append(values, cimask.Value{Name: r.Name, Value: r.Secret.Reveal()})
 	}
-	a.registerValues(ctx, sys, p, values)
+	_ = a.registerValues(ctx, sys, p, values) // a warning: it never stops the run
 }
 
 // registerValues registers values (split into lines, weak ones left out) with sys.
-func (a *app) registerValues(ctx context.Context, sys cimask.System, p *plan, values []cimask.Value) {
+//
+// The GitHub and Azure commands hold the values in clear, so they go to secretrun's stderr, which
+// the runner reads for commands as it reads stdout, and only when stderr is a pipe: stdout is
+// the command's data (`$(secretrun -- cmd)`, `secretrun -- cmd > report.json`) and a command
+// there would put every value in that file or variable; a stderr redirected to a file
+// (`2> err.log`) or /dev/null is not the runner either. Buildkite's agent reads them on its own
+// stdin and is not concerned.
+//
+// It returns errNotRegistered, after a warning, when the values could not be registered.
+func (a *app) registerValues(ctx context.Context, sys cimask.System, p *plan, values []cimask.Value) error {
 	pieces := cimask.Pieces(values, a.maskable(p))
-	r := cimask.Registrar{System: sys, Out: a.deps.Streams.Out}
+	if sys != cimask.Buildkite && len(pieces) > 0 && !isPipe(a.deps.Streams.ErrFile) {
+		a.ui().Warnf("stderr is not a pipe (redirected?): secret values are not registered with %s's log masking, "+
+			"since the commands that register them would write them in clear where stderr goes", sys)
+		return errNotRegistered
+	}
+	r := cimask.Registrar{System: sys, Out: a.deps.Streams.Err}
 	if err := r.Register(ctx, pieces); err != nil {
 		a.ui().Warnf("%v", err)
-		return
+		return errNotRegistered
 	}
 	a.ui().Tracef("registered %d secret value(s) with %s's log masking", len(pieces), sys)
+	return nil
 }
+
+// errNotRegistered says that registerValues could not register the values (it warned why).
+var errNotRegistered = errors.New("the secret values could not be registered with the CI system's log masking")
 
 // maskable returns the weak-value policy of the redactor under the configuration's redact
 // settings: whether a string is long enough and not trivial.
@@ -53,4 +73,14 @@ func (a *app) maskable(p *plan) func(string) bool {
 		_, skipped := redact.Compile([]redact.Secret{{Name: "x", Value: s}}, opt)
 		return len(skipped) == 0
 	}
+}
+
+// isPipe reports whether f is a pipe or a socket, as a CI runner's reader of a step's output
+// is; nil (an in-process writer given by a caller, as tests do) counts as one.
+func isPipe(f *os.File) bool {
+	if f == nil {
+		return true
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0
 }

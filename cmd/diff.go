@@ -11,6 +11,7 @@ import (
 
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/validate"
 )
 
 func newDiffCommand(a *app) *cobra.Command {
@@ -20,7 +21,7 @@ func newDiffCommand(a *app) *cobra.Command {
 		Short: "Show the variables, providers and rules that differ between two profiles (never values)",
 		Long: `Compare two profiles of the configuration, with extends applied: the variables each one
 sets, where each secret comes from (the provider; the path inside a store naturally differs
-between environments and is not compared), its options (optional, as, mask), whole-profile
+between environments and is not compared), its options (optional, as, mask, validate), whole-profile
 files, and the environment rules (inherit, deny, clobber, grace, ci_masks). Plain env values
 are compared too, but never printed. Nothing is fetched.
 
@@ -122,7 +123,7 @@ func describeVars(p *config.Profile) ([]string, map[string]varInfo) {
 		}
 		m[s.Name] = varInfo{kind: "secret", provider: providerOf(s.Ref), attrs: map[string]string{
 			"optional": strconv.FormatBool(s.Optional), "as": as, "mask": strconv.FormatBool(s.Masked()),
-			"key": keyKind(s.Ref),
+			"key": keyKind(s.Ref), "validate": rulesText(s.Validate),
 		}}
 	}
 	for _, f := range p.Files {
@@ -131,7 +132,7 @@ func describeVars(p *config.Profile) ([]string, map[string]varInfo) {
 		if f.Include != nil {
 			include = "[" + strings.Join(f.Include, ", ") + "]"
 		}
-		m[f.Name] = varInfo{kind: "file", attrs: map[string]string{"format": f.Format, "include": include}}
+		m[f.Name] = varInfo{kind: "file", attrs: map[string]string{"format": f.Format, "include": include, "template": f.Template}}
 	}
 	return order, m
 }
@@ -198,9 +199,15 @@ func diffProfiles(a, b *config.Profile) []string {
 			for _, k := range []string{"key", "optional", "as", "mask"} {
 				changed(n+" "+k, x.attrs[k], y.attrs[k])
 			}
+			if x.attrs["validate"] != y.attrs["validate"] {
+				out = append(out, fmt.Sprintf("~ %s validate: the rules differ", n))
+			}
 		case "file":
 			for _, k := range []string{"format", "include"} {
 				changed(n+" "+k, x.attrs[k], y.attrs[k])
+			}
+			if x.attrs["template"] != y.attrs["template"] {
+				out = append(out, fmt.Sprintf("~ %s template: the template differs (not shown)", n))
 			}
 		}
 	}
@@ -210,6 +217,14 @@ func diffProfiles(a, b *config.Profile) []string {
 	changed("grace", a.GraceOrDefault().String(), b.GraceOrDefault().String())
 	changed("ci_masks", optBool(a.CIMasks), optBool(b.CIMasks))
 	return out
+}
+
+// rulesText is a secret's validate rules as text, for comparing (its pattern as written).
+func rulesText(r *validate.Rules) string {
+	if r == nil {
+		return ""
+	}
+	return fmt.Sprintf("%+v", *r)
 }
 
 func inheritText(in config.Inherit) string {

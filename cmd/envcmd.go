@@ -26,9 +26,12 @@ only while a command runs). Inherited variables are not printed.
 This prints secret values. It refuses to write to a terminal unless --reveal is given, and
 for a protected profile (docs/config.md) to anything at all, pipes and files included.
 
+--format shell prints export NAME='VALUE' lines for eval; a name a shell cannot export (an
+--env-file's MY-TOKEN) is refused, as the shell would print its value in its error.
+
 --format github appends the variables to $GITHUB_ENV (with --github-output, to
 $GITHUB_OUTPUT) as NAME<<DELIMITER blocks, so that later steps of a GitHub Actions job get
-them, and prints an ::add-mask:: command for every secret value first, so that the runner
+them, and prints an ::add-mask:: command for every secret value first (on stderr), so that the runner
 masks them in every later step. See docs/ci.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {

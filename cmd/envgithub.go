@@ -28,10 +28,11 @@ func (a *app) checkGitHubFile(output bool) error {
 }
 
 // writeGitHubEnv is `secretrun env --format github`: it prints an ::add-mask:: command for every
-// secret value on stdout (unless ci_masks: false), then appends a NAME<<DELIMITER block per
+// secret value on stderr (unless ci_masks: false), then appends a NAME<<DELIMITER block per
 // variable to $GITHUB_ENV, or to $GITHUB_OUTPUT with output. The file variable must be set: it
 // is the runner's, and guessing a file would write secrets somewhere unexpected. Every block is
-// built before anything is written, so a value that cannot be written exactly writes nothing.
+// built before anything is written, so a value that cannot be written exactly writes nothing;
+// nor is anything written when the masks cannot be registered (stderr is not the runner's pipe).
 func (a *app) writeGitHubEnv(ctx context.Context, p *plan, results []inject.Result, vars [][2]string, output bool) error {
 	if err := a.checkGitHubFile(output); err != nil {
 		return err
@@ -54,7 +55,10 @@ func (a *app) writeGitHubEnv(ctx context.Context, p *plan, results []inject.Resu
 				values = append(values, cimask.Value{Name: r.Name, Value: r.Secret.Reveal()})
 			}
 		}
-		a.registerValues(ctx, cimask.GitHub, p, values)
+		// Values in $GITHUB_ENV without their masks would print in clear in every later step.
+		if err := a.registerValues(ctx, cimask.GitHub, p, values); err != nil {
+			return withStatus(ExitUsage, fmt.Errorf("--format github: %w; nothing was written to $%s", err, fileVar))
+		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {

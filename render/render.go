@@ -38,6 +38,14 @@ func Write(w io.Writer, format string, vars []Var) error {
 	case YAML:
 		return writeYAML(w, vars)
 	case Shell:
+		// A shell refuses `export MY-TOKEN='...'` and prints the whole word, value included, in
+		// its error: eval "$(secretrun env --format shell)" would put the value in the log.
+		for _, v := range vars {
+			if !isVarName(v.Name) {
+				return fmt.Errorf("%q is not a shell variable name (letters, digits and _, not first a digit): "+
+					"a shell would refuse it and print its value in the error; use --format dotenv, json or yaml", v.Name)
+			}
+		}
 		return writeLines(w, vars, "export ", ShellQuote)
 	case Dotenv:
 		return writeLines(w, vars, "", DotenvQuote)
@@ -125,9 +133,17 @@ var yaml11Implicit = map[string]bool{"y": true, "n": true, "yes": true, "no": tr
 // ShellQuote quotes s for POSIX shells: single quotes, with ' written as '\”.
 func ShellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// DotenvQuote writes s as a double-quoted dotenv value that godotenv and python-dotenv read back
-// unchanged.
+// DotenvQuote writes s as a dotenv value that godotenv, compose-go and python-dotenv read back
+// unchanged: double-quoted with escapes, or single-quoted when s holds a '$' and no quote,
+// backslash or line break. No reader unescapes "\$" but godotenv, and python-dotenv and
+// compose-go expand ${...} inside double quotes, so a password such as pa$$word or p${HOME}
+// needs single quotes, where every one of them reads the text as it is. (A value with both a '$'
+// and a quote, backslash or line break has no form they all read the same, and python-dotenv's
+// default interpolation expands ${...} even inside single quotes.)
 func DotenvQuote(s string) string {
+	if strings.Contains(s, "$") && !strings.ContainsAny(s, "'\\\n\r") {
+		return "'" + s + "'"
+	}
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "$", `\$`)
 	return `"` + r.Replace(s) + `"`
 }

@@ -3,11 +3,17 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
+	compose "github.com/compose-spec/compose-go/v2/dotenv"
+	"github.com/joho/godotenv"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/secretrun/secretrun/providers/dotenv"
 )
 
 // awkward values: YAML's implicit types, quotes, escapes, line breaks, long lines, non-ASCII.
@@ -185,10 +191,115 @@ func TestTemplate(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), `p"w`) {
 		t.Errorf("value as name: %v", err)
 	}
+	// Nor a value that looks like a variable name, a piece of it, or a name built around it.
+	idVars := []Var{{"TOKEN", "CanaryIdentValue77"}, {"USER", "app"}}
+	for _, tmpl := range []string{
+		`{{ secret (secret "TOKEN") }}`,
+		`{{ secret (slice (secret "TOKEN") 0 12) }}`,
+		`{{ secret (printf "%sX" (secret "TOKEN")) }}`,
+	} {
+		_, err = Template("t", tmpl, idVars)
+		if err == nil || strings.Contains(err.Error(), "CanaryIdent") {
+			t.Errorf("Template(%q): value-made name shown: %v", tmpl, err)
+		}
+	}
+	_, err = Template("t", `{{ secret "TOKEM" }}`, idVars)
+	if err == nil || !strings.Contains(err.Error(), `secret "TOKEM" is not one of`) {
+		t.Errorf("a typo is still named: %v", err)
+	}
 	if _, err := ParseTemplate("t", `{{ secret "A" `); err == nil {
 		t.Error("ParseTemplate accepted an unclosed action")
 	}
 	if _, err := ParseTemplate("t", `{{ secret "A" | nosuchfunc }}`); err == nil {
 		t.Error("ParseTemplate accepted an unknown function")
+	}
+}
+
+// Shell output is for eval: a name a shell cannot export is refused before anything is written,
+// since bash would print `export: 'MY-TOKEN=VALUE': not a valid identifier`, value included.
+func TestShellRefusesNamesAShellCannotExport(t *testing.T) {
+	for _, name := range []string{"MY-TOKEN", "MY.KEY", "1ST", "A B"} {
+		var b bytes.Buffer
+		err := Write(&b, Shell, []Var{{"GOOD", "x"}, {name, "CANARY-shell-name-1"}})
+		if err == nil || b.Len() != 0 || strings.Contains(err.Error(), "CANARY") || !strings.Contains(err.Error(), name) {
+			t.Errorf("name %q: err %v, wrote %q", name, err, b.String())
+		}
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not found")
+	}
+	var b bytes.Buffer
+	if err := Write(&b, Shell, awkward); err != nil {
+		t.Fatal(err)
+	}
+	script := b.String() + `printf '%s\0' "$QUOTES" "$MULTI" "$DOLLAR"`
+	var stderr bytes.Buffer
+	cmd := exec.Command(bash, "-c", script)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() != 0 {
+		t.Fatalf("bash: %v, stderr %q", err, stderr.String())
+	}
+	want := awkward[6].Value + "\x00" + awkward[7].Value + "\x00" + awkward[11].Value + "\x00"
+	if string(out) != want {
+		t.Errorf("bash read %q, want %q", out, want)
+	}
+}
+
+// Dotenv values come back unchanged from the readers people load them with: godotenv,
+// compose-go, secretrun's own parser and python-dotenv (with and without interpolation), for
+// passwords with '$' in particular, which double quotes could not carry for all of them.
+func TestDotenvQuoteReaders(t *testing.T) {
+	values := []string{"pa$$word", "p${HOME}q", "$X and $", "a$b", "plain", `q"uote`, "back\\slash",
+		"nl\nx", "tab\tx", "it's", "#hash", " spaced "}
+	var b strings.Builder
+	for i, v := range values {
+		fmt.Fprintf(&b, "V%d=%s\n", i, DotenvQuote(v))
+	}
+	file := b.String()
+	readers := map[string]func() (map[string]string, error){
+		"godotenv": func() (map[string]string, error) { return godotenv.Unmarshal(file) },
+		"compose-go": func() (map[string]string, error) {
+			return compose.ParseWithLookup(strings.NewReader(file), func(string) (string, bool) { return "", false })
+		},
+		"secretrun": func() (map[string]string, error) {
+			vars, err := dotenv.Parse(strings.NewReader(file), "t.env")
+			m := map[string]string{}
+			for _, v := range vars {
+				m[v.Name] = v.Value
+			}
+			return m, err
+		},
+	}
+	if py, err := exec.LookPath("python3"); err == nil && exec.Command(py, "-c", "import dotenv").Run() == nil {
+		for _, interp := range []string{"True", "False"} {
+			readers["python-dotenv interpolate="+interp] = func() (map[string]string, error) {
+				c := exec.Command(py, "-c", "import io, json, sys, dotenv; print(json.dumps(dotenv.dotenv_values(stream=io.StringIO(sys.stdin.read()), interpolate="+interp+")))")
+				c.Stdin = strings.NewReader(file)
+				c.Env = append(os.Environ(), "HOME=/CANARY-home", "X=CANARY-x")
+				out, err := c.Output()
+				m := map[string]string{}
+				if err == nil {
+					err = json.Unmarshal(out, &m)
+				}
+				return m, err
+			}
+		}
+	}
+	for name, read := range readers {
+		got, err := read()
+		if err != nil {
+			t.Errorf("%s: %v\n%s", name, err, file)
+			continue
+		}
+		for i, v := range values {
+			if name == "python-dotenv interpolate=True" && strings.Contains(v, "${") {
+				continue // it expands ${...} inside any quotes: no form can carry it (documented)
+			}
+			if g := got[fmt.Sprintf("V%d", i)]; g != v {
+				t.Errorf("%s read %q back as %q (written %s)", name, v, g, DotenvQuote(v))
+			}
+		}
 	}
 }

@@ -69,6 +69,9 @@ func funcs(values map[string]string) template.FuncMap {
 			shown := "(not a variable name, not shown)"
 			if isVarName(name) {
 				shown = fmt.Sprintf("%q", name)
+				if holdsValue(name, values) {
+					shown = "(made from a value, not shown)"
+				}
 			}
 			return "", fmt.Errorf("secret %s is not one of this file's variables (%s)", shown, strings.Join(names, ", "))
 		},
@@ -78,6 +81,22 @@ func funcs(values map[string]string) template.FuncMap {
 		"dotenv": DotenvQuote,
 	}
 }
+
+// holdsValue reports whether name, given to `secret`, may have been made from a value rather
+// than written as a name: a value that looks like a variable name (hunter2Password), a piece of
+// one (`slice (secret "A") 0 8`) or a name built around one (`printf "%sX" (secret "A")`).
+func holdsValue(name string, values map[string]string) bool {
+	for _, v := range values {
+		if strings.Contains(v, name) || (len(v) >= minValueInName && strings.Contains(name, v)) {
+			return true
+		}
+	}
+	return false
+}
+
+// minValueInName is the shortest value looked for inside a name: shorter ones (a port, "app")
+// occur in ordinary names by chance and would hide every typo.
+const minValueInName = 4
 
 func isVarName(s string) bool {
 	if s == "" {

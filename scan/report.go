@@ -8,13 +8,18 @@ import (
 	"strings"
 )
 
-// WriteText prints one line per finding: PATH:LINE:COLUMN: NAME, with COMMIT: in front for
-// history findings. Never a value.
+// WriteText prints one line per finding: PATH:LINE:COLUMN: NAME (PATH: NAME ... path for a
+// value in the path), with COMMIT: in front for history findings. Never a value: a value in
+// PATH is masked.
 func WriteText(w io.Writer, findings []Finding) error {
 	var b strings.Builder
 	for _, f := range findings {
 		if f.Commit != "" {
 			b.WriteString(f.Commit + ":")
+		}
+		if f.InPath {
+			fmt.Fprintf(&b, "%s: the value of %s is in the path\n", f.Path, f.Name)
+			continue
 		}
 		fmt.Fprintf(&b, "%s:%d:%d: the value of %s\n", f.Path, f.Line, f.Col, f.Name)
 	}
@@ -36,10 +41,17 @@ type Tool struct {
 func WriteSARIF(w io.Writer, tool Tool, findings []Finding) error {
 	results := make([]sarifResult, 0, len(findings))
 	for _, f := range findings {
-		msg := fmt.Sprintf("The value of secret %s (secretrun profile %s) is in this file.", f.Name, tool.Profile)
+		where := "this file"
+		var region *sarifRegion
+		if f.InPath {
+			where = "this file's path"
+		} else {
+			region = &sarifRegion{StartLine: f.Line, StartColumn: f.Col, EndLine: f.EndLine, EndColumn: f.EndCol}
+		}
+		msg := fmt.Sprintf("The value of secret %s (secretrun profile %s) is in %s.", f.Name, tool.Profile, where)
 		var props map[string]string
 		if f.Commit != "" {
-			msg = fmt.Sprintf("The value of secret %s (secretrun profile %s) is in this file as of commit %s.", f.Name, tool.Profile, f.Commit)
+			msg = fmt.Sprintf("The value of secret %s (secretrun profile %s) is in %s as of commit %s.", f.Name, tool.Profile, where, f.Commit)
 			props = map[string]string{"commit": f.Commit}
 		}
 		results = append(results, sarifResult{
@@ -48,7 +60,7 @@ func WriteSARIF(w io.Writer, tool Tool, findings []Finding) error {
 			Message: sarifText{Text: msg},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: (&url.URL{Path: f.Path}).String()},
-				Region:           sarifRegion{StartLine: f.Line, StartColumn: f.Col, EndLine: f.EndLine, EndColumn: f.EndCol},
+				Region:           region,
 			}}},
 			Properties: props,
 		})
@@ -135,7 +147,7 @@ type sarifLocation struct {
 
 type sarifPhysical struct {
 	ArtifactLocation sarifArtifact `json:"artifactLocation"`
-	Region           sarifRegion   `json:"region"`
+	Region           *sarifRegion  `json:"region,omitempty"`
 }
 
 type sarifArtifact struct {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/secretrun/secretrun/redact"
@@ -20,8 +21,9 @@ type Secret struct {
 // Unicode code points (an invalid UTF-8 byte counts as one); End is exclusive.
 type Finding struct {
 	Name      string // the variable
-	Path      string // slash-separated, relative to where the scan started when it can be
+	Path      string // slash-separated, relative to where the scan started when it can be; a value in it is masked
 	Commit    string // the commit that introduced the content, for history findings
+	InPath    bool   // the value is in the file's path (name or directory), not its content: Line is 0
 	Line, Col int
 	EndLine   int
 	EndCol    int
@@ -39,9 +41,17 @@ type Scanner struct {
 	Skipped []string
 }
 
-// Content returns the findings in data, in order of position then name.
+// Content returns the findings in data, in order of position then name: first those in path
+// itself (a value in a file or directory name), then those in the content. The findings' Path
+// is path with every value in it masked, since reports are printed and uploaded.
 func (s *Scanner) Content(path, commit string, data []byte) []Finding {
 	var out []Finding
+	shown := s.MaskPath(path)
+	for _, sec := range s.Secrets {
+		if len(sec.Matcher.Find([]byte(path))) > 0 {
+			out = append(out, Finding{Name: sec.Name, Path: shown, Commit: commit, InPath: true})
+		}
+	}
 	var lines *lineIndex
 	for _, sec := range s.Secrets {
 		for _, r := range sec.Matcher.Find(data) {
@@ -50,7 +60,7 @@ func (s *Scanner) Content(path, commit string, data []byte) []Finding {
 			}
 			l, c := lines.position(r.Start)
 			el, ec := lines.position(r.End)
-			out = append(out, Finding{Name: sec.Name, Path: path, Commit: commit, Line: l, Col: c, EndLine: el, EndCol: ec})
+			out = append(out, Finding{Name: sec.Name, Path: shown, Commit: commit, Line: l, Col: c, EndLine: el, EndCol: ec})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -64,6 +74,35 @@ func (s *Scanner) Content(path, commit string, data []byte) []Finding {
 		return a.Name < b.Name
 	})
 	return out
+}
+
+// MaskPath returns path with every region where a secret's value occurs replaced by ***.
+func (s *Scanner) MaskPath(path string) string {
+	masked := make([]bool, len(path))
+	found := false
+	for _, sec := range s.Secrets {
+		for _, r := range sec.Matcher.Find([]byte(path)) {
+			for i := r.Start; i < r.End; i++ {
+				masked[i] = true
+			}
+			found = true
+		}
+	}
+	if !found {
+		return path
+	}
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		if !masked[i] {
+			b.WriteByte(path[i])
+			continue
+		}
+		b.WriteString("***")
+		for i+1 < len(path) && masked[i+1] {
+			i++
+		}
+	}
+	return b.String()
 }
 
 func (s *Scanner) maxSize() int64 {
@@ -123,7 +162,7 @@ func (s *Scanner) file(p string, info fs.FileInfo) ([]Finding, error) {
 		return nil, nil
 	}
 	if info.Size() > s.maxSize() {
-		s.Skipped = append(s.Skipped, p)
+		s.Skipped = append(s.Skipped, s.MaskPath(p))
 		return nil, nil
 	}
 	data, err := os.ReadFile(p)

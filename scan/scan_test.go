@@ -114,3 +114,75 @@ func TestSARIF(t *testing.T) {
 		t.Errorf("history result: %+v", run.Results[1])
 	}
 }
+
+// A value in a file's or a directory's name is a finding, and no report shows it: the path is
+// printed with the value masked, in text and in SARIF.
+func TestValueInPath(t *testing.T) {
+	const canary = "CANARY-in-path-77"
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "cache-"+canary)
+	os.MkdirAll(sub, 0o755)
+	os.WriteFile(filepath.Join(sub, "clean.txt"), []byte("nothing here\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "f-"+canary+".txt"), []byte("x="+canary+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "big-"+canary), []byte(strings.Repeat("x", 100)), 0o644)
+	s := &Scanner{Secrets: []Secret{secret("A", canary)}, MaxSize: 50}
+	got, err := s.Paths([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inPath, inContent int
+	for _, f := range got {
+		if f.InPath {
+			inPath++
+		} else {
+			inContent++
+		}
+	}
+	if inPath != 2 || inContent != 1 {
+		t.Errorf("got %d path and %d content findings, want 2 and 1: %+v", inPath, inContent, got)
+	}
+	var text, sarif bytes.Buffer
+	if err := WriteText(&text, got); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSARIF(&sarif, Tool{Profile: "p"}, got); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "sarif": sarif.String(), "skipped": strings.Join(s.Skipped, "\n")} {
+		if strings.Contains(out, "CANARY-in") {
+			t.Errorf("%s output shows the value:\n%s", name, out)
+		}
+	}
+	if !strings.Contains(text.String(), "cache-***/clean.txt: the value of A is in the path\n") {
+		t.Errorf("text output:\n%s", text.String())
+	}
+	if len(s.Skipped) != 1 || !strings.HasSuffix(s.Skipped[0], "big-***") {
+		t.Errorf("Skipped = %q", s.Skipped)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Locations []struct {
+					PhysicalLocation struct {
+						Region *struct{ StartLine int } `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(sarif.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	regions := 0
+	for _, r := range log.Runs[0].Results {
+		if reg := r.Locations[0].PhysicalLocation.Region; reg != nil {
+			regions++
+			if reg.StartLine < 1 {
+				t.Errorf("SARIF region with startLine %d", reg.StartLine)
+			}
+		}
+	}
+	if regions != 1 {
+		t.Errorf("SARIF has %d regions, want 1 (path findings have none)", regions)
+	}
+}

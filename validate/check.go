@@ -43,7 +43,13 @@ func (c *Checker) Check(name, value string, rules *Rules) ([]Failure, []Warning)
 	if !rules.AllowPlaceholder {
 		if why := c.placeholder(name, value); why != "" {
 			r.fail("placeholder", "a real value, not a placeholder (%s)", why)
-			r.failures[len(r.failures)-1].Hint = "if this value is meant, set allow_placeholder: true in the secret's validate block (see docs/validation.md)"
+			hint := "if this value is meant, set allow_placeholder: true in the secret's validate block (see docs/validation.md)"
+			if strings.HasPrefix(why, exampleWhy) {
+				// Equal values also mean the real value may be in .env.example, a file meant to be committed.
+				hint = "either the store holds a placeholder, or .env.example holds the real value: then remove it " +
+					"from .env.example (which is meant to be committed) and rotate the secret; " + hint
+			}
+			r.failures[len(r.failures)-1].Hint = hint
 		}
 	}
 	n := length(value)

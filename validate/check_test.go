@@ -245,3 +245,18 @@ func assertNoLeak(t *testing.T, value string, msgs ...string) {
 		}
 	}
 }
+
+// A value equal to .env.example's may be the real value committed there: the hint says so, and
+// asks for a rotation, rather than only offering allow_placeholder.
+func TestExampleValueHint(t *testing.T) {
+	c := &Checker{Examples: map[string]string{"V": "CANARY-real-in-example-1", "W": "x"}}
+	fails, _ := c.Check("V", "CANARY-real-in-example-1", nil)
+	if len(fails) != 1 || !strings.Contains(fails[0].Hint, ".env.example holds the real value") || !strings.Contains(fails[0].Hint, "rotate") {
+		t.Fatalf("failures = %+v", fails)
+	}
+	assertNoLeak(t, "CANARY-real-in-example-1", fails[0].String(), fails[0].Hint, jsonOf(t, fails[0]))
+	fails, _ = (&Checker{}).Check("V", "changeme", nil)
+	if len(fails) != 1 || strings.Contains(fails[0].Hint, "rotate") {
+		t.Errorf("a placeholder word asks for a rotation: %+v", fails)
+	}
+}

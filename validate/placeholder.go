@@ -32,11 +32,14 @@ var placeholderForms = []struct {
 	{"*.\xe2", regexp.MustCompile(`^\*{3,}$|^\.{3,}$|^…$`), "a masked or elided value"},
 }
 
+// exampleWhy starts the reason placeholder gives when the value is the one .env.example has.
+const exampleWhy = "the value .env.example gives "
+
 // placeholder says why value is a placeholder, or "". name is the variable's name, for the
 // `.env.example` rule.
 func (c *Checker) placeholder(name, value string) string {
 	if ex, ok := c.Examples[name]; ok && ex != "" && ex == value {
-		return "the value .env.example gives " + name
+		return exampleWhy + name
 	}
 	v := strings.TrimSpace(value)
 	if v == "" || len(v) > maxPlaceholder {
