@@ -28,6 +28,10 @@ type plan struct {
 	requests []request
 	// searched names the places config discovery looked at, for the "nothing to do" error.
 	searched []string
+	// noFallback: check reports the fallback snapshot, never uses it; fallbackUsed: the values
+	// that came from it (cmd/fallback.go; audit: fallback_used).
+	noFallback   bool
+	fallbackUsed *fallbackUse
 }
 
 // request is one secret to fetch and how to deliver it.
@@ -228,6 +232,7 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 	}
 	resolver := &inject.Resolver{Registry: p.registry, Timeout: a.opts.timeout}
 	results, err := resolver.Resolve(ctx, reqs)
+	results, err = a.applyFallback(ctx, p, results, err)
 	for _, r := range results {
 		switch {
 		case r.Skipped:
