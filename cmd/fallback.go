@@ -95,8 +95,13 @@ func (a *app) applyFallback(ctx context.Context, p *plan, results []inject.Resul
 	return results, nil
 }
 
-// writeSnapshot encrypts the fetched values to the profile's snapshot.
+// writeSnapshot encrypts the fetched values to the profile's snapshot, unless a value fails
+// the profile's validate rules (the snapshot is the last known *good* state).
 func (a *app) writeSnapshot(ctx context.Context, p *plan, fb *config.Fallback, path string, results []inject.Result) {
+	if _, _, err := a.checkValues(p, results); err != nil {
+		a.ui().Tracef("fallback: snapshot not written: values fail validation")
+		return // the run fails on them; the last good snapshot stays
+	}
 	key, err := a.fallbackKey(ctx, p, fb)
 	if err != nil {
 		a.ui().Warnf("fallback snapshot not written: %v", err)

@@ -249,3 +249,39 @@ func TestRoundAge(t *testing.T) {
 		}
 	}
 }
+
+// A run whose values fail validation fails, and keeps the last good snapshot; the key and the
+// snapshot path follow `~/` and the config file's directory.
+func TestFallbackSnapshotOnlyOfValidValues(t *testing.T) {
+	dir := t.TempDir()
+	id, err := age.GenerateX25519Identity()
+	must(t, err)
+	must(t, os.MkdirAll(filepath.Join(dir, ".config"), 0o700))
+	must(t, os.WriteFile(filepath.Join(dir, ".config", "key.txt"), []byte(id.String()+"\n"), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte(`version: 1
+profiles:
+  p:
+    secrets:
+      TOKEN: {ref: env://FB_TOKEN, validate: {min_length: 20}}
+    fallback: {path: ~/snap/p.age, identity: file://~/.config/key.txt}
+`), 0o600))
+	snap := filepath.Join(dir, "snap", "p.age")
+	runWith := func(token string) int {
+		t.Setenv("FB_TOKEN", token)
+		d, _, _ := fakeDeps(t, dir, false)
+		return Execute(d, []string{"--", "true"})
+	}
+	if status := runWith("CANARY-valid-token-0123456789"); status != 0 {
+		t.Fatalf("valid run: exit status %d", status)
+	}
+	good, err := os.ReadFile(snap)
+	if err != nil {
+		t.Fatalf("no snapshot under ~/: %v", err)
+	}
+	if status := runWith("CANARY-short"); status != ExitUsage {
+		t.Fatalf("invalid run: exit status %d, want %d", status, ExitUsage)
+	}
+	if now, _ := os.ReadFile(snap); string(now) != string(good) {
+		t.Error("a value that fails validation replaced the snapshot")
+	}
+}
