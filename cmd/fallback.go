@@ -87,6 +87,7 @@ func (a *app) applyFallback(ctx context.Context, p *plan, results []inject.Resul
 			use.Schemes = append(use.Schemes, r.Parsed.Scheme)
 		}
 		use.Names = append(use.Names, r.Name)
+		a.ui().Tracef("%s: %s from the fallback snapshot (fetched %s)", r.Name, inject.DisplayRef(r.Request.Ref, p.registry), e.FetchedAt.Format(time.RFC3339))
 		r.Secret, r.Err = providers.NewSecret([]byte(e.Value), e.Version), nil
 	}
 	p.fallbackUsed = use

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 	vaultapi "github.com/hashicorp/vault/api"
 
 	"github.com/secretrun/secretrun/internal/testenv"
@@ -182,6 +183,16 @@ func TestFallbackAgainstVault(t *testing.T) {
 	if r := snapshot("prod"); r.Status != "error" || r.Fallback == nil || r.Fallback.Status != "ok" {
 		t.Errorf("check with the server down must report the failure and the snapshot: %+v, fallback %+v", r, r.Fallback)
 	}
+	// A black hole (the server accepts connections and never answers): the fetch times out
+	// under --timeout, which is unavailability too.
+	enable(true)
+	if _, err := px.AddToxic("blackhole", "timeout", "downstream", 1, toxiproxy.Attributes{"timeout": 0}); err != nil {
+		t.Fatal(err)
+	}
+	status, _, stderr = secretrun(rootToken, append([]string{"--timeout", "1s", "-p", "prod"}, child...)...)
+	expect("black hole", status, stderr, 7, warning)
+	must(t, px.RemoveToxic("blackhole"))
+	enable(false)
 
 	// Tampered: one byte of the payload flipped.
 	prod := filepath.Join(dir, "prod.age")

@@ -232,7 +232,6 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 	}
 	resolver := &inject.Resolver{Registry: p.registry, Timeout: a.opts.timeout}
 	results, err := resolver.Resolve(ctx, reqs)
-	results, err = a.applyFallback(ctx, p, results, err)
 	for _, r := range results {
 		switch {
 		case r.Skipped:
@@ -241,6 +240,7 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, inject.DisplayRef(r.Ref, p.registry), float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
 		}
 	}
+	results, err = a.applyFallback(ctx, p, results, err) // after the traces: its values were not fetched
 	return results, a.matcher(p, results), err
 }
 
