@@ -28,6 +28,8 @@ type checkRow struct {
 	// Validation lists the rules the value fails (docs/validation.md); Warnings, its warnings.
 	Validation []validate.Failure `json:"validation,omitempty"`
 	Warnings   []validate.Warning `json:"warnings,omitempty"`
+	// Fallback is the profile's fallback snapshot, when it has one (docs/fallback.md).
+	Fallback *snapshotReport `json:"fallback,omitempty"`
 }
 
 func newCheckCommand(a *app) *cobra.Command {
@@ -46,15 +48,17 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 				return err
 			}
 			defer a.closeProviders(p)
+			p.noFallback = true // check reports the snapshot, never uses it
 			results, _, resolveErr := a.resolve(c.Context(), p)
 			if ce := (*confirmError)(nil); errors.As(resolveErr, &ce) {
 				return resolveErr // a protected profile not confirmed: nothing was fetched
 			}
 			failures, warnings, validateErr := a.checkValues(p, results)
+			snap := a.snapshotStatus(c.Context(), p)
 			rows := make([]checkRow, len(results))
 			for i, r := range results {
 				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref, p.registry), Provider: r.Parsed.Scheme, Status: "ok",
-					Version: r.Secret.Version, Millis: r.Elapsed.Milliseconds(), Origin: r.Origin}
+					Version: r.Secret.Version, Millis: r.Elapsed.Milliseconds(), Origin: r.Origin, Fallback: snap.row(r)}
 				if r.Err != nil {
 					row.Status = "error"
 					if r.Skipped {
@@ -89,6 +93,9 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 				}
 				if err := tw.Flush(); err != nil {
 					return err
+				}
+				if snap != nil {
+					fmt.Fprintln(out, snap)
 				}
 			}
 			if err := errors.Join(resolveErr, validateErr); err != nil {

@@ -28,6 +28,10 @@ type plan struct {
 	requests []request
 	// searched names the places config discovery looked at, for the "nothing to do" error.
 	searched []string
+	// noFallback: check reports the fallback snapshot, never uses it; fallbackUsed: the values
+	// that came from it (cmd/fallback.go; audit: fallback_used).
+	noFallback   bool
+	fallbackUsed *fallbackUse
 }
 
 // request is one secret to fetch and how to deliver it.
@@ -236,6 +240,7 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, inject.DisplayRef(r.Ref, p.registry), float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
 		}
 	}
+	results, err = a.applyFallback(ctx, p, results, err) // after the traces: its values were not fetched
 	return results, a.matcher(p, results), err
 }
 

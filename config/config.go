@@ -120,6 +120,9 @@ type Profile struct {
 	// AllowSources lists the reference schemes the profile's secrets may use (`allow_sources`),
 	// such as [vault awssm]; nil means any. Comes from the last extends layer that sets it.
 	AllowSources []string
+	// Fallback is the profile's `fallback` (docs/fallback.md); nil means none. Comes from the
+	// last extends layer that sets it.
+	Fallback *Fallback
 	// Line is the line of the profile's name in the file (0 for a profile not from a file).
 	Line int
 }

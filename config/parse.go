@@ -121,7 +121,7 @@ var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 var (
 	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
-	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources"}
+	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources", "fallback"}
 	secretFields  = []string{"ref", "optional", "as", "mask", "validate"}
 )
 
@@ -287,6 +287,8 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 			}
 		case "allow_sources":
 			p.allowSources(v, field, prof)
+		case "fallback":
+			p.fallback(k, v, field, prof)
 		}
 	})
 	for _, s := range prof.Secrets {

@@ -126,6 +126,7 @@ type merger struct {
 	ciMasks *bool
 	files   []FileSpec
 	allow   []string
+	fb      *Fallback
 }
 
 func newMerger() *merger { return &merger{} }
@@ -182,6 +183,9 @@ func (m *merger) layer(p *Profile) {
 		b := *p.CIMasks
 		m.ciMasks = &b
 	}
+	if p.Fallback != nil {
+		m.fb = p.Fallback
+	}
 	if p.AllowSources != nil {
 		m.allow = append([]string{}, p.AllowSources...)
 	}
@@ -209,6 +213,7 @@ func (m *merger) profile() *Profile {
 		CIMasks: m.ciMasks,
 		Files:   append([]FileSpec(nil), m.files...),
 	}
+	out.Fallback = m.fb
 	if m.allow != nil {
 		out.AllowSources = append([]string{}, m.allow...)
 	}
