@@ -81,7 +81,7 @@ type Record struct {
 	Argv0        string   `json:"argv0,omitempty"`
 	Argv         []string `json:"argv,omitempty"` // only with audit.full_argv: it can hold secrets
 
-	Refs       []Ref          `json:"refs,omitempty"`
+	Refs       []Ref          `json:"refs,omitzero"` // an empty list in fetched
 	Identity   []Identity     `json:"identity,omitempty"`
 	DurationMS *float64       `json:"duration_ms,omitempty"`
 	ChildPID   int            `json:"child_pid,omitempty"`

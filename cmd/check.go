@@ -46,11 +46,20 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 				return err
 			}
 			defer a.closeProviders(p)
+			au, err := a.openAudit(p, "check", nil) // audit.go
+			if err != nil {
+				return err
+			}
+			defer au.close()
 			results, _, resolveErr := a.resolve(c.Context(), p)
+			if err := au.fetched(p, results, resolveErr); err != nil {
+				return err
+			}
 			if ce := (*confirmError)(nil); errors.As(resolveErr, &ce) {
 				return resolveErr // a protected profile not confirmed: nothing was fetched
 			}
 			failures, warnings, validateErr := a.checkValues(p, results)
+			au.validationFailed(validateErr)
 			rows := make([]checkRow, len(results))
 			for i, r := range results {
 				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref, p.registry), Provider: r.Parsed.Scheme, Status: "ok",

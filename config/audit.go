@@ -52,7 +52,7 @@ func (p *parser) audit(k, n *yaml.Node, a *Audit) {
 			if s, ok := p.str(v, field); ok {
 				network, addr, found := strings.Cut(s, ":")
 				if !found || addr == "" || !contains(SyslogNetworks, network) {
-					p.add(v.Line, field, "must be NETWORK:ADDRESS with NETWORK one of %s (unixgram:/dev/log, udp:logs.example:514), got %q", strings.Join(SyslogNetworks, ", "), s)
+					p.add(v.Line, field, "must be NETWORK:ADDRESS with NETWORK one of %s (unixgram:/dev/log, udp:logs.example:514)", strings.Join(SyslogNetworks, ", "))
 				}
 				a.SyslogAddress = s
 			}
