@@ -257,3 +257,39 @@ func TestAuditSyslog(t *testing.T) {
 		t.Errorf("syslog events: %v", got)
 	}
 }
+
+// Refusals are recorded with their reason: a protected profile not confirmed (nothing fetched),
+// a failed fetch (naming the variable), and, with SECRETRUN_AUDIT_LOG, the fail-closed empty
+// run where no configuration exists to name the log.
+func TestAuditRefusals(t *testing.T) {
+	dir := auditDir(t, map[string]string{
+		"secretrun.yaml": "version: 1\ndefault_profile: dev\naudit: {file: a.jsonl}\nprofiles:\n" +
+			"  dev: {secrets: {MISSING: env://NOT_SET_ANYWHERE}}\n  prod: {protected: true, secrets: {K: env://NOT_SET_ANYWHERE}}\n",
+	})
+	if status, out := runSecretrun(t, dir, nil, "-p", "prod", "--", "fakechild", "say", "RAN"); status != 125 {
+		t.Fatalf("protected: status %d:\n%s", status, out)
+	}
+	if status, out := runSecretrun(t, dir, nil, "--", "fakechild", "say", "RAN"); status != 125 {
+		t.Fatalf("missing secret: status %d:\n%s", status, out)
+	}
+	recs, raw := auditRecords(t, filepath.Join(dir, "a.jsonl"))
+	if got := events(recs); got != "start refused start fetched refused" {
+		t.Fatalf("events: %s\n%s", got, raw)
+	}
+	if recs[1]["reason"] != "protected_profile" || recs[1]["profile"] != "prod" {
+		t.Errorf("protected refusal: %v", recs[1])
+	}
+	if recs[4]["reason"] != "fetch_failed" || fmt.Sprint(recs[4]["failed"]) != "[MISSING]" {
+		t.Errorf("fetch refusal: %v", recs[4])
+	}
+
+	empty := auditDir(t, nil)
+	log := filepath.Join(empty, "env.jsonl")
+	if status, out := runSecretrun(t, empty, []string{"SECRETRUN_AUDIT_LOG=" + log}, "--", "fakechild", "say", "RAN"); status != 125 {
+		t.Fatalf("empty run: status %d:\n%s", status, out)
+	}
+	recs, raw = auditRecords(t, log)
+	if got := events(recs); got != "start refused" || recs[1]["reason"] != "load_failed" {
+		t.Fatalf("empty run: %s", raw)
+	}
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"runtime"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -30,6 +31,9 @@ type Audit struct {
 // SyslogNetworks are the networks `audit.syslog_address` accepts.
 var SyslogNetworks = []string{"unixgram", "unix", "udp", "tcp"}
 
+// syslogMissing reports a system without syslog, where `audit.syslog: true` is an error.
+var syslogMissing = func() bool { return runtime.GOOS == "windows" || runtime.GOOS == "plan9" }
+
 var auditFields = []string{"file", "syslog", "syslog_address", "required", "full_argv"}
 
 func (p *parser) audit(k, n *yaml.Node, a *Audit) {
@@ -46,6 +50,9 @@ func (p *parser) audit(k, n *yaml.Node, a *Audit) {
 			}
 		case "syslog":
 			if b, ok := p.bool(v, field); ok {
+				if b && syslogMissing() {
+					p.add(v.Line, field, "there is no syslog on %s: use audit.file", runtime.GOOS)
+				}
 				a.Syslog = b
 			}
 		case "syslog_address":

@@ -34,3 +34,16 @@ func TestAuditSectionErrors(t *testing.T) {
 		}
 	}
 }
+
+// Where there is no syslog (Windows), audit.syslog: true is a configuration error.
+func TestAuditSyslogMissing(t *testing.T) {
+	defer func(f func() bool) { syslogMissing = f }(syslogMissing)
+	syslogMissing = func() bool { return true }
+	_, err := Parse("f.yaml", []byte("audit:\n  syslog: true\n"))
+	if err == nil || !strings.Contains(err.Error(), "f.yaml:2: audit.syslog: there is no syslog on") {
+		t.Fatalf("error %v, want audit.syslog refused", err)
+	}
+	if _, err := Parse("f.yaml", []byte("audit:\n  syslog: false\n")); err != nil {
+		t.Fatal(err)
+	}
+}
