@@ -254,6 +254,24 @@ func TestSyslog(t *testing.T) {
 	}
 }
 
+// A destination that fails is reported; the others still get the records.
+func TestOneFailingDestinationLeavesTheOthers(t *testing.T) {
+	if !SyslogSupported {
+		t.Skip("no syslog")
+	}
+	path := filepath.Join(t.TempDir(), "a.jsonl")
+	l, err := Open(Options{File: path, Syslog: true, SyslogNetwork: "unixgram", SyslogAddress: path + ".nosock"}, base)
+	if err == nil || !strings.Contains(err.Error(), path+".nosock") {
+		t.Fatalf("error %v, want the syslog failure", err)
+	}
+	if err := l.Log(Record{Event: Start}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(readLines(t, path)); n != 1 {
+		t.Fatalf("%d records in the file, want 1", n)
+	}
+}
+
 func TestNoDestinationIsNoLogger(t *testing.T) {
 	l, err := Open(Options{}, base)
 	if l != nil || err != nil {

@@ -36,27 +36,33 @@ type Logger struct {
 }
 
 // Open checks every destination of o (the file can be opened for appending, the syslog server
-// reached) and returns a Logger writing to them. It returns nil and no error when o has none.
+// reached) and returns a Logger writing to those that work, and every failure joined. It
+// returns nil and no error when o has no destination, and nil when none works.
 func Open(o Options, base Record) (*Logger, error) {
 	if !o.Enabled() {
 		return nil, nil
 	}
 	l := &Logger{Base: base, now: time.Now}
+	var errs []error
 	if o.File != "" {
 		f := &fileSink{path: o.File}
 		if err := f.check(); err != nil {
-			return nil, err
+			errs = append(errs, err)
+		} else {
+			l.sinks = append(l.sinks, f)
 		}
-		l.sinks = append(l.sinks, f)
 	}
 	if o.Syslog {
-		s, err := dialSyslog(o.SyslogNetwork, o.SyslogAddress)
-		if err != nil {
-			return nil, err
+		if s, err := dialSyslog(o.SyslogNetwork, o.SyslogAddress); err != nil {
+			errs = append(errs, err)
+		} else {
+			l.sinks = append(l.sinks, s)
 		}
-		l.sinks = append(l.sinks, s)
 	}
-	return l, nil
+	if len(l.sinks) == 0 {
+		l = nil
+	}
+	return l, errors.Join(errs...)
 }
 
 // Log writes r, completed with the base fields, to every destination, and returns every

@@ -91,9 +91,12 @@ func (a *app) openAudit(p *plan, command string, args []string) (*auditor, error
 	log, err := audit.Open(o, base)
 	if err != nil {
 		if required {
+			_ = log.Close()
 			return nil, fmt.Errorf("%w (audit.required: refusing to run without an audit trail)", err)
 		}
-		a.ui().Warnf("%v: the run goes on without an audit trail (audit.required: true refuses instead)", err)
+		a.ui().Warnf("%v: the run goes on without it (audit.required: true refuses instead)", err)
+	}
+	if log == nil {
 		return nil, nil
 	}
 	au.log = log
