@@ -48,13 +48,22 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 				return err
 			}
 			defer a.closeProviders(p)
-			p.noFallback = true // check reports the snapshot, never uses it
+			p.noFallback = true                     // check reports the snapshot, never uses it
+			au, err := a.openAudit(p, "check", nil) // audit.go
+			if err != nil {
+				return err
+			}
+			defer au.close()
 			results, _, resolveErr := a.resolve(c.Context(), p)
+			if err := au.fetched(p, results, resolveErr); err != nil {
+				return err
+			}
 			if ce := (*confirmError)(nil); errors.As(resolveErr, &ce) {
 				return resolveErr // a protected profile not confirmed: nothing was fetched
 			}
 			failures, warnings, validateErr := a.checkValues(p, results)
 			snap := a.snapshotStatus(c.Context(), p)
+			au.validationFailed(validateErr)
 			rows := make([]checkRow, len(results))
 			for i, r := range results {
 				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref, p.registry), Provider: r.Parsed.Scheme, Status: "ok",

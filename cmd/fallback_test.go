@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 	vaultapi "github.com/hashicorp/vault/api"
 
+	"github.com/secretrun/secretrun/audit/audittest"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers/providertest/toxitest"
 	"github.com/secretrun/secretrun/redact"
@@ -174,11 +176,14 @@ func TestFallbackAgainstVault(t *testing.T) {
 		t.Errorf("check after a run: fallback %+v", r.Fallback)
 	}
 
-	// Server down: the run uses the snapshot, announces it, and exits with the child's status.
+	// Server down: the run uses the snapshot, announces it (on stderr and in the audit trail),
+	// and exits with the child's status.
 	enable(false)
 	for _, profile := range []string{"prod", "pass"} {
-		status, _, stderr = secretrun(rootToken, append([]string{"-p", profile}, child...)...)
+		auditLog := filepath.Join(dir, profile+"-audit.jsonl")
+		status, _, stderr = secretrun(rootToken, append([]string{"--audit-log", auditLog, "-p", profile}, child...)...)
 		expect(profile+" down", status, stderr, 7, warning, "ago for DB_PASS, DB_USER (fallback: "+filepath.Join(dir, profile+".age")+")")
+		expectFallbackRecord(t, auditLog, filepath.Join(dir, profile+".age"), password, user)
 	}
 	if r := snapshot("prod"); r.Status != "error" || r.Fallback == nil || r.Fallback.Status != "ok" {
 		t.Errorf("check with the server down must report the failure and the snapshot: %+v, fallback %+v", r, r.Fallback)
@@ -294,5 +299,41 @@ profiles:
 	}
 	if now, _ := os.ReadFile(snap); string(now) != string(good) {
 		t.Error("a value that fails validation replaced the snapshot")
+	}
+}
+
+// expectFallbackRecord checks that the audit log holds one fallback_used record, valid against
+// the schema, naming the variables and the snapshot, and that no record holds a value.
+func expectFallbackRecord(t *testing.T, auditLog, snapshot string, values ...string) {
+	t.Helper()
+	raw, err := os.ReadFile(auditLog)
+	if err != nil {
+		t.Fatalf("no audit log: %v", err)
+	}
+	var found int
+	for _, line := range strings.SplitAfter(string(raw), "\n") {
+		if line == "" {
+			continue
+		}
+		r, err := audittest.Check([]byte(line))
+		if err != nil {
+			t.Errorf("audit record: %v", err)
+		}
+		for _, v := range values {
+			if strings.Contains(line, v) {
+				t.Errorf("audit record holds a value: %s", line)
+			}
+		}
+		if r["event"] != "fallback_used" {
+			continue
+		}
+		found++
+		fb, _ := r["fallback"].(map[string]any)
+		if fmt.Sprint(fb["vars"]) != "[DB_PASS DB_USER]" || fmt.Sprint(fb["stores"]) != "[vault]" || fb["path"] != snapshot {
+			t.Errorf("fallback_used record: %s", line)
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d fallback_used records, want 1:\n%s", found, raw)
 	}
 }

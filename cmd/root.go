@@ -138,6 +138,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f.String("secret-files-dir", "", "put as: file secrets in a private directory under `DIR`, even on a disk (default: memory only)")
 	f.BoolVar(&a.opts.strict, "strict", false, "never release held output bytes on a timer (see docs/redaction.md)")
 	f.StringVar(&a.opts.confirm, "confirm", "", "confirm the use of a protected profile by `NAME` without a prompt (CI, cron, containers)")
+	f.String("audit-log", "", "append the audit trail (JSON Lines, docs/audit.md) to `FILE`, besides the config's audit: block")
 	f.Var(&a.opts.color, "color", "colour secretrun's own messages: auto (on a terminal, unless NO_COLOR is set), always or never")
 	root.MarkFlagsMutuallyExclusive("pty", "no-pty")
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secretrun/secretrun/audit"
 	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
 )
@@ -44,14 +45,25 @@ func (a *app) run(ctx context.Context, args []string) error {
 
 	p, err := a.loadSecrets()
 	if err != nil {
+		a.auditLoadFailure(args)
 		return err
 	}
 	defer a.closeProviders(p)
+	au, err := a.openAudit(p, "run", args) // audit.go
+	if err != nil {
+		return err
+	}
+	defer au.close()
 	results, m, err := a.resolve(fetchCtx, p)
 	if ierr := intr.err(); ierr != nil {
+		au.refuse(audit.ReasonInterrupt, nil)
 		return ierr // the fetch errors it caused ("context canceled") are noise
 	}
+	if aerr := au.fetched(p, results, err); aerr != nil {
+		return aerr
+	}
 	if verr := a.validateResults(p, results); err != nil || verr != nil {
+		au.validationFailed(verr)
 		return errors.Join(err, verr) // every fetch and validation failure at once
 	}
 
@@ -87,12 +99,14 @@ func (a *app) run(ctx context.Context, args []string) error {
 			return m.NewWriter(dst, a.idle(p, tty))
 		}
 	}
+	spec.Wrap = au.wrap(spec.Wrap)
 	keepCtx, stopKeeping := context.WithCancel(ctx)
 	var keepers sync.WaitGroup
 	defer keepers.Wait() // after stopKeeping: no renewal or warning outlives the run
 	defer stopKeeping()
 	spec.Started = func(pid int) {
 		a.ui().Tracef("started %s (pid %d)", args[0], pid)
+		au.childStarted(pid)
 		if err := a.privacy.Release(pid); err != nil {
 			a.ui().Tracef("could not give the command secretrun's core-file size limit back: %v", err)
 		}
@@ -103,6 +117,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 		}
 	}
 	ex, err := inject.RunExit(ctx, spec)
+	au.childExited(ex, err)
 	if err != nil {
 		return withStatus(ex.Status, err)
 	}

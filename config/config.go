@@ -50,6 +50,8 @@ type Config struct {
 	Providers Providers
 	// Redact holds the masking settings (`redact`), with defaults filled in.
 	Redact Redact
+	// Audit says where the audit trail goes (`audit`, docs/audit.md); the zero value: nowhere.
+	Audit Audit
 	// Profiles maps each profile name to its profile as written, before `extends` is applied.
 	// Use (*Config).Profile to get a resolved profile.
 	Profiles map[string]*Profile

@@ -119,7 +119,7 @@ var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 
 // Top-level and section field names, for unknown-field errors and suggestions.
 var (
-	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks"}
+	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks", "audit"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
 	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources", "fallback"}
 	secretFields  = []string{"ref", "optional", "as", "mask", "validate"}
@@ -157,6 +157,8 @@ func (p *parser) config(root *yaml.Node, cfg *Config) {
 			p.quiet = false
 		case "redact":
 			p.redact(v, &cfg.Redact)
+		case "audit":
+			p.audit(k, v, &cfg.Audit)
 		case "profiles":
 			p.profiles(v, cfg)
 		case "ci_masks":
