@@ -28,6 +28,8 @@ type checkRow struct {
 	// Validation lists the rules the value fails (docs/validation.md); Warnings, its warnings.
 	Validation []validate.Failure `json:"validation,omitempty"`
 	Warnings   []validate.Warning `json:"warnings,omitempty"`
+	// Fake is set under --fake: the value was made up (validate.Faker), not fetched.
+	Fake bool `json:"fake,omitempty"`
 }
 
 func newCheckCommand(a *app) *cobra.Command {
@@ -62,6 +64,9 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 					}
 					row.Error = a.ui().mask(leafText(r.Err))
 					row.Hint = a.ui().mask(providers.Hint(r.Err))
+				}
+				if a.opts.fake && r.Err == nil {
+					row.Status, row.Fake, row.Version = "fake", true, ""
 				}
 				if row.Validation, row.Warnings = failures[i], warnings[i]; len(row.Validation) > 0 {
 					row.Status = "invalid"

@@ -47,6 +47,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.closeProviders(p)
+	if a.opts.fake {
+		a.ui().Warnf("--fake: the command runs with fake values")
+	}
 	results, m, err := a.resolve(fetchCtx, p)
 	if ierr := intr.err(); ierr != nil {
 		return ierr // the fetch errors it caused ("context canceled") are noise
@@ -60,7 +63,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.registerCIMasks(ctx, p, results)
+	if !a.opts.fake { // fake values are never written anywhere, CI logs included
+		a.registerCIMasks(ctx, p, results)
+	}
 	intr.stop() // from here on the runner forwards signals to the child
 	if err := intr.err(); err != nil {
 		return err
