@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"time"
@@ -113,14 +114,15 @@ func (f *Faker) Fake(name string, rules *Rules) (string, error) {
 // stream is a deterministic byte stream: SHA-256 of the seed, the name, the attempt and a
 // counter, block after block. It is not a source of secrecy, only of repeatable variety.
 type stream struct {
-	prefix  []byte
+	prefix  []byte // the stream's prefix, then room for the counter
+	n       int    // the prefix's length
 	counter uint64
 	buf     []byte
 }
 
 func newStream(seed, name string, attempt int) *stream {
 	prefix := []byte("secretrun-fake\x00" + seed + "\x00" + name + "\x00" + strconv.Itoa(attempt) + "\x00")
-	return &stream{prefix: prefix}
+	return &stream{prefix: prefix, n: len(prefix)}
 }
 
 // Read fills p; it never fails.
@@ -130,7 +132,8 @@ func (s *stream) Read(p []byte) (int, error) {
 			var c [8]byte
 			binary.BigEndian.PutUint64(c[:], s.counter)
 			s.counter++
-			sum := sha256.Sum256(append(append([]byte{}, s.prefix...), c[:]...))
+			s.prefix = append(s.prefix[:s.n], c[:]...)
+			sum := sha256.Sum256(s.prefix)
 			s.buf = sum[:]
 		}
 		p[i] = s.buf[0]
@@ -174,6 +177,8 @@ type fakeGen struct {
 	rules   *Rules
 	attempt int
 	now     time.Time
+	// classes caches the characters picked from each character class of the pattern.
+	classes map[*syntax.Regexp][]rune
 }
 
 // target is the length a value should reach: min_length, else a default, within max_length.
@@ -258,15 +263,28 @@ func (g *fakeGen) byFormat() (string, bool) {
 	case FormatPort:
 		return strconv.Itoa(20000 + g.stream.intn(40000)), true
 	case FormatEmail:
-		local := g.pad("fake-"+g.slug(), g.target(0)-len("@example.invalid"))
-		return local + "@example.invalid", true
+		return "fake-" + g.labels(g.target(0)-len("fake-@example.invalid")) + "@example.invalid", true
 	case FormatHostname:
-		return g.pad("fake-"+g.slug(), g.target(0)-len(".invalid")) + ".invalid", true
+		return "fake-" + g.labels(g.target(0)-len("fake-.invalid")) + ".invalid", true
 	case FormatPEM:
 		v, err := g.pem()
 		return v, err == nil
 	}
 	return "", false
+}
+
+// labels returns the variable's slug padded to n characters, a dot in place of every 61st
+// character: DNS labels of at most 60 characters (also valid in an email's local part).
+func (g *fakeGen) labels(n int) string {
+	s := g.slug()
+	if len(s) < n {
+		s += g.stream.alnum(n - len(s))
+	}
+	b := []byte(s)
+	for i := 55; i < len(b)-1; i += 56 { // "fake-" + 55 characters: the first label is 60 long
+		b[i] = '.'
+	}
+	return string(b)
 }
 
 func (g *fakeGen) digits(n int) string {

@@ -11,8 +11,19 @@ import (
 const maxFakePattern = 1 << 16
 
 // fakeExtras are the extra repetitions tried, in order, for the unbounded parts of a pattern
-// (`*`, `+`, `{n,}`) until the value is long enough for min_length.
-var fakeExtras = []int{0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 2048, 4096}
+// (`*`, `+`, `{n,}`) and the slack of bounded ones, until the value is long enough for
+// min_length: every count up to 256 (so that min_length = max_length can be met exactly), then
+// coarser steps.
+var fakeExtras = func() []int {
+	var x []int
+	for i := 0; i <= 256; i++ {
+		x = append(x, i)
+	}
+	for i := 320; i <= 4096; i += 64 {
+		x = append(x, i)
+	}
+	return x
+}()
 
 // fromPattern makes a value from the pattern's syntax tree: literals as written, a character
 // of each class (letters and digits first), repetitions from their minimum up, and one branch
@@ -23,10 +34,14 @@ func (g *fakeGen) fromPattern() (string, error) {
 	if err != nil {
 		return "", errors.New("pattern too complex") // cannot happen: it compiled in config
 	}
-	first := ""
+	first, longest, stalled := "", -1, 0
 	for i, extra := range fakeExtras {
 		var b strings.Builder
-		if err := g.walk(&b, re, extra); err != nil {
+		err := g.walk(&b, re, extra)
+		if errors.Is(err, errPatternTooLong) && i > 0 {
+			break // nested repetitions grow fast: keep what the shorter ones gave
+		}
+		if err != nil {
 			return "", err
 		}
 		v := b.String()
@@ -39,6 +54,11 @@ func (g *fakeGen) fromPattern() (string, error) {
 		}
 		if g.rules.MaxLength > 0 && n > g.rules.MaxLength {
 			break // longer repetitions only make it longer
+		}
+		if n > longest {
+			longest, stalled = n, 0
+		} else if stalled++; stalled == 8 {
+			break // no unbounded repetition: more extra changes nothing
 		}
 	}
 	return first, nil
@@ -62,11 +82,18 @@ func (g *fakeGen) walk(b *strings.Builder, re *syntax.Regexp, extra int) error {
 			b.WriteRune(r)
 		}
 	case syntax.OpCharClass:
-		r, ok := g.pickRune(re.Rune)
+		cands, ok := g.classes[re]
 		if !ok {
+			cands = classCandidates(re.Rune)
+			if g.classes == nil {
+				g.classes = map[*syntax.Regexp][]rune{}
+			}
+			g.classes[re] = cands
+		}
+		if len(cands) == 0 {
 			return errors.New("pattern too complex (an empty character class)")
 		}
-		b.WriteRune(r)
+		b.WriteRune(cands[g.stream.intn(len(cands))])
 	case syntax.OpAnyCharNotNL, syntax.OpAnyChar:
 		b.WriteByte(alnum[g.stream.intn(len(alnum))])
 	case syntax.OpCapture:
@@ -112,13 +139,11 @@ func (g *fakeGen) repeat(b *strings.Builder, re *syntax.Regexp, n, extra int) er
 	return nil
 }
 
-// pickRune picks a character of a class given as [lo, hi] pairs: a letter or digit when the
-// class has some (never 'x' or 'X', so no value reads as a run of x), else printable ASCII,
-// else the first character of a range.
-func (g *fakeGen) pickRune(ranges []rune) (rune, bool) {
-	if len(ranges) == 0 {
-		return 0, false
-	}
+// classCandidates returns the characters picked from a class given as [lo, hi] pairs: its
+// letters and digits when it has some (never 'x' or 'X', so that no value reads as a run of x),
+// else its 'x' or 'X', else its printable ASCII punctuation, else the first printable character
+// of a range.
+func classCandidates(ranges []rune) []rune {
 	in := func(r rune) bool {
 		for i := 0; i+1 < len(ranges); i += 2 {
 			if ranges[i] <= r && r <= ranges[i+1] {
@@ -135,13 +160,16 @@ func (g *fakeGen) pickRune(ranges []rune) (rune, bool) {
 			}
 		}
 		if len(cands) > 0 {
-			return cands[g.stream.intn(len(cands))], true
+			return cands
 		}
 	}
 	for i := 0; i+1 < len(ranges); i += 2 {
-		if r := ranges[i]; r >= 0x20 && utf8.ValidRune(r) {
-			return r, true
+		if r := max(ranges[i], 0x20); r <= ranges[i+1] && utf8.ValidRune(r) {
+			return []rune{r}
 		}
 	}
-	return ranges[0], true
+	if len(ranges) > 0 {
+		return []rune{ranges[0]}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"crypto/rsa"
 	"errors"
 	"math/rand/v2"
 	"regexp"
@@ -48,10 +49,14 @@ func TestFakeSatisfiesRules(t *testing.T) {
 		{"int pattern", "", &Rules{Format: FormatInt, Pattern: re(`^[1-9][0-9]{2}$`)}, ""},
 		{"port", "", &Rules{Format: FormatPort}, ""},
 		{"email", "", &Rules{Format: FormatEmail}, "@example.invalid"},
+		{"email long", "", &Rules{Format: FormatEmail, MinLength: 150}, "@example.invalid"},
+		{"hostname long", "", &Rules{Format: FormatHostname, MinLength: 200, MaxLength: 200}, ".invalid"},
+		{"pattern exact length", "", &Rules{Pattern: re(`^[a-z]+$`), MinLength: 100, MaxLength: 100}, ""},
+		{"pattern nested repeats", "", &Rules{Pattern: re(`^(ab+c)+$`), MinLength: 300}, "ab"},
 		{"hostname", "", &Rules{Format: FormatHostname}, ".invalid"},
 		{"pem", "", &Rules{Format: FormatPEM}, "PRIVATE KEY"},
 		{"private key default", "", &Rules{PEMType: PEMPrivateKey}, "PRIVATE KEY"},
-		{"private key rsa 3072", "", &Rules{PEMType: PEMPrivateKey, MinRSABits: 3072}, "PRIVATE KEY"},
+		{"private key rsa odd size", "", &Rules{PEMType: PEMPrivateKey, MinRSABits: 2049}, "PRIVATE KEY"},
 		{"private key ecdsa P-384", "", &Rules{PEMType: PEMPrivateKey, KeyTypes: []string{KeyECDSA}, Curves: []string{"P-384"}}, ""},
 		{"private key ed25519", "", &Rules{PEMType: PEMPrivateKey, KeyTypes: []string{KeyEd25519}}, ""},
 		{"public key", "", &Rules{PEMType: PEMPublicKey}, "PUBLIC KEY"},
@@ -172,4 +177,18 @@ func TestFakeRandomRules(t *testing.T) {
 		t.Errorf("only %d of 2000 rule sets got a fake value", made)
 	}
 	t.Logf("%d of 2000 random rule sets got a fake value", made)
+}
+
+// An RSA key has exactly the bits asked for, also an odd number of them.
+func TestFakeRSABits(t *testing.T) {
+	for _, bits := range []int{2048, 2049} {
+		g := &fakeGen{stream: newStream("s", "K", 0), rules: &Rules{}}
+		key, err := g.rsaKey(bits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := key.Public().(*rsa.PublicKey).N.BitLen(); n != bits {
+			t.Errorf("key of %d bits, want %d", n, bits)
+		}
+	}
 }
