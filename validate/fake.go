@@ -295,42 +295,50 @@ func (g *fakeGen) digits(n int) string {
 	return string(b)
 }
 
-// conn makes a URL or a connection string; with require_tls, one that uses TLS. Which one is
-// chosen from the variable's name: DATABASE_URL and PG_DSN get PostgreSQL, MYSQL_* MySQL,
-// REDIS_* rediss://, MONGO* mongodb+srv://, AMQP_*/RABBIT* amqps://; anything else https://.
+// connForms are the connection strings conn makes, each a scheme and what follows the password.
+var connForms = []struct{ prefix, suffix string }{
+	{"postgres://fake:", "@fake.invalid:5432/fake?sslmode=verify-full"},
+	{"mysql://fake:", "@fake.invalid:3306/fake?tls=true"},
+	{"rediss://:", "@fake.invalid:6380/0"},
+	{"mongodb+srv://fake:", "@fake.invalid/fake"},
+	{"amqps://fake:", "@fake.invalid:5671/fake"},
+	{"https://", ""},
+}
+
+// conn makes a URL or a connection string; with require_tls, one that uses TLS. The first
+// attempt chooses from the variable's name: DATABASE_URL, PG_DSN and other names with db get
+// PostgreSQL, MYSQL_* MySQL, REDIS_* rediss://, MONGO* mongodb+srv://, AMQP_*/RABBIT* amqps://;
+// anything else https://. Later attempts go through every form, for rules (a pattern) that want
+// another one.
 func (g *fakeGen) conn() string {
 	n := strings.ToLower(g.name)
-	// password pads the value up to min_length.
-	password := func(rest string) string {
-		return "fake-" + g.stream.alnum(max(12, g.target(0)-len(rest)-len("fake-")))
+	form := len(connForms) - 1
+	switch {
+	case g.attempt > 0:
+		form = g.attempt % len(connForms)
+	case strings.Contains(n, "mysql") || strings.Contains(n, "maria"):
+		form = 1
+	case strings.Contains(n, "redis"):
+		form = 2
+	case strings.Contains(n, "mongo"):
+		form = 3
+	case strings.Contains(n, "amqp") || strings.Contains(n, "rabbit"):
+		form = 4
+	case strings.Contains(n, "database") || strings.Contains(n, "postgres") || strings.Contains(n, "pg") ||
+		strings.Contains(n, "dsn") || strings.Contains(n, "db"):
+		form = 0
 	}
-	const (
-		mysql = "@fake.invalid:3306/fake?tls=true"
-		redis = "@fake.invalid:6380/0"
-		mongo = "@fake.invalid/fake"
-		amqp  = "@fake.invalid:5671/fake"
-		pg    = "@fake.invalid:5432/fake?sslmode=verify-full"
-	)
-	if g.attempt%2 == 0 { // every other attempt: https, for rules that reject the first form
-		switch {
-		case strings.Contains(n, "mysql") || strings.Contains(n, "maria"):
-			return "mysql://fake:" + password("mysql://fake:"+mysql) + mysql
-		case strings.Contains(n, "redis"):
-			return "rediss://:" + password("rediss://:"+redis) + redis
-		case strings.Contains(n, "mongo"):
-			return "mongodb+srv://fake:" + password("mongodb+srv://fake:"+mongo) + mongo
-		case strings.Contains(n, "amqp") || strings.Contains(n, "rabbit"):
-			return "amqps://fake:" + password("amqps://fake:"+amqp) + amqp
-		case strings.Contains(n, "database") || strings.Contains(n, "postgres") || strings.Contains(n, "pg") ||
-			strings.Contains(n, "dsn") || strings.Contains(n, "db"):
-			return "postgres://fake:" + password("postgres://fake:"+pg) + pg
+	f := connForms[form]
+	if f.prefix == "https://" {
+		base := "https://fake.invalid/" + g.slug()
+		if n := g.target(0); len(base) < n {
+			base = g.pad(base+"/", n)
 		}
+		return base
 	}
-	base := "https://fake.invalid/" + g.slug()
-	if n := g.target(0); len(base) < n {
-		base = g.pad(base+"/", n)
-	}
-	return base
+	// The password pads the value up to min_length.
+	password := "fake-" + g.stream.alnum(max(12, g.target(0)-len(f.prefix)-len(f.suffix)-len("fake-")))
+	return f.prefix + password + f.suffix
 }
 
 // json makes an object with every required key (nested objects for JSON Pointers), each

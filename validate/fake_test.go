@@ -35,6 +35,8 @@ func TestFakeSatisfiesRules(t *testing.T) {
 		{"url tls", "", &Rules{Format: FormatURL, RequireTLS: true}, "https://"},
 		{"url long", "", &Rules{Format: FormatURL, MinLength: 80}, "https://fake.invalid/"},
 		{"dsn tls", "DATABASE_URL", &Rules{RequireTLS: true}, "sslmode=verify-full"},
+		{"dsn tls, other name, mysql pattern", "", &Rules{RequireTLS: true, Pattern: re(`^mysql://`)}, "tls=true"},
+		{"dsn tls, redis name", "REDIS_URL", &Rules{RequireTLS: true}, "rediss://"},
 		{"dsn tls with verify pattern", "DATABASE_URL", &Rules{RequireTLS: true, Pattern: re(`sslmode=verify-full`)}, "postgres://"},
 		{"json", "", &Rules{Format: FormatJSON}, `"fake":true`},
 		{"json keys", "", &Rules{RequiredKeys: []string{"client_email", "private_key", "/db/password", "/a~1b/c~0d", "/list/0"}}, "client_email"},
