@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -33,29 +34,37 @@ func (a *app) fakeResolve(p *plan) ([]inject.Result, error) {
 	}
 	faker := &validate.Faker{Seed: seed}
 	results := make([]inject.Result, len(p.requests))
-	var errs []error
+	// Keys take a while to find (RSA: about 0.2 s for 2048 bits): values are made concurrently.
+	var wg sync.WaitGroup
 	for i, req := range p.requests {
 		res := &results[i]
 		res.Request = req.Request
-		display := inject.DisplayRef(req.Ref, p.registry)
 		ref, err := providers.ParseRef(req.Ref)
 		switch {
 		case err != nil:
-			err = fmt.Errorf("%w: %v", providers.ErrInvalidRef, err)
+			res.Err = fmt.Errorf("%w: %v", providers.ErrInvalidRef, err)
 		case !p.registry.Has(ref.Scheme):
-			err = providers.WithHint(fmt.Errorf("%w %q", providers.ErrUnknownScheme, ref.Scheme),
+			res.Err = providers.WithHint(fmt.Errorf("%w %q", providers.ErrUnknownScheme, ref.Scheme),
 				"known schemes: %s (see `secretrun providers`)", strings.Join(p.registry.Schemes(), ", "))
-		}
-		if err == nil {
+		default:
 			res.Parsed = ref
-			var value string
-			if value, err = faker.Fake(req.Name, req.rules); err == nil {
-				res.Secret = providers.NewSecret([]byte(value), "fake")
-				a.ui().Tracef("%s: %s: fake value (not fetched)", req.Name, display)
-				continue
-			}
+			wg.Go(func() {
+				value, err := faker.Fake(req.Name, req.rules)
+				res.Secret, res.Err = providers.NewSecret([]byte(value), "fake"), err
+			})
 		}
-		res.Err = &inject.VarError{Name: req.Name, Origin: req.Origin, Ref: display, Err: err}
+	}
+	wg.Wait()
+	var errs []error
+	for i := range results {
+		res := &results[i]
+		display := inject.DisplayRef(res.Request.Ref, p.registry)
+		if res.Err == nil {
+			a.ui().Tracef("%s: %s: fake value (not fetched)", res.Name, display)
+			continue
+		}
+		res.Secret = providers.Secret{}
+		res.Err = &inject.VarError{Name: res.Name, Origin: res.Origin, Ref: display, Err: res.Err}
 		errs = append(errs, res.Err)
 	}
 	return results, errors.Join(errs...)
