@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +194,25 @@ func TestFakeRSABits(t *testing.T) {
 			t.Errorf("key of %d bits, want %d", n, bits)
 		}
 	}
+}
+
+// BenchmarkFake measures the cost of a fake value: a string with rules, and a 2048-bit RSA key
+// (a new name each time, so each iteration searches new primes).
+func BenchmarkFake(b *testing.B) {
+	b.Run("pattern", func(b *testing.B) {
+		r := &Rules{Pattern: regexp.MustCompile(`^sk_live_[A-Za-z0-9]{24,}$`), MinLength: 32}
+		for i := 0; b.Loop(); i++ {
+			if _, err := (&Faker{Seed: "p"}).Fake("K"+strconv.Itoa(i), r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("rsa2048", func(b *testing.B) {
+		r := &Rules{PEMType: PEMPrivateKey}
+		for i := 0; b.Loop(); i++ {
+			if _, err := (&Faker{Seed: "p"}).Fake("K"+strconv.Itoa(i), r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
