@@ -52,7 +52,8 @@ type Ref struct {
 	// Version is the version the provider reported for the value it returned, or null when the
 	// provider reports none (dotenv, file, env) or the fetch failed.
 	Version *string `json:"version"`
-	// Status is "ok", "skipped" (optional and not found) or "failed".
+	// Status is "ok", "skipped" (optional and not found), "failed", or "fake" (run --fake: made
+	// up, nothing fetched).
 	Status string `json:"status"`
 }
 

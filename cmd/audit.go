@@ -25,6 +25,7 @@ type auditor struct {
 	warn     func(format string, args ...any)
 	begun    time.Time
 	started  time.Time // when the child started
+	fake     bool      // --fake: the values were made up, not fetched
 
 	mu     sync.Mutex
 	masked map[string]*redact.Writer // the redactor of each output stream, for the masked counts
@@ -87,7 +88,7 @@ func (a *app) openAudit(p *plan, command string, args []string) (*auditor, error
 			base.Profile = p.profile.Name
 		}
 	}
-	au := &auditor{required: required, warn: a.ui().Warnf, begun: time.Now()}
+	au := &auditor{required: required, warn: a.ui().Warnf, begun: time.Now(), fake: a.opts.fake}
 	log, err := audit.Open(o, base)
 	if err != nil {
 		if required {
@@ -176,6 +177,8 @@ func (au *auditor) fetched(p *plan, results []inject.Result, err error) error {
 		case r.Err != nil:
 			ref.Status = "failed"
 			failed = append(failed, r.Name)
+		case au.fake:
+			ref.Status = "fake"
 		case r.Secret.Version != "":
 			v := r.Secret.Version
 			ref.Version = &v

@@ -30,6 +30,8 @@ type checkRow struct {
 	Warnings   []validate.Warning `json:"warnings,omitempty"`
 	// Fallback is the profile's fallback snapshot, when it has one (docs/fallback.md).
 	Fallback *snapshotReport `json:"fallback,omitempty"`
+	// Fake is set under --fake: the value was made up (validate.Faker), not fetched.
+	Fake bool `json:"fake,omitempty"`
 }
 
 func newCheckCommand(a *app) *cobra.Command {
@@ -75,6 +77,9 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 					}
 					row.Error = a.ui().mask(leafText(r.Err))
 					row.Hint = a.ui().mask(providers.Hint(r.Err))
+				}
+				if a.opts.fake && r.Err == nil {
+					row.Status, row.Fake, row.Version = "fake", true, ""
 				}
 				if row.Validation, row.Warnings = failures[i], warnings[i]; len(row.Validation) > 0 {
 					row.Status = "invalid"

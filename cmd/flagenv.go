@@ -21,7 +21,9 @@ func flagEnvName(flag string) string {
 
 // noFlagEnv are the flags without a variable: help and version ask for output rather than set
 // anything, and config.Find reads $SECRETRUN_CONFIG itself so that its errors can name it.
-var noFlagEnv = map[string]bool{"help": true, "version": true, "config": true}
+// --fake only from the command line: a SECRETRUN_FAKE left in a production environment must not
+// replace every real secret with a fake one.
+var noFlagEnv = map[string]bool{"help": true, "version": true, "config": true, "fake": true}
 
 // mutexAnnotation is the annotation cobra's MarkFlagsMutuallyExclusive puts on each flag of a
 // group: one space-separated group per value.

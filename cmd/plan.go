@@ -223,6 +223,10 @@ var scrubAlways = []string{"SECRETRUN_*"}
 // A protected profile is confirmed first (confirmProtected); without confirmation nothing is
 // fetched and the results and matcher are nil.
 func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Matcher, error) {
+	if a.opts.fake { // nothing is fetched: no protected profile to confirm (fake.go)
+		results, err := a.fakeResolve(p)
+		return results, a.matcher(p, results), err
+	}
 	if err := a.confirmProtected(ctx, p); err != nil {
 		return nil, nil, err
 	}

@@ -30,6 +30,7 @@ type globalOptions struct {
 	allowEmpty bool
 	color      colorMode
 	confirm    string // --confirm: the protected profile's name (protected.go)
+	fake       bool   // --fake: fake values, nothing fetched (fake.go)
 }
 
 // app holds what one invocation shares between its commands.
@@ -150,9 +151,10 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	_ = a.v.BindEnv("config", flagEnvName("config"))
 	root.SetUsageTemplate(root.UsageTemplate() + envUsage)
 
+	withFakeFlag(a, root)
 	root.AddCommand(
-		newRunCommand(a),
-		newCheckCommand(a),
+		withFakeFlag(a, newRunCommand(a)),
+		withFakeFlag(a, newCheckCommand(a)),
 		newRedactCommand(a),
 		newEnvCommand(a),
 		newScanCommand(a),

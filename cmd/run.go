@@ -54,6 +54,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer au.close()
+	if a.opts.fake {
+		a.ui().Warnf("--fake: the command runs with fake values")
+	}
 	results, m, err := a.resolve(fetchCtx, p)
 	if ierr := intr.err(); ierr != nil {
 		au.refuse(audit.ReasonInterrupt, nil)
@@ -72,7 +75,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.registerCIMasks(ctx, p, results)
+	if !a.opts.fake { // fake values are never written anywhere, CI logs included
+		a.registerCIMasks(ctx, p, results)
+	}
 	intr.stop() // from here on the runner forwards signals to the child
 	if err := intr.err(); err != nil {
 		return err

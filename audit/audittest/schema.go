@@ -74,7 +74,7 @@ func Check(line []byte) (map[string]any, error) {
 		}
 		for _, x := range list {
 			ref, _ := x.(map[string]any)
-			if len(ref) != 4 || str(ref["name"]) == "" || str(ref["ref"]) == "" || !slices.Contains([]string{"ok", "skipped", "failed"}, str(ref["status"])) {
+			if len(ref) != 4 || str(ref["name"]) == "" || str(ref["ref"]) == "" || !slices.Contains([]string{"ok", "skipped", "failed", "fake"}, str(ref["status"])) {
 				return r, fmt.Errorf("refs entry %v: want name, ref, version, status", x)
 			}
 			if v, ok := ref["version"]; !ok || (v != nil && str(v) == "") {
