@@ -1,0 +1,122 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/inject"
+)
+
+// ExitPolicy is the status of `secretrun check --strict-rotation` when every secret resolved and
+// passed its rules but the rotation policy is not met (docs/rotation.md): distinct from 125,
+// which means something is broken rather than due.
+const ExitPolicy = 1
+
+// rotationPolicy is a secret's documented owner and rotation period (config's owner and
+// rotate_every). profile is false for references from an --env-file or the inherited
+// environment, which have no place to declare a policy.
+type rotationPolicy struct {
+	profile bool
+	owner   string
+	every   time.Duration
+}
+
+// rotation is what check reports about one resolved secret's age: never a value.
+type rotation struct {
+	created time.Time     // zero: the store keeps no creation time
+	age     time.Duration // valid when created is set
+	overdue time.Duration // > 0: past rotate_every by this much
+}
+
+// ageOf computes a secret's age at now from its version's creation time. A creation time in
+// the future (clock skew) is age 0.
+func ageOf(p rotationPolicy, created, now time.Time) rotation {
+	r := rotation{created: created}
+	if created.IsZero() {
+		return r
+	}
+	r.age = max(now.Sub(created), 0)
+	if p.every > 0 && r.age > p.every {
+		r.overdue = r.age - p.every
+	}
+	return r
+}
+
+// rotationProblems returns what check says about a resolved secret's rotation: warnings always,
+// and the same text as errors when strict (--strict-rotation), which also requires every profile
+// secret to have an owner and a rotate_every. References from an --env-file or the environment
+// cannot carry a policy, so they are never held to one.
+func rotationProblems(p rotationPolicy, r rotation, strict bool) []string {
+	var out []string
+	switch {
+	case p.every > 0 && r.created.IsZero():
+		out = append(out, fmt.Sprintf("rotate_every %s: age unknown (the store keeps no creation time for it), so the policy cannot be checked", formatPeriod(p.every)))
+	case r.overdue > 0:
+		out = append(out, fmt.Sprintf("rotate_every %s: overdue by %s (age %s%s)", formatPeriod(p.every), formatAge(r.overdue), formatAge(r.age), ownerText(p.owner)))
+	}
+	if strict && p.profile {
+		if p.owner == "" {
+			out = append(out, "no owner: --strict-rotation requires owner: (a team or an email) on every secret")
+		}
+		if p.every == 0 {
+			out = append(out, "no rotate_every: --strict-rotation requires a rotation policy (rotate_every: 90d) on every secret")
+		}
+	}
+	return out
+}
+
+func ownerText(owner string) string {
+	if owner == "" {
+		return ", no owner"
+	}
+	return ", owner " + owner
+}
+
+// checkRotation reports the rotation problems of check's rows on stderr as warnings, or, when
+// strict, returns them as one error per problem (each naming the variable, its origin and its
+// reference, as other check failures do).
+func (a *app) checkRotation(p *plan, results []inject.Result, rots []rotation, strict bool) error {
+	var errs []error
+	for i, r := range results {
+		if r.Err != nil {
+			continue // already reported as a failure, or skipped (optional, not found)
+		}
+		for _, msg := range rotationProblems(p.requests[i].policy, rots[i], strict) {
+			ve := &inject.VarError{Name: r.Name, Origin: r.Origin, Ref: r.Parsed.String(), Err: errors.New(msg)}
+			if strict {
+				errs = append(errs, ve)
+			} else {
+				a.ui().Warnf("%s", ve.Error())
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// formatAge prints an age coarsely, in its largest whole unit: 3d, 5h, 12m, 0m.
+func formatAge(d time.Duration) string {
+	switch {
+	case d >= config.Day:
+		return strconv.FormatInt(int64(d/config.Day), 10) + "d"
+	case d >= time.Hour:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	default:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	}
+}
+
+// formatPeriod prints a rotate_every as it is usually written: 90d, 1d12h0m0s, 36h0m0s.
+func formatPeriod(d time.Duration) string {
+	days, rest := d/config.Day, d%config.Day
+	switch {
+	case days == 0:
+		return rest.String()
+	case rest == 0:
+		return strconv.FormatInt(int64(days), 10) + "d"
+	default:
+		return strconv.FormatInt(int64(days), 10) + "d" + rest.String()
+	}
+}
