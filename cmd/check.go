@@ -64,6 +64,7 @@ rotate_every but no known age (docs/rotation.md).`,
 				return resolveErr // a protected profile not confirmed: nothing was fetched
 			}
 			failures, warnings, validateErr := a.checkValues(p, results)
+			a.fillCreated(c.Context(), p, results)
 			now := time.Now()
 			rows := make([]checkRow, len(results))
 			rots := make([]rotation, len(results))

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/inject"
+	"github.com/secretrun/secretrun/providers"
 )
 
 // ExitPolicy is the status of `secretrun check --strict-rotation` when every secret resolved and
@@ -119,4 +121,68 @@ func formatPeriod(d time.Duration) string {
 	default:
 		return strconv.FormatInt(int64(days), 10) + "d" + rest.String()
 	}
+}
+
+// fillCreated asks providers that implement providers.Dater (GCP) for the creation time of
+// each version check resolved, since their fetch does not return it. A time that cannot be read
+// stays unknown, with a warning naming the variable (never a value). The look-ups are bounded
+// by --timeout, like the fetch.
+func (a *app) fillCreated(ctx context.Context, p *plan, results []inject.Result) {
+	ctx, cancel := context.WithTimeout(ctx, a.opts.timeout)
+	defer cancel()
+	byScheme := make(map[string][]int)
+	var schemes []string
+	for i, r := range results {
+		if r.Err != nil || !r.Secret.Created.IsZero() {
+			continue
+		}
+		if _, ok := byScheme[r.Parsed.Scheme]; !ok {
+			schemes = append(schemes, r.Parsed.Scheme)
+		}
+		byScheme[r.Parsed.Scheme] = append(byScheme[r.Parsed.Scheme], i)
+	}
+	for _, scheme := range schemes {
+		prov, err := p.registry.Provider(scheme)
+		dater, ok := prov.(providers.Dater)
+		if err != nil || !ok {
+			continue
+		}
+		idx := byScheme[scheme]
+		refs, versions := make([]providers.Ref, len(idx)), make([]string, len(idx))
+		for j, i := range idx {
+			refs[j], versions[j] = results[i].Parsed, results[i].Secret.Version
+		}
+		times, err := dater.Created(ctx, refs, versions)
+		for j, i := range idx {
+			if j < len(times) {
+				results[i].Secret.Created = times[j]
+			}
+		}
+		for _, re := range refErrors(err) {
+			for _, i := range idx {
+				if results[i].Parsed == re.Ref {
+					a.ui().Warnf("%s: %s: creation time not read, age unknown: %s", results[i].Name, re.Ref, a.ui().mask(leafText(re.Err)))
+				}
+			}
+		}
+	}
+}
+
+// refErrors lists the *providers.RefError values joined in err.
+func refErrors(err error) []*providers.RefError {
+	if err == nil {
+		return nil
+	}
+	var out []*providers.RefError
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			out = append(out, refErrors(e)...)
+		}
+		return out
+	}
+	var re *providers.RefError
+	if errors.As(err, &re) {
+		out = append(out, re)
+	}
+	return out
 }
