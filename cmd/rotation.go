@@ -55,7 +55,7 @@ func rotationProblems(p rotationPolicy, r rotation, strict bool) []string {
 	var out []string
 	switch {
 	case p.every > 0 && r.created.IsZero():
-		out = append(out, fmt.Sprintf("rotate_every %s: age unknown (the store keeps no creation time for it), so the policy cannot be checked", formatPeriod(p.every)))
+		out = append(out, fmt.Sprintf("rotate_every %s: age unknown (the store keeps no creation time for it, or it could not be read), so the policy cannot be checked", formatPeriod(p.every)))
 	case r.overdue > 0:
 		out = append(out, fmt.Sprintf("rotate_every %s: overdue by %s (age %s%s)", formatPeriod(p.every), formatAge(r.overdue), formatAge(r.age), ownerText(p.owner)))
 	}
@@ -161,7 +161,10 @@ func (a *app) fillCreated(ctx context.Context, p *plan, results []inject.Result)
 		for _, re := range refErrors(err) {
 			for _, i := range idx {
 				if results[i].Parsed == re.Ref {
-					a.ui().Warnf("%s: %s: creation time not read, age unknown: %s", results[i].Name, re.Ref, a.ui().mask(leafText(re.Err)))
+					r := results[i]
+					ve := &inject.VarError{Name: r.Name, Origin: r.Origin, Ref: r.Parsed.String(),
+						Err: fmt.Errorf("creation time not read: %s", a.ui().mask(leafText(re.Err)))}
+					a.ui().Warnf("%s", ve.Error())
 				}
 			}
 		}

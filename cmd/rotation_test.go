@@ -1,11 +1,18 @@
 package cmd
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/providers"
 )
 
 func TestFormatAgeAndPeriod(t *testing.T) {
@@ -61,5 +68,73 @@ func TestRotationProblems(t *testing.T) {
 	}
 	if r := ageOf(owned, now.Add(-100*config.Day), now); r.overdue != 10*config.Day {
 		t.Errorf("overdue = %v, want 10d", r.overdue)
+	}
+}
+
+// datedRemote is a remote store whose Fetch returns no creation time and whose Dater extra
+// knows it for "old" and fails, quoting a value (wrongly), for any other path.
+type datedRemote struct{ staticRemote }
+
+func (datedRemote) Created(_ context.Context, refs []providers.Ref, versions []string) ([]time.Time, error) {
+	out := make([]time.Time, len(refs))
+	var errs []error
+	for i, r := range refs {
+		if versions[i] != "" {
+			errs = append(errs, &providers.RefError{Ref: r, Err: errors.New("versions are not passed through")})
+			continue
+		}
+		if r.Path == "old" {
+			out[i] = time.Now().Add(-10 * config.Day)
+			continue
+		}
+		errs = append(errs, &providers.RefError{Ref: r, Err: fmt.Errorf("%w: no metadata access for CANARY-remote-%s", providers.ErrDenied, r.Path)})
+	}
+	return out, errors.Join(errs...)
+}
+
+// check asks a provider's Dater for the ages its fetch did not give; a time it cannot read is
+// "unknown" with a warning, masked, and --strict-rotation fails on it as on an overdue secret.
+func TestCheckAsksDater(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte(`version: 1
+profiles:
+  p:
+    secrets:
+      OLD: {ref: "remote://old", owner: team, rotate_every: 5d}
+      OTHER: {ref: "remote://other", owner: team, rotate_every: 5d}
+`), 0o600))
+	for _, tt := range []struct {
+		args   []string
+		status int
+		stderr []string
+	}{
+		{[]string{"check"}, 0, []string{
+			"secretrun: warning: OTHER (secretrun.yaml:6): remote://other: creation time not read: access denied: no metadata access for ***",
+			"secretrun: warning: OLD (secretrun.yaml:5): remote://old: rotate_every 5d: overdue by 5d (age 10d, owner team)",
+		}},
+		{[]string{"check", "--strict-rotation"}, ExitPolicy, []string{
+			"secretrun: error: OLD (secretrun.yaml:5): remote://old: rotate_every 5d: overdue by 5d",
+			"secretrun: error: OTHER (secretrun.yaml:6): remote://other: rotate_every 5d: age unknown",
+		}},
+	} {
+		d, stdout, stderr := fakeDeps(t, dir, false)
+		d.Registry = func(*config.Config, string) *providers.Registry {
+			return providers.NewRegistry(providers.Entry{Scheme: "remote", Remote: true, Open: func() (providers.Provider, error) { return datedRemote{}, nil }})
+		}
+		if status := Execute(d, tt.args); status != tt.status {
+			t.Fatalf("%v: exit status %d, want %d\n%s", tt.args, status, tt.status, stderr)
+		}
+		if !regexp.MustCompile(`(?m)^OLD +remote://old +remote +ok +- +10d `).MatchString(stdout.String()) ||
+			!regexp.MustCompile(`(?m)^OTHER +remote://other +remote +ok +- +unknown `).MatchString(stdout.String()) {
+			t.Errorf("%v: stdout:\n%s", tt.args, stdout)
+		}
+		for _, want := range tt.stderr {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", tt.args, want, stderr)
+			}
+		}
+		if strings.Contains(stdout.String()+stderr.String(), "CANARY") {
+			t.Errorf("%v: a value was printed:\n%s%s", tt.args, stdout, stderr)
+		}
 	}
 }
