@@ -44,8 +44,12 @@ func (p *parser) rotation(n *yaml.Node, field string) (time.Duration, bool) {
 		p.add(n.Line, field, "must be a duration such as \"90d\", got %s", p.describe(n))
 		return 0, false
 	}
-	if t := n.ShortTag(); t == "!!int" || t == "!!float" {
+	switch n.ShortTag() {
+	case "!!int":
 		p.add(n.Line, field, "missing unit in %q; write a number of days such as \"%sd\"", n.Value, n.Value)
+		return 0, false
+	case "!!float":
+		p.add(n.Line, field, "missing unit in %q; write whole days or hours, such as \"90d\" or \"36h\"", n.Value)
 		return 0, false
 	}
 	d, err := ParseRotation(n.Value)
