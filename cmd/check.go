@@ -32,17 +32,30 @@ type checkRow struct {
 	Fallback *snapshotReport `json:"fallback,omitempty"`
 	// Fake is set under --fake: the value was made up (validate.Faker), not fetched.
 	Fake bool `json:"fake,omitempty"`
+	// Created is when the store created the resolved version, AgeSeconds the age now; both
+	// absent when the store keeps no creation time (docs/rotation.md).
+	Created    *time.Time `json:"created,omitempty"`
+	AgeSeconds *int64     `json:"age_seconds,omitempty"`
+	Owner      string     `json:"owner,omitempty"`
+	// RotateEvery is the policy as written in days (90d), Overdue whether the age is past it.
+	RotateEvery string `json:"rotate_every,omitempty"`
+	Overdue     bool   `json:"overdue"`
 }
 
 func newCheckCommand(a *app) *cobra.Command {
-	var asJSON bool
+	var asJSON, strictRotation bool
 	c := &cobra.Command{
-		Use:   "check [-p NAME] [--json]",
+		Use:   "check [-p NAME] [--json] [--strict-rotation]",
 		Short: "Resolve every reference and print NAME / ref / status, never a value",
 		Long: `Resolve every reference of the profile (and --env-file, and inherited references)
 and print, for each variable, its reference, provider, status, resolved version and fetch
-time, and the validation rules its value fails. Values are never printed. Exits 0 when
-every required secret resolved and passed its rules, 125 otherwise.`,
+time, the age of its current version where the store keeps a creation time, and the
+validation rules its value fails. Values are never printed. Exits 0 when every required
+secret resolved and passed its rules, 125 otherwise.
+
+A secret past its rotate_every is a warning; with --strict-rotation it fails the check with
+exit status 1, as does a secret of the profile without owner or rotate_every, or with
+rotate_every but no known age (docs/rotation.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			p, err := a.loadSecrets()
@@ -66,7 +79,12 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 			failures, warnings, validateErr := a.checkValues(p, results)
 			snap := a.snapshotStatus(c.Context(), p)
 			au.validationFailed(validateErr)
+			if !a.opts.fake { // --fake opens no provider (fake.go)
+				a.fillCreated(c.Context(), p, results)
+			}
+			now := time.Now()
 			rows := make([]checkRow, len(results))
+			rots := make([]rotation, len(results))
 			for i, r := range results {
 				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref, p.registry), Provider: r.Parsed.Scheme, Status: "ok",
 					Version: r.Secret.Version, Millis: r.Elapsed.Milliseconds(), Origin: r.Origin, Fallback: snap.row(r)}
@@ -84,6 +102,20 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 				if row.Validation, row.Warnings = failures[i], warnings[i]; len(row.Validation) > 0 {
 					row.Status = "invalid"
 				}
+				pol := p.requests[i].policy
+				row.Owner = pol.owner
+				if pol.every > 0 {
+					row.RotateEvery = formatPeriod(pol.every)
+				}
+				if r.Err == nil {
+					rots[i] = ageOf(pol, r.Secret.Created, now)
+					if c := rots[i].created; !c.IsZero() {
+						c = c.UTC()
+						secs := int64(rots[i].age / time.Second)
+						row.Created, row.AgeSeconds = &c, &secs
+					}
+					row.Overdue = rots[i].overdue > 0
+				}
 				rows[i] = row
 			}
 			out := c.OutOrStdout()
@@ -95,15 +127,15 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 				}
 			} else {
 				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tREF\tPROVIDER\tSTATUS\tVERSION\tTIME")
+				fmt.Fprintln(tw, "NAME\tREF\tPROVIDER\tSTATUS\tVERSION\tAGE\tTIME")
 				for _, r := range rows {
 					status := r.Status
 					if r.Error != "" {
 						status += ": " + r.Error
 					}
 					status += validationText(r.Validation, r.Warnings)
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Ref, r.Provider, status, dash(r.Version),
-						(time.Duration(r.Millis) * time.Millisecond).String())
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Ref, r.Provider, status, dash(r.Version),
+						ageColumn(r), (time.Duration(r.Millis) * time.Millisecond).String())
 				}
 				if err := tw.Flush(); err != nil {
 					return err
@@ -112,13 +144,18 @@ every required secret resolved and passed its rules, 125 otherwise.`,
 					fmt.Fprintln(out, snap)
 				}
 			}
+			rotationErr := a.checkRotation(p, results, rots, strictRotation)
 			if err := errors.Join(resolveErr, validateErr); err != nil {
-				return withStatus(ExitUsage, err)
+				return withStatus(ExitUsage, errors.Join(err, rotationErr))
+			}
+			if rotationErr != nil {
+				return withStatus(ExitPolicy, rotationErr)
 			}
 			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&strictRotation, "strict-rotation", false, "fail (exit 1) when a secret is past its rotate_every, or lacks owner or rotate_every")
 	return c
 }
 
@@ -133,6 +170,18 @@ func leafText(err error) string {
 		err = re.Err
 	}
 	return err.Error()
+}
+
+// ageColumn is the AGE of a row: the version's age (3d), "unknown" when the store keeps no
+// creation time, "-" when nothing was resolved.
+func ageColumn(r checkRow) string {
+	switch {
+	case r.AgeSeconds != nil:
+		return formatAge(time.Duration(*r.AgeSeconds) * time.Second)
+	case r.Status == "ok" || r.Status == "invalid":
+		return "unknown"
+	}
+	return "-"
 }
 
 func dash(s string) string {

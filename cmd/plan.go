@@ -43,6 +43,8 @@ type request struct {
 	inherited bool // came from an inherited variable whose value is a reference
 	// rules are checked once the value is fetched (see validateResults); nil: not checked.
 	rules *validate.Rules
+	// policy is the secret's owner and rotate_every (profile secrets only; see rotation.go).
+	policy rotationPolicy
 }
 
 // loadPlan finds and loads the configuration, resolves the profile and collects every request:
@@ -71,6 +73,7 @@ func (a *app) loadPlan() (*plan, error) {
 				noEnv:   s.As == config.AsNone,
 				masked:  s.Masked(),
 				rules:   profileRules(s),
+				policy:  rotationPolicy{profile: true, owner: s.Owner, every: s.RotateEvery},
 			})
 		}
 	}

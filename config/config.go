@@ -141,7 +141,8 @@ type EnvVar struct {
 }
 
 // SecretSpec is one entry of a profile's `secrets`, written either as `NAME: ref` (short form)
-// or as `NAME: {ref: ..., optional: ..., as: ..., mask: ..., validate: {...}}` (long form).
+// or as `NAME: {ref: ..., optional: ..., as: ..., mask: ..., validate: {...}, owner: ...,
+// rotate_every: ...}` (long form).
 type SecretSpec struct {
 	// Name is the variable's name, with its case as written.
 	Name string
@@ -157,6 +158,11 @@ type SecretSpec struct {
 	// Validate holds the rules of the `validate:` block, or nil when there is none (the value is
 	// then only checked for placeholders). See docs/validation.md.
 	Validate *validate.Rules
+	// Owner is who rotates the secret (a team or an email), free text; "" when not set.
+	Owner string
+	// RotateEvery is the documented rotation policy: the current version should be younger;
+	// zero when not set. `secretrun check` compares it with the version's age (docs/rotation.md).
+	RotateEvery time.Duration
 	// Line is the entry's line in the file.
 	Line int
 }

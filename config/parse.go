@@ -122,7 +122,7 @@ var (
 	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks", "audit"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
 	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources", "fallback"}
-	secretFields  = []string{"ref", "optional", "as", "mask", "validate"}
+	secretFields  = []string{"ref", "optional", "as", "mask", "validate", "owner", "rotate_every"}
 )
 
 func (p *parser) config(root *yaml.Node, cfg *Config) {
@@ -370,7 +370,7 @@ func (p *parser) secret(name string, k, v *yaml.Node, field string) (SecretSpec,
 		s.Ref = ref
 		return s, ok
 	case v.Kind != yaml.MappingNode:
-		p.add(v.Line, field, "must be a reference or a mapping with ref, optional, as, mask, validate; got %s", p.describe(v))
+		p.add(v.Line, field, "must be a reference or a mapping with ref, optional, as, mask, validate, owner, rotate_every; got %s", p.describe(v))
 		return s, false
 	}
 	ok, hasRef := true, false
@@ -408,6 +408,18 @@ func (p *parser) secret(name string, k, v *yaml.Node, field string) (SecretSpec,
 		case "validate":
 			rules, good := p.validation(val, f)
 			s.Validate = rules
+			ok = ok && good
+		case "owner":
+			str, good := p.str(val, f)
+			if good && strings.TrimSpace(str) == "" {
+				p.add(resolve(val).Line, f, "must not be empty; name a team or an email")
+				good = false
+			}
+			s.Owner = strings.TrimSpace(str)
+			ok = ok && good
+		case "rotate_every":
+			d, good := p.rotation(val, f)
+			s.RotateEvery = d
 			ok = ok && good
 		}
 	})

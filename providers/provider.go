@@ -1,6 +1,9 @@
 package providers
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Provider reads secrets from one kind of store, named by its scheme.
 //
@@ -30,4 +33,14 @@ type Keeper interface {
 // leases to revoke, tokens they created, connections. Close is called once, on every exit path.
 type Closer interface {
 	Close(ctx context.Context) error
+}
+
+// Dater is implemented by providers whose Fetch cannot fill Secret.Created from the read itself
+// but can look it up with one more request per distinct version (GCP's AccessSecretVersion
+// returns no createTime). Only `secretrun check` calls it, for the refs it fetched; a run never
+// pays for it. versions[i] is the version that Fetch resolved for refs[i] (Secret.Version).
+// Created returns one time per ref, zero when unknown, and an error joining one *RefError per
+// ref whose time could not be read (never a value).
+type Dater interface {
+	Created(ctx context.Context, refs []Ref, versions []string) ([]time.Time, error)
 }

@@ -3,6 +3,7 @@ package providers
 import (
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // masked is what a Secret prints as, under every fmt verb, JSON, text and slog.
@@ -20,6 +21,11 @@ type Secret struct {
 	// Version is the version the store resolved (e.g. a KV v2 version number, an AWS VersionId,
 	// a GCP version name), or "" when the store has none. It is not secret.
 	Version string
+	// Created is when the store created the resolved version (Vault KV v2 created_time, AWS
+	// CreatedDate, Azure attributes.created, a file's modification time), or the zero time when
+	// the store keeps none or did not return it. It is not secret; `secretrun check` reports the
+	// secret's age from it.
+	Created time.Time
 }
 
 // NewSecret returns a Secret holding value, with the resolved version (may be "").

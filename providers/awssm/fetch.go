@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -24,6 +25,7 @@ type source struct {
 	done    bool
 	value   []byte
 	version string
+	created time.Time // the version's CreatedDate; zero when unknown (the agent path)
 	err     error
 }
 
@@ -74,6 +76,7 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 			}
 		}
 		out[i] = providers.NewSecret(value, s.version)
+		out[i].Created = s.created
 	}
 	return out, errors.Join(errs...)
 }
@@ -185,6 +188,13 @@ func (r *run) set(s *source, value []byte, version string, err error) {
 	s.value, s.version, s.err, s.done = value, version, err, true
 }
 
+// setOK records a source read, with its version's creation time (nil: unknown).
+func (r *run) setOK(s *source, value []byte, version string, created *time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s.value, s.version, s.created, s.err, s.done = value, version, aws.ToTime(created), nil, true
+}
+
 // single reads one source with GetSecretValue.
 func (r *run) single(s *source) {
 	in := &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.t.id)}
@@ -200,7 +210,7 @@ func (r *run) single(s *source) {
 		r.set(s, nil, "", r.p.callError(r.ctx, log, "GetSecretValue", s.t, r.credSrc, err))
 		return
 	}
-	r.set(s, secretBytes(o.SecretString, o.SecretBinary), versionString(o.VersionId, o.VersionStages), nil)
+	r.setOK(s, secretBytes(o.SecretString, o.SecretBinary), versionString(o.VersionId, o.VersionStages), o.CreatedDate)
 }
 
 // batch reads up to maxBatch secret ids of one region with BatchGetSecretValue. Ids the answer
@@ -270,7 +280,7 @@ func (r *run) batch(region string, ids []string, byID map[string][]*source) {
 		v := lookupEntry(byName, values, id)
 		if v != nil {
 			for _, s := range byID[id] {
-				r.set(s, secretBytes(v.SecretString, v.SecretBinary), versionString(v.VersionId, v.VersionStages), nil)
+				r.setOK(s, secretBytes(v.SecretString, v.SecretBinary), versionString(v.VersionId, v.VersionStages), v.CreatedDate)
 			}
 			continue
 		}

@@ -332,8 +332,9 @@ func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 // challenge per vault.
 func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
 	var (
-		mu    sync.Mutex
-		calls = make(map[target]*call)
+		mu      sync.Mutex
+		calls   = make(map[target]*call)
+		created providers.CreatedTimes
 	)
 	fetch := func(ctx context.Context, src providers.Ref) ([]byte, string, error) {
 		t, err := p.parse(src)
@@ -347,27 +348,30 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 			calls[t] = c
 		}
 		mu.Unlock()
-		c.once.Do(func() { c.value, c.version, c.err = p.get(ctx, t) })
+		c.once.Do(func() { c.value, c.version, c.created, c.err = p.get(ctx, t) })
+		created.Set(src, c.created)
 		return c.value, c.version, c.err
 	}
-	return providers.FetchEach(ctx, refs, Concurrency, fetch, nil)
+	out, err := providers.FetchEach(ctx, refs, Concurrency, fetch, nil)
+	return created.Stamp(refs, out), err
 }
 
 type call struct {
 	once    sync.Once
 	value   []byte
 	version string
+	created time.Time // attributes.created; zero when absent
 	err     error
 }
 
-// get reads one secret version.
-func (p *Provider) get(ctx context.Context, t target) ([]byte, string, error) {
+// get reads one secret version, and returns its value, version id and creation time.
+func (p *Provider) get(ctx context.Context, t target) ([]byte, string, time.Time, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, "", fmt.Errorf("%w: %s before the request was sent", providers.ErrUnavailable, ctxWord(err))
+		return nil, "", time.Time{}, fmt.Errorf("%w: %s before the request was sent", providers.ErrUnavailable, ctxWord(err))
 	}
 	vc, err := p.client(t.host)
 	if err != nil {
-		return nil, "", err
+		return nil, "", time.Time{}, err
 	}
 	// The first request to a vault goes alone: it elicits Key Vault's authentication challenge
 	// and the token; the others then reuse both instead of each eliciting a challenge.
@@ -375,7 +379,7 @@ func (p *Provider) get(ctx context.Context, t target) ([]byte, string, error) {
 		select {
 		case <-vc.warm:
 		case <-ctx.Done():
-			return nil, "", fmt.Errorf("%w: %s while waiting for the first request to %s", providers.ErrUnavailable, ctxWord(ctx.Err()), t.host)
+			return nil, "", time.Time{}, fmt.Errorf("%w: %s while waiting for the first request to %s", providers.ErrUnavailable, ctxWord(ctx.Err()), t.host)
 		}
 	} else {
 		defer close(vc.warm)
@@ -384,16 +388,20 @@ func (p *Provider) get(ctx context.Context, t target) ([]byte, string, error) {
 	start := time.Now()
 	resp, err := vc.client.GetSecret(context.WithValue(ctx, recorderKey{}, rec), t.name, t.version, nil)
 	if err != nil {
-		return nil, "", p.mapError(ctx, t, rec, time.Since(start), err)
+		return nil, "", time.Time{}, p.mapError(ctx, t, rec, time.Since(start), err)
 	}
 	if resp.Value == nil {
-		return nil, "", fmt.Errorf("%w: Key Vault returned no value for secret %q", providers.ErrUnavailable, t.name)
+		return nil, "", time.Time{}, fmt.Errorf("%w: Key Vault returned no value for secret %q", providers.ErrUnavailable, t.name)
 	}
 	version := ""
 	if resp.ID != nil {
 		version = resp.ID.Version()
 	}
-	return []byte(*resp.Value), version, nil
+	var created time.Time
+	if resp.Attributes != nil && resp.Attributes.Created != nil {
+		created = *resp.Attributes.Created
+	}
+	return []byte(*resp.Value), version, created, nil
 }
 
 // client returns the vault's client, creating the credential and the client on first use.

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/secretrun/secretrun/providers"
 )
@@ -62,14 +63,16 @@ func (p *Provider) Validate(ref providers.Ref) error {
 }
 
 // Fetch reads each distinct file of the batch once and returns the variables the refs name, in
-// order, with one *providers.RefError per failure.
+// order, with one *providers.RefError per failure. Each secret's Created is the file's
+// modification time.
 func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
 	out := make([]providers.Secret, len(refs))
 	var errs []error
 	type file struct {
-		vars map[string]string
-		keys []string
-		err  error
+		vars    map[string]string
+		keys    []string
+		created time.Time
+		err     error
 	}
 	files := map[string]*file{}
 	for i, ref := range refs {
@@ -86,7 +89,7 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 		if !ok {
 			f = &file{}
 			var vars []Var
-			vars, f.err = p.read(path, ref.Path)
+			vars, f.created, f.err = p.read(path, ref.Path)
 			f.vars = make(map[string]string, len(vars))
 			for _, v := range vars {
 				f.vars[v.Name] = v.Value
@@ -106,6 +109,7 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 			continue
 		}
 		out[i] = providers.NewSecret([]byte(v), "")
+		out[i].Created = f.created
 	}
 	return out, errors.Join(errs...)
 }
@@ -120,25 +124,29 @@ func names(keys []string) string {
 	return strings.Join(keys, ", ")
 }
 
-// read opens and parses one file, mapping failures to the provider sentinels.
-func (p *Provider) read(path, asWritten string) ([]Var, error) {
+// read opens and parses one file, mapping failures to the provider sentinels, and returns its
+// variables and its modification time.
+func (p *Provider) read(path, asWritten string) ([]Var, time.Time, error) {
 	f, err := openFile(path)
 	if err != nil {
-		return nil, providers.LocalFileError(err, p.baseDir, asWritten)
+		return nil, time.Time{}, providers.LocalFileError(err, p.baseDir, asWritten)
 	}
 	defer f.Close()
+	var mtime time.Time
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("%w: %s is a directory, not a dotenv file", providers.ErrInvalidRef, path)
+		return nil, time.Time{}, fmt.Errorf("%w: %s is a directory, not a dotenv file", providers.ErrInvalidRef, path)
 	} else if err == nil && !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", providers.ErrInvalidRef, path)
+		return nil, time.Time{}, fmt.Errorf("%w: %s is not a regular file", providers.ErrInvalidRef, path)
+	} else if err == nil {
+		mtime = st.ModTime()
 	}
 	vars, err := Parse(f, path)
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
-			return nil, err // names file and line, never a value
+			return nil, time.Time{}, err // names file and line, never a value
 		}
-		return nil, providers.LocalFileError(err, p.baseDir, asWritten)
+		return nil, time.Time{}, providers.LocalFileError(err, p.baseDir, asWritten)
 	}
-	return vars, nil
+	return vars, mtime, nil
 }

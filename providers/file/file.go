@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/secretrun/secretrun/providers"
 )
@@ -78,18 +79,22 @@ func trim(ref providers.Ref) bool {
 }
 
 // Fetch reads each distinct file of the batch once and returns the values the refs name, in
-// order, with one *providers.RefError per failure.
+// order, with one *providers.RefError per failure. Each secret's Created is the file's
+// modification time.
 func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
-	return providers.FetchValid(ctx, refs, p.Validate, 4, func(ctx context.Context, src providers.Ref) ([]byte, string, error) {
-		b, err := p.read(src)
+	var created providers.CreatedTimes
+	out, err := providers.FetchValid(ctx, refs, p.Validate, 4, func(ctx context.Context, src providers.Ref) ([]byte, string, error) {
+		b, mtime, err := p.read(src)
 		if err != nil {
 			return nil, "", err
 		}
+		created.Set(src, mtime)
 		if trim(src) {
 			b = trimNewline(b)
 		}
 		return b, "", nil
 	}, nil)
+	return created.Stamp(refs, out), err
 }
 
 // trimNewline removes one trailing "\n" or "\r\n".
@@ -103,32 +108,33 @@ func trimNewline(b []byte) []byte {
 	return b
 }
 
-func (p *Provider) read(ref providers.Ref) ([]byte, error) {
+// read returns the file's contents and its modification time (from the opened file).
+func (p *Provider) read(ref providers.Ref) ([]byte, time.Time, error) {
 	path := p.Path(ref)
 	f, err := openFile(path)
 	if err != nil {
-		return nil, providers.LocalFileError(err, p.baseDir, ref.Path)
+		return nil, time.Time{}, providers.LocalFileError(err, p.baseDir, ref.Path)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, providers.LocalFileError(err, p.baseDir, ref.Path)
+		return nil, time.Time{}, providers.LocalFileError(err, p.baseDir, ref.Path)
 	}
 	switch {
 	case st.IsDir():
-		return nil, fmt.Errorf("%w: %s is a directory, not a file", providers.ErrInvalidRef, path)
+		return nil, time.Time{}, fmt.Errorf("%w: %s is a directory, not a file", providers.ErrInvalidRef, path)
 	case !st.Mode().IsRegular():
 		// A FIFO or device could block forever or never end.
-		return nil, fmt.Errorf("%w: %s is not a regular file", providers.ErrInvalidRef, path)
+		return nil, time.Time{}, fmt.Errorf("%w: %s is not a regular file", providers.ErrInvalidRef, path)
 	case st.Size() > MaxSize:
-		return nil, fmt.Errorf("%w: %s is larger than %d MiB", providers.ErrInvalidRef, path, MaxSize>>20)
+		return nil, time.Time{}, fmt.Errorf("%w: %s is larger than %d MiB", providers.ErrInvalidRef, path, MaxSize>>20)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
-		return nil, providers.LocalFileError(err, p.baseDir, ref.Path)
+		return nil, time.Time{}, providers.LocalFileError(err, p.baseDir, ref.Path)
 	}
 	if len(b) > MaxSize {
-		return nil, fmt.Errorf("%w: %s is larger than %d MiB", providers.ErrInvalidRef, path, MaxSize>>20)
+		return nil, time.Time{}, fmt.Errorf("%w: %s is larger than %d MiB", providers.ErrInvalidRef, path, MaxSize>>20)
 	}
-	return b, nil
+	return b, st.ModTime(), nil
 }

@@ -189,7 +189,7 @@ func blocked(err error) bool {
 // that lets the token read secret/data/app makes the first candidate succeed, one that lets it
 // read kv1/app makes the last one succeed. It costs up to one extra request per path segment, for
 // paths that are not on a KV v2 mount found this way.
-func (p *Provider) readProbing(ctx context.Context, src providers.Ref, asIs mount) ([]byte, string, error) {
+func (p *Provider) readProbing(ctx context.Context, src providers.Ref, asIs mount) ([]byte, kvVersion, error) {
 	segs := strings.Split(src.Path, "/")
 	for i := 1; i < len(segs); i++ {
 		m := mount{path: strings.Join(segs[:i], "/") + "/", typ: "kv", kv2: true}
@@ -199,11 +199,11 @@ func (p *Provider) readProbing(ctx context.Context, src providers.Ref, asIs moun
 			return p.decode(m, src, secret)
 		}
 		if err != nil && !errors.Is(err, providers.ErrNotFound) && !blocked(err) {
-			return nil, "", err
+			return nil, kvVersion{}, err
 		}
 	}
 	if src.Option("version") != "" {
-		return nil, "", providers.WithHint(fmt.Errorf("%w: ?version= needs a KV v2 mount, and no KV v2 read of %s succeeded", providers.ErrInvalidRef, src.Path),
+		return nil, kvVersion{}, providers.WithHint(fmt.Errorf("%w: ?version= needs a KV v2 mount, and no KV v2 read of %s succeeded", providers.ErrInvalidRef, src.Path),
 			"mount detection (sys/internal/ui/mounts) was refused; check the path and the policy, or remove ?version=")
 	}
 	secret, err := p.get(ctx, asIs, src)
@@ -211,9 +211,9 @@ func (p *Provider) readProbing(ctx context.Context, src providers.Ref, asIs moun
 		return p.decode(asIs, src, secret)
 	}
 	if asIs.refused != nil && (errors.Is(err, providers.ErrNotFound) || blocked(err)) {
-		return nil, "", asIs.refused
+		return nil, kvVersion{}, asIs.refused
 	}
-	return nil, "", err
+	return nil, kvVersion{}, err
 }
 
 // isKV2 reports whether a read answered with KV v2's shape: data (null when deleted) and

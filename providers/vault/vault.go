@@ -304,14 +304,15 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 			errs = append(errs, &providers.RefError{Ref: r, Err: err})
 			continue
 		}
-		out[idx[j]] = providers.NewSecret(v, res.version)
+		out[idx[j]] = providers.NewSecret(v, res.version.id)
+		out[idx[j]].Created = res.version.created
 	}
 	return out, errors.Join(errs...)
 }
 
 type readResult struct {
 	data    []byte // the secret's data as compact JSON
-	version string
+	version kvVersion
 	err     error
 }
 
@@ -387,17 +388,17 @@ func singleValue(data []byte) (string, bool) {
 }
 
 // read reads one source and returns its data as compact JSON.
-func (p *Provider) read(ctx context.Context, src providers.Ref) ([]byte, string, error) {
+func (p *Provider) read(ctx context.Context, src providers.Ref) ([]byte, kvVersion, error) {
 	m, err := p.mountOf(ctx, src.Path)
 	if err != nil {
-		return nil, "", err
+		return nil, kvVersion{}, err
 	}
 	if m.probe {
 		return p.readProbing(ctx, src, m)
 	}
 	secret, err := p.get(ctx, m, src)
 	if err != nil {
-		return nil, "", err
+		return nil, kvVersion{}, err
 	}
 	return p.decode(m, src, secret)
 }
@@ -442,28 +443,33 @@ func (p *Provider) get(ctx context.Context, m mount, src providers.Ref) (*api.Se
 	return secret, nil
 }
 
-// decode returns the data of a secret read from mount m as compact JSON, and its KV v2 version.
+// decode returns the data of a secret read from mount m as compact JSON, and its KV v2 version
+// and that version's created_time (KV v1 and other engines have neither).
 // Leases of dynamic secrets are remembered.
-func (p *Provider) decode(m mount, src providers.Ref, secret *api.Secret) ([]byte, string, error) {
+func (p *Provider) decode(m mount, src providers.Ref, secret *api.Secret) ([]byte, kvVersion, error) {
 	data := secret.Data
 	var ver string
+	var created time.Time
 	if m.kv2 {
 		meta, _ := secret.Data["metadata"].(map[string]any)
 		if meta != nil {
 			ver = fmt.Sprint(meta["version"])
+			if ct, _ := meta["created_time"].(string); ct != "" {
+				created, _ = time.Parse(time.RFC3339Nano, ct) // unparsable: unknown
+			}
 		}
 		inner, ok := secret.Data["data"].(map[string]any)
 		if !ok || inner == nil {
 			if meta != nil {
 				if dt, _ := meta["deletion_time"].(string); dt != "" {
-					return nil, "", providers.WithHint(fmt.Errorf("%w: version %s of %s was deleted at %s", providers.ErrNotFound, ver, src.Path, dt),
+					return nil, kvVersion{}, providers.WithHint(fmt.Errorf("%w: version %s of %s was deleted at %s", providers.ErrNotFound, ver, src.Path, dt),
 						"undelete it (vault kv undelete -versions=%s %s) or ask for another ?version=", ver, src.Path)
 				}
 				if d, _ := meta["destroyed"].(bool); d {
-					return nil, "", fmt.Errorf("%w: version %s of %s was destroyed", providers.ErrNotFound, ver, src.Path)
+					return nil, kvVersion{}, fmt.Errorf("%w: version %s of %s was destroyed", providers.ErrNotFound, ver, src.Path)
 				}
 			}
-			return nil, "", fmt.Errorf("%w: %s has no data", providers.ErrNotFound, src.Path)
+			return nil, kvVersion{}, fmt.Errorf("%w: %s has no data", providers.ErrNotFound, src.Path)
 		}
 		data = inner
 	}
@@ -474,7 +480,14 @@ func (p *Provider) decode(m mount, src providers.Ref, secret *api.Secret) ([]byt
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(data); err != nil {
-		return nil, "", fmt.Errorf("%w: %s: the secret's data cannot be encoded as JSON", providers.ErrUnavailable, src.Path)
+		return nil, kvVersion{}, fmt.Errorf("%w: %s: the secret's data cannot be encoded as JSON", providers.ErrUnavailable, src.Path)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), ver, nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), kvVersion{id: ver, created: created}, nil
+}
+
+// kvVersion is the version a read resolved: its KV v2 number and creation time, both empty when
+// the engine keeps none.
+type kvVersion struct {
+	id      string
+	created time.Time
 }

@@ -58,6 +58,7 @@ type Server struct {
 	mu         sync.Mutex
 	secrets    map[string]map[string]map[string]string // vault -> name -> version -> value
 	latest     map[string]map[string]string            // vault -> name -> current version
+	created    map[string]time.Time                    // "vault/name/version" -> attributes.created
 	challenges map[string]int                          // vault -> 401 challenges sent
 	gets       map[string]int                          // "vault/name/version" -> authorised GETs
 	fault      map[string]func(w http.ResponseWriter)  // name -> answer instead of the secret
@@ -80,7 +81,7 @@ func New(t testing.TB) *Server {
 // Start starts a server outside a test (the caller closes it).
 func Start() (*Server, error) {
 	s := &Server{
-		secrets: map[string]map[string]map[string]string{}, latest: map[string]map[string]string{},
+		secrets: map[string]map[string]map[string]string{}, latest: map[string]map[string]string{}, created: map[string]time.Time{},
 		challenges: map[string]int{}, gets: map[string]int{}, fault: map[string]func(http.ResponseWriter){},
 	}
 	caCert, caKey, err := newCA()
@@ -144,8 +145,14 @@ func PoolFromPEM(data []byte) (*x509.CertPool, error) {
 }
 
 // Put stores a new current version of vault/name (vault is the vault's name, e.g. "test-kv")
-// and returns its version id (32 hex digits).
+// and returns its version id (32 hex digits). The version is created now.
 func (s *Server) Put(vault, name, value string) string {
+	return s.PutAt(vault, name, value, time.Now())
+}
+
+// PutAt is Put with the version's creation time (answered as attributes.created, in whole
+// Unix seconds as Key Vault does).
+func (s *Server) PutAt(vault, name, value string, created time.Time) string {
 	name = strings.ToLower(name)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -160,6 +167,7 @@ func (s *Server) Put(vault, name, value string) string {
 	}
 	s.secrets[vault][name][ver] = value
 	s.latest[vault][name] = ver
+	s.created[vault+"/"+name+"/"+ver] = created
 	return ver
 }
 
@@ -283,6 +291,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		version = s.latest[vault][name]
 	}
 	value, found := vs[version]
+	created := s.created[vault+"/"+name+"/"+version].Unix()
 	s.mu.Unlock()
 	if fault != nil {
 		fault(w)
@@ -298,7 +307,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		"value": value,
 		"id":    fmt.Sprintf("https://%s.%s/secrets/%s/%s", vault, suffix, name, version),
 		"attributes": map[string]any{
-			"enabled": true, "created": 1700000000, "updated": 1700000000, "recoveryLevel": "Recoverable+Purgeable",
+			"enabled": true, "created": created, "updated": created, "recoveryLevel": "Recoverable+Purgeable",
 		},
 	})
 }
