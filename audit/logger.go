@@ -90,7 +90,7 @@ func (l *Logger) Encode(r Record) ([]byte, error) {
 	b.Event = r.Event
 	b.Refs, b.Identity, b.DurationMS, b.ChildPID = r.Refs, r.Identity, r.DurationMS, r.ChildPID
 	b.ExitStatus, b.Signal, b.Masked, b.Reason, b.Failed = r.ExitStatus, r.Signal, r.Masked, r.Reason, r.Failed
-	b.Fallback = r.Fallback
+	b.Fallback, b.Lease = r.Fallback, r.Lease
 	line, err := json.Marshal(b)
 	if err != nil {
 		return nil, fmt.Errorf("audit: encode %s record: %w", r.Event, err)

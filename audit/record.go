@@ -23,9 +23,10 @@ const (
 	ChildExited Event = "child_exited"
 	// Restart is reserved for the watch feature (restart on a secret's rotation); not emitted.
 	Restart Event = "restart"
-	// LeaseRenewed is reserved for lease renewals; not emitted yet (docs/audit.md).
+	// LeaseRenewed: a lease (a Vault dynamic secret, or secretrun's own login token) was renewed
+	// while the command ran; Lease says which, and for how long.
 	LeaseRenewed Event = "lease_renewed"
-	// LeaseRevoked is reserved for lease revocations; not emitted yet (docs/audit.md).
+	// LeaseRevoked: a lease, or secretrun's own login token, was revoked after the command ended.
 	LeaseRevoked Event = "lease_revoked"
 	// FallbackUsed: stores were unavailable and some values came from the profile's encrypted
 	// fallback snapshot; Fallback says which variables, from which file, and how old.
@@ -55,6 +56,16 @@ type Ref struct {
 	// Status is "ok", "skipped" (optional and not found), "failed", or "fake" (run --fake: made
 	// up, nothing fetched).
 	Status string `json:"status"`
+}
+
+// Lease names a renewed or revoked lease. It never holds a value or a lease id.
+type Lease struct {
+	// Ref is the reference the lease came with; empty for secretrun's own login token.
+	Ref string `json:"ref,omitempty"`
+	// Token is set for secretrun's own login token (the leases it created end with it).
+	Token bool `json:"token,omitempty"`
+	// TTLS is what a renewal granted, in seconds.
+	TTLS float64 `json:"ttl_s,omitempty"`
 }
 
 // Fallback says which values of a run came from the fallback snapshot. It never holds a value.
@@ -105,6 +116,7 @@ type Record struct {
 	Reason     string         `json:"reason,omitempty"`
 	Failed     []string       `json:"failed,omitempty"`
 	Fallback   *Fallback      `json:"fallback,omitempty"`
+	Lease      *Lease         `json:"lease,omitempty"`
 }
 
 // Millis returns d in milliseconds, for DurationMS.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/secretrun/secretrun/audit"
 	"github.com/secretrun/secretrun/inject"
+	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/redact"
 )
 
@@ -185,7 +186,15 @@ func (au *auditor) fetched(p *plan, results []inject.Result, err error) error {
 		}
 		refs[i] = ref
 	}
-	werr := au.record(audit.Record{Event: audit.Fetched, Refs: refs, DurationMS: au.since(au.begun)})
+	var ids []audit.Identity
+	for _, prov := range p.registry.Opened() {
+		if idr, ok := prov.(providers.Identifier); ok {
+			if scheme, name, accessor, ok := idr.Identity(); ok {
+				ids = append(ids, audit.Identity{Provider: scheme, DisplayName: name, Accessor: accessor})
+			}
+		}
+	}
+	werr := au.record(audit.Record{Event: audit.Fetched, Refs: refs, Identity: ids, DurationMS: au.since(au.begun)})
 	if use := p.fallbackUsed; use != nil {
 		au.note(audit.Record{Event: audit.FallbackUsed, Fallback: &audit.Fallback{
 			Vars: use.Names, Stores: use.Schemes, Path: use.Path, AgeS: use.Age.Seconds()}})
@@ -194,6 +203,29 @@ func (au *auditor) fetched(p *plan, results []inject.Result, err error) error {
 		au.refuse(audit.ReasonFetch, failed)
 	}
 	return werr
+}
+
+// reportLeases makes every opened provider that reports its leases (providers.LeaseReporter)
+// record each renewal and revocation: the reference, never a value or a lease id.
+func (au *auditor) reportLeases(p *plan) {
+	if au == nil {
+		return
+	}
+	for _, prov := range p.registry.Opened() {
+		if r, ok := prov.(providers.LeaseReporter); ok {
+			r.ReportLeases(func(ev providers.LeaseEvent) {
+				l := &audit.Lease{Token: ev.Ref == providers.Ref{}, TTLS: ev.TTL.Seconds()}
+				if !l.Token {
+					l.Ref = ev.Ref.String()
+				}
+				event := audit.LeaseRenewed
+				if ev.Revoked {
+					event = audit.LeaseRevoked
+				}
+				au.note(audit.Record{Event: event, Lease: l})
+			})
+		}
+	}
 }
 
 // validationFailed records the variables whose values failed their rules, and the refusal.

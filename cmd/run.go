@@ -48,12 +48,13 @@ func (a *app) run(ctx context.Context, args []string) error {
 		a.auditLoadFailure(args)
 		return err
 	}
-	defer a.closeProviders(p)
 	au, err := a.openAudit(p, "run", args) // audit.go
 	if err != nil {
+		a.closeProviders(p)
 		return err
 	}
 	defer au.close()
+	defer a.closeProviders(p) // before au.close: revocations are recorded
 	if a.opts.fake {
 		a.ui().Warnf("--fake: the command runs with fake values")
 	}
@@ -65,6 +66,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 	if aerr := au.fetched(p, results, err); aerr != nil {
 		return aerr
 	}
+	au.reportLeases(p)
 	if verr := a.validateResults(p, results); err != nil || verr != nil {
 		au.validationFailed(verr)
 		return errors.Join(err, verr) // every fetch and validation failure at once

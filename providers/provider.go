@@ -29,6 +29,32 @@ type Keeper interface {
 	Keep(ctx context.Context, warn func(msg string))
 }
 
+// LeaseEvent is a renewal or a revocation of a lease, as a LeaseReporter reports it. It never
+// holds a value or a lease id.
+type LeaseEvent struct {
+	// Revoked tells a revocation (at Close) from a renewal (while the child runs).
+	Revoked bool
+	// Ref is the reference whose lease it is; the zero Ref stands for the provider's own login
+	// token (secretrun's Vault token, for example).
+	Ref Ref
+	// TTL is what a renewal granted.
+	TTL time.Duration
+}
+
+// LeaseReporter is implemented by providers whose leases (a Keeper's renewals, a Closer's
+// revocations) can be reported as they happen, for the audit trail. report is set before Keep
+// and Close are called, and may be called from several goroutines at once.
+type LeaseReporter interface {
+	ReportLeases(report func(LeaseEvent))
+}
+
+// Identifier is implemented by providers that know who they authenticated as without another
+// request (a login response's token accessor, for example), for the audit trail. ok is false
+// when nothing is known. Neither string is a credential.
+type Identifier interface {
+	Identity() (scheme, displayName, accessor string, ok bool)
+}
+
 // Closer is implemented by providers that hold resources to release when the child has exited:
 // leases to revoke, tokens they created, connections. Close is called once, on every exit path.
 type Closer interface {

@@ -25,6 +25,8 @@ var byEvent = map[string]struct{ must, may []string }{
 	"child_exited":      {must: []string{"exit_status"}, may: []string{"duration_ms", "signal", "masked", "reason"}},
 	"refused":           {must: []string{"reason", "duration_ms"}, may: []string{"failed"}},
 	"fallback_used":     {must: []string{"fallback"}},
+	"lease_renewed":     {must: []string{"lease"}},
+	"lease_revoked":     {must: []string{"lease"}},
 }
 
 // Check parses one line as a record and checks it against the schema: version 1, every field

@@ -23,6 +23,9 @@ type authState struct {
 	method  string // token, approle, kubernetes, jwt, none
 	source  string // where the credentials came from, e.g. "VAULT_TOKEN" (never a value)
 	created bool   // secretrun created the token by logging in (so it revokes it at Close)
+	// accessor is the login token's accessor, from the login response (not a credential: it
+	// can look up or revoke the token, given a policy that allows it, but not authenticate).
+	accessor string
 
 	renewable bool
 	ttl       time.Duration
@@ -166,6 +169,7 @@ func (p *Provider) loginWith(ctx context.Context, mount string, data map[string]
 	}
 	p.client.SetToken(s.Auth.ClientToken)
 	p.auth.created = true
+	p.auth.accessor = s.Auth.Accessor
 	p.auth.renewable = s.Auth.Renewable
 	p.auth.ttl = time.Duration(s.Auth.LeaseDuration) * time.Second
 	p.auth.expires = p.opts.now().Add(p.auth.ttl)
@@ -226,4 +230,13 @@ func readCredentialFile(name string) (string, error) {
 		return "", fmt.Errorf("%s is empty", name)
 	}
 	return v, nil
+}
+
+// Identity returns the accessor of the token secretrun logged in with (providers.Identifier).
+// It is known only after a login: a token given by VAULT_TOKEN would cost a lookup-self request,
+// which secretrun does not make for this.
+func (p *Provider) Identity() (scheme, displayName, accessor string, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return "vault", "", p.auth.accessor, p.auth.accessor != ""
 }

@@ -49,6 +49,24 @@ func renewAt(expires time.Time, ttl time.Duration) time.Time {
 	return granted.Add(base + jitter)
 }
 
+// ReportLeases makes the provider report each renewal (Keep) and revocation (Close) of a lease,
+// and of the token secretrun created by logging in, to report (providers.LeaseReporter).
+func (p *Provider) ReportLeases(report func(providers.LeaseEvent)) {
+	p.mu.Lock()
+	p.report = report
+	p.mu.Unlock()
+}
+
+// reportLease passes ev to the reporter set by ReportLeases, if any.
+func (p *Provider) reportLease(ev providers.LeaseEvent) {
+	p.mu.Lock()
+	report := p.report
+	p.mu.Unlock()
+	if report != nil {
+		report(ev)
+	}
+}
+
 // Keep renews the leases of the dynamic secrets fetched in this run, and the token secretrun
 // created by logging in, at about 2/3 of their TTL, until ctx is done. A lease that cannot be
 // renewed any more (max TTL reached, renewal refused, not renewable) is reported through warn
@@ -93,7 +111,7 @@ type renewFunc func(ctx context.Context, increment time.Duration) (time.Duration
 
 // keepAlive is the renewal loop shared by leases and the login token: something granted for ttl
 // until expires is renewed for ttl again each time, until Vault grants less (its max TTL).
-func (p *Provider) keepAlive(ctx context.Context, what string, renewable bool, ttl time.Duration, expires time.Time,
+func (p *Provider) keepAlive(ctx context.Context, what string, ref providers.Ref, renewable bool, ttl time.Duration, expires time.Time,
 	renew renewFunc, warn func(string)) {
 	if !renewable {
 		if ttl <= 0 || !sleepUntil(ctx, renewAt(expires, ttl)) || p.isClosed() {
@@ -134,6 +152,7 @@ func (p *Provider) keepAlive(ctx context.Context, what string, renewable bool, t
 		retryWait = 0
 		now := time.Now()
 		expires, ttl = now.Add(newTTL), newTTL
+		p.reportLease(providers.LeaseEvent{Ref: ref, TTL: newTTL})
 		if newTTL < increment {
 			warn(fmt.Sprintf("vault: %s reached its max TTL and cannot be renewed further; it expires at %s", what, expires.Format(time.RFC3339)))
 			return
@@ -143,7 +162,7 @@ func (p *Provider) keepAlive(ctx context.Context, what string, renewable bool, t
 
 func (p *Provider) keepLease(ctx context.Context, l *lease, warn func(string)) {
 	what := fmt.Sprintf("the lease of %s", l.ref)
-	p.keepAlive(ctx, what, l.renewable, l.ttl, l.expires, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+	p.keepAlive(ctx, what, l.ref, l.renewable, l.ttl, l.expires, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
 		s, err := p.client.Sys().RenewWithContext(ctx, l.id, int(inc/time.Second))
 		if err != nil {
 			return 0, err
@@ -158,7 +177,7 @@ func (p *Provider) keepLease(ctx context.Context, l *lease, warn func(string)) {
 func (p *Provider) keepToken(ctx context.Context, warn func(string)) {
 	a := p.auth
 	what := fmt.Sprintf("secretrun's Vault token (%s login; leases obtained with it end with it)", a.method)
-	p.keepAlive(ctx, what, a.renewable, a.ttl, a.expires, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+	p.keepAlive(ctx, what, providers.Ref{}, a.renewable, a.ttl, a.expires, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
 		s, err := p.client.Auth().Token().RenewSelfWithContext(ctx, int(inc/time.Second))
 		if err != nil {
 			return 0, err
@@ -197,7 +216,9 @@ func (p *Provider) Close(ctx context.Context) error {
 			err := p.retry(ctx, func(ctx context.Context) error { return p.client.Sys().RevokeWithContext(ctx, l.id) })
 			if err != nil {
 				errs[i] = &providers.RefError{Ref: l.ref, Err: fmt.Errorf("revoking its lease: %w", p.mapErr(err, "revoke lease"))}
+				return
 			}
+			p.reportLease(providers.LeaseEvent{Revoked: true, Ref: l.ref})
 		}()
 	}
 	wg.Wait()
@@ -206,6 +227,7 @@ func (p *Provider) Close(ctx context.Context) error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("vault: revoking secretrun's login token: %w", p.mapErr(err, "revoke-self")))
 		} else {
+			p.reportLease(providers.LeaseEvent{Revoked: true})
 			// Revoking the token revoked every lease it created, so a lease revocation refused
 			// for lack of a sys/leases/revoke policy is no longer a problem.
 			for i, e := range errs {

@@ -102,6 +102,9 @@ func TestDatabaseLeases(t *testing.T) {
 	first := leaseExpiry(t, admin, id)
 
 	w := newWarnings()
+	var evMu sync.Mutex
+	var events []providers.LeaseEvent
+	p.ReportLeases(func(ev providers.LeaseEvent) { evMu.Lock(); events = append(events, ev); evMu.Unlock() })
 	ctx, cancel := context.WithCancel(context.Background())
 	kept := make(chan struct{})
 	go func() { p.Keep(ctx, w.warn); close(kept) }()
@@ -143,6 +146,20 @@ func TestDatabaseLeases(t *testing.T) {
 	}
 	if _, err := psql(t, u, pw, "select 1"); err == nil {
 		t.Errorf("revoked credentials still log in")
+	}
+	// Each renewal and the revocation were reported (for the audit trail), naming the lease's
+	// reference, never a value: renewals while the child ran, then one revocation, last.
+	evMu.Lock()
+	defer evMu.Unlock()
+	var renewed int
+	for _, ev := range events[:max(len(events)-1, 0)] {
+		if ev.Revoked || ev.Ref.Path != user.Path || ev.TTL <= 0 {
+			t.Errorf("event %+v: want a renewal of %s with its TTL", ev, user)
+		}
+		renewed++
+	}
+	if renewed == 0 || len(events) == 0 || !events[len(events)-1].Revoked || events[len(events)-1].Ref.Path != user.Path {
+		t.Errorf("lease events %+v: want renewals of %s, then its revocation", events, user)
 	}
 }
 

@@ -66,7 +66,7 @@ func TestKeepAlive(t *testing.T) {
 		defer cancel()
 		var warns []string
 		start := time.Now()
-		p.keepAlive(ctx, "the lease of vault://db/creds/app", renewable, ttl, time.Now().Add(ttl), renew, func(m string) { warns = append(warns, m) })
+		p.keepAlive(ctx, "the lease of vault://db/creds/app", providers.Ref{}, renewable, ttl, time.Now().Add(ttl), renew, func(m string) { warns = append(warns, m) })
 		return warns, time.Since(start)
 	}
 	t.Run("not renewable", func(t *testing.T) {
@@ -107,7 +107,7 @@ func TestKeepAlive(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			p.keepAlive(ctx, "x", true, 3*time.Second, time.Now().Add(3*time.Second), func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+			p.keepAlive(ctx, "x", providers.Ref{}, true, 3*time.Second, time.Now().Add(3*time.Second), func(ctx context.Context, inc time.Duration) (time.Duration, error) {
 				calls++
 				if calls == 1 {
 					return 0, &api.ResponseError{StatusCode: 503}

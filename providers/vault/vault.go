@@ -90,6 +90,7 @@ type Provider struct {
 	mu     sync.Mutex
 	leases []*lease
 	closed bool
+	report func(providers.LeaseEvent) // ReportLeases; nil reports nothing
 }
 
 var (
