@@ -76,7 +76,7 @@ func (a *app) applyFallback(ctx context.Context, p *plan, results []inject.Resul
 	if serr != nil {
 		return results, errors.Join(err, serr)
 	}
-	use := &fallbackUse{Taken: snap.Taken(), Age: time.Now().Sub(snap.Taken()), Path: path}
+	use := &fallbackUse{Taken: snap.Taken(), Age: time.Since(snap.Taken()), Path: path}
 	for _, i := range failed {
 		r := &results[i]
 		e, ok := snap.Lookup(r.Name, r.Request.Ref)
@@ -135,7 +135,7 @@ func (a *app) readSnapshot(ctx context.Context, p *plan, fb *config.Fallback, pa
 	case errors.Is(err, fallback.ErrNone):
 		return nil, fmt.Errorf("fallback: no snapshot at %s (one is written after every successful fetch)", path)
 	case errors.Is(err, fallback.ErrExpired):
-		return nil, fmt.Errorf("fallback: the snapshot %s is from %s ago, older than max_age %s", path, roundAge(time.Now().Sub(snap.Taken())), fb.MaxAge)
+		return nil, fmt.Errorf("fallback: the snapshot %s is from %s ago, older than max_age %s", path, roundAge(time.Since(snap.Taken())), fb.MaxAge)
 	case err != nil:
 		return nil, fmt.Errorf("fallback: %s: %w", path, err)
 	}
