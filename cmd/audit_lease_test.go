@@ -28,9 +28,7 @@ func TestAuditLeaseEvents(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	vc, err := vaultapi.NewClient(&vaultapi.Config{Address: vaultAddr})
-	must(t, err)
-	vc.SetToken(rootToken)
+	vc := vaultAdmin(t, vaultAddr, rootToken)
 	path := "lease-audit-" + run
 	if _, err := vc.KVv2("secret").Put(ctx, path, map[string]any{"v": value}); err != nil {
 		t.Fatal(err)
@@ -41,7 +39,7 @@ func TestAuditLeaseEvents(t *testing.T) {
 	mount := "approle-" + run
 	must(t, vc.Sys().EnableAuthWithOptions(mount, &vaultapi.EnableAuthOptions{Type: "approle"}))
 	t.Cleanup(func() { _ = vc.Sys().DisableAuth(mount) })
-	_, err = vc.Logical().Write("auth/"+mount+"/role/app", map[string]any{
+	_, err := vc.Logical().Write("auth/"+mount+"/role/app", map[string]any{
 		"token_policies": policy, "token_ttl": "3s", "token_max_ttl": "1m"})
 	must(t, err)
 	roleID, err := vc.Logical().Read("auth/" + mount + "/role/app/role-id")
@@ -121,4 +119,13 @@ profiles:
 	if !strings.Contains(got, "child_started lease_renewed") || !strings.HasSuffix(got, "child_exited lease_revoked") {
 		t.Errorf("audit events %q: want the token renewed while the command ran, and revoked after it exited", got)
 	}
+}
+
+// vaultAdmin is a client of the test Vault with its root token, for setting up a test.
+func vaultAdmin(t *testing.T, addr, rootToken string) *vaultapi.Client {
+	t.Helper()
+	vc, err := vaultapi.NewClient(&vaultapi.Config{Address: addr})
+	must(t, err)
+	vc.SetToken(rootToken)
+	return vc
 }

@@ -62,9 +62,7 @@ func TestFallbackAgainstVault(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	vc, err := vaultapi.NewClient(&vaultapi.Config{Address: vaultAddr})
-	must(t, err)
-	vc.SetToken(rootToken)
+	vc := vaultAdmin(t, vaultAddr, rootToken)
 	kv := vc.KVv2("secret")
 	path := "fallback-" + run
 	if _, err := kv.Put(ctx, path+"/db", map[string]any{"password": password, "user": user}); err != nil {
