@@ -13,7 +13,7 @@ import (
 	"github.com/secretrun/secretrun/audit/audittest"
 )
 
-var base = Record{User: "ana", UID: 1000, Host: "build-7", PID: 4242, Dir: "/src/app", Command: "run",
+var base = Run{User: "ana", UID: 1000, Host: "build-7", PID: 4242, Dir: "/src/app", Command: "run",
 	Config: "/src/app/secretrun.yaml", ConfigSHA256: strings.Repeat("ab", 32), Profile: "prod", Argv0: "python"}
 
 // runRecords are the records of one ordinary run, as cmd writes them.
@@ -32,7 +32,7 @@ func runRecords() []Record {
 }
 
 func TestRecordsMatchTheSchema(t *testing.T) {
-	l := &Logger{Base: base, now: time.Now}
+	l := &Logger{Run: base, now: time.Now}
 	recs := append(runRecords(),
 		Record{Event: ValidationFailed, Failed: []string{"DB_PASS"}},
 		Record{Event: Refused, Reason: ReasonValidation, Failed: []string{"DB_PASS"}, DurationMS: Millis(time.Millisecond)},

@@ -27,10 +27,10 @@ type sink interface {
 	close() error
 }
 
-// Logger writes the records of one run. Base holds the fields every record repeats; Log fills
+// Logger writes the records of one run. Run holds the fields every record repeats; Log fills
 // in v, time and those fields. A nil *Logger writes nothing, so callers need not check.
 type Logger struct {
-	Base  Record
+	Run   Run
 	sinks []sink
 	now   func() time.Time
 }
@@ -38,11 +38,11 @@ type Logger struct {
 // Open checks every destination of o (the file can be opened for appending, the syslog server
 // reached) and returns a Logger writing to those that work, and every failure joined. It
 // returns nil and no error when o has no destination, and nil when none works.
-func Open(o Options, base Record) (*Logger, error) {
+func Open(o Options, run Run) (*Logger, error) {
 	if !o.Enabled() {
 		return nil, nil
 	}
-	l := &Logger{Base: base, now: time.Now}
+	l := &Logger{Run: run, now: time.Now}
 	var errs []error
 	if o.File != "" {
 		f := &fileSink{path: o.File}
@@ -84,14 +84,8 @@ func (l *Logger) Log(r Record) error {
 
 // Encode returns r, completed with the base fields, as one JSON line ending in '\n'.
 func (l *Logger) Encode(r Record) ([]byte, error) {
-	b := l.Base
-	b.V = SchemaVersion
-	b.Time = l.now().UTC().Format(time.RFC3339Nano)
-	b.Event = r.Event
-	b.Refs, b.Identity, b.DurationMS, b.ChildPID = r.Refs, r.Identity, r.DurationMS, r.ChildPID
-	b.ExitStatus, b.Signal, b.Masked, b.Reason, b.Failed = r.ExitStatus, r.Signal, r.Masked, r.Reason, r.Failed
-	b.Fallback, b.Lease = r.Fallback, r.Lease
-	line, err := json.Marshal(b)
+	r.V, r.Time, r.Run = SchemaVersion, l.now().UTC().Format(time.RFC3339Nano), l.Run
+	line, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("audit: encode %s record: %w", r.Event, err)
 	}

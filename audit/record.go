@@ -87,13 +87,8 @@ type Identity struct {
 	Accessor    string `json:"accessor,omitempty"`
 }
 
-// Record is one line of the audit trail. Fields the event does not carry are left out.
-type Record struct {
-	V     int    `json:"v"`
-	Time  string `json:"time"` // RFC 3339, UTC, nanoseconds
-	Event Event  `json:"event"`
-
-	// Who, where, what: the same in every record of a run (see Logger).
+// Run is who ran what, where: the fields every record of a run repeats (see Logger).
+type Run struct {
 	User         string   `json:"user"`
 	UID          int      `json:"uid"`
 	Host         string   `json:"host"`
@@ -105,6 +100,14 @@ type Record struct {
 	Profile      string   `json:"profile,omitempty"`
 	Argv0        string   `json:"argv0,omitempty"`
 	Argv         []string `json:"argv,omitempty"` // only with audit.full_argv: it can hold secrets
+}
+
+// Record is one line of the audit trail. Fields the event does not carry are left out.
+type Record struct {
+	V     int    `json:"v"`
+	Time  string `json:"time"` // RFC 3339, UTC, nanoseconds
+	Event Event  `json:"event"`
+	Run          // filled in by the Logger
 
 	Refs       []Ref          `json:"refs,omitzero"` // an empty list in fetched
 	Identity   []Identity     `json:"identity,omitempty"`

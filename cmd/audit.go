@@ -66,7 +66,7 @@ func (a *app) openAudit(p *plan, command string, args []string) (*auditor, error
 		return nil, nil
 	}
 	required := p != nil && p.cfg.Audit.Required
-	base := audit.Record{UID: os.Getuid(), PID: os.Getpid(), Dir: a.deps.Dir, Command: command}
+	base := audit.Run{UID: os.Getuid(), PID: os.Getpid(), Dir: a.deps.Dir, Command: command}
 	if u, err := user.Current(); err == nil {
 		base.User = u.Username
 	}
