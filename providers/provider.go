@@ -70,3 +70,44 @@ type Closer interface {
 type Dater interface {
 	Created(ctx context.Context, refs []Ref, versions []string) ([]time.Time, error)
 }
+
+// The extras below serve watching (`watch:`, --watch): noticing, while the child runs, that a
+// secret changed in its store or that a fetched credential is about to stop working. A provider
+// implements none, some or all of them; the watcher finds them by type assertion. Without any,
+// a watched ref is re-fetched at each check and compared by version (Secret.Version) or, where
+// the store has none, by a hash of the value kept in memory.
+
+// Versioner is implemented by providers that can read the current version of secrets without
+// reading their values (Vault KV v2 metadata, for example), or more cheaply than Fetch.
+//
+// Versions returns one version per ref, in the same order, comparable with the Secret.Version
+// that Fetch returned for it; "" means the store tells no version for that ref (the watcher
+// then fetches it and compares values). Like Fetch, it reads each distinct source once, costs
+// no more requests than Fetch of the same refs, honours ctx, returns failures as one error
+// joining one *RefError per failed ref, and never puts a value into an error.
+type Versioner interface {
+	Versions(ctx context.Context, refs []Ref) ([]string, error)
+}
+
+// Notifier is implemented by providers whose sources can report a change as it happens (local
+// files, through filesystem events). Notify watches the sources of refs until ctx is done and
+// calls changed, from any goroutine, with the refs whose source may have changed; spurious or
+// repeated calls are allowed (the watcher fetches and compares before acting). Notify returns
+// once the watch is in place, or an error (nothing is watched then; the watcher polls instead).
+type Notifier interface {
+	Notify(ctx context.Context, refs []Ref, changed func([]Ref)) error
+}
+
+// Expirer is implemented by providers whose fetched values are credentials that stop working at
+// a time no renewal can push back: a Vault dynamic secret whose lease reaches its max TTL or is
+// not renewable. Such values (Secret.Leased) are never polled, as each read creates a new
+// credential; the watcher fetches them again at a safe margin before Expiry.
+type Expirer interface {
+	// Expiry returns when the value last fetched for ref stops working for good, or the zero
+	// time when it does not expire or renewals keep it alive for the rest of the run.
+	Expiry(ref Ref) time.Time
+	// Retire releases what the earlier fetches of refs hold (revokes their leases), keeping
+	// what the latest fetch of each holds. The watcher calls it once no child uses the earlier
+	// values any more.
+	Retire(ctx context.Context, refs []Ref) error
+}

@@ -26,6 +26,10 @@ type Secret struct {
 	// the store keeps none or did not return it. It is not secret; `secretrun check` reports the
 	// secret's age from it.
 	Created time.Time
+	// Leased marks a value that the store creates anew on each read and grants for a time (a
+	// Vault dynamic secret with a lease): a watcher never polls it, since every read would
+	// create another credential, and replaces it before it expires (Expirer).
+	Leased bool
 }
 
 // NewSecret returns a Secret holding value, with the resolved version (may be "").
