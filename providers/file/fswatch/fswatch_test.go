@@ -243,3 +243,33 @@ func settle(t *testing.T, before int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// BenchmarkReportLatency measures the time from a rename-replace of a watched file to its
+// report (one op = one replace and its report).
+func BenchmarkReportLatency(b *testing.B) {
+	dir := b.TempDir()
+	path := filepath.Join(dir, "secret")
+	if err := os.WriteFile(path, []byte("0"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := make(reports, 1000)
+	if err := Watch(ctx, []string{path}, r.changed); err != nil {
+		b.Fatal(err)
+	}
+	tmp := filepath.Join(dir, ".secret.tmp")
+	for i := 0; b.Loop(); i++ {
+		if err := os.WriteFile(tmp, []byte{byte(i)}, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			b.Fatal(err)
+		}
+		for got := range r {
+			if slices.Contains(got, path) {
+				break
+			}
+		}
+	}
+}
