@@ -164,6 +164,7 @@ func (w *watch) affected(ev fsnotify.Event) []string {
 		for n, ps := range w.names {
 			if filepath.Dir(n) == name {
 				hit = append(hit, ps...)
+				delete(w.names, n) // follow records the name again if a link leads back
 			}
 		}
 	}
