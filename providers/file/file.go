@@ -5,8 +5,8 @@
 //
 // A relative PATH is resolved against the base directory given to [New]: the directory of the
 // configuration file that named it. The package uses the standard library, package providers and
-// providers/file/fswatch (filesystem events, for Notify) only; it must not import cobra, viper or
-// another provider.
+// providers/internal/fswatch (filesystem events, for Notify) only; it must not import cobra,
+// viper or another provider.
 package file
 
 import (
@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/secretrun/secretrun/providers"
-	"github.com/secretrun/secretrun/providers/file/fswatch"
+	"github.com/secretrun/secretrun/providers/internal/fswatch"
 )
 
 // Scheme is the reference scheme this package serves.
