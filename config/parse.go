@@ -121,7 +121,7 @@ var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 var (
 	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks", "audit"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
-	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources", "fallback"}
+	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources", "fallback", "watch"}
 	secretFields  = []string{"ref", "optional", "as", "mask", "validate", "owner", "rotate_every"}
 )
 
@@ -291,6 +291,8 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 			p.allowSources(v, field, prof)
 		case "fallback":
 			p.fallback(k, v, field, prof)
+		case "watch":
+			p.watch(k, v, field, prof)
 		}
 	})
 	for _, s := range prof.Secrets {
