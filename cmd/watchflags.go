@@ -234,11 +234,12 @@ const (
 )
 
 // watchMode says how the secret behind ref is watched: watchPoll, watchEvents, watchLease, or ""
-// for a value that cannot change under secretrun (env://) or a reference that does not parse.
+// for a value that cannot change under secretrun (env://, a pinned version) or a reference that
+// does not parse.
 func watchMode(ref string, leased bool, remote []string) string {
 	r, err := providers.ParseRef(ref)
 	switch {
-	case err != nil:
+	case err != nil || pinnedVersion(r):
 		return ""
 	case leased:
 		return watchLease
@@ -248,6 +249,24 @@ func watchMode(ref string, leased bool, remote []string) string {
 		return watchEvents
 	}
 	return ""
+}
+
+// pinnedVersion reports whether r names one fixed version, which never changes (docs/watch.md,
+// "What is watched"): vault ?version=N, awssm ?version_id= (a stage such as AWSCURRENT moves),
+// gcpsm …/versions/N with a number (latest and aliases move), azkv VAULT/NAME/VERSION.
+func pinnedVersion(r providers.Ref) bool {
+	switch r.Scheme {
+	case "vault":
+		return r.Option("version") != ""
+	case "awssm":
+		return r.Option("version_id") != ""
+	case "gcpsm":
+		_, v, ok := strings.Cut(r.Path, "/versions/")
+		return ok && v != "" && strings.Trim(v, "0123456789") == ""
+	case "azkv":
+		return strings.Count(strings.Trim(r.Path, "/"), "/") >= 2
+	}
+	return false
 }
 
 // summary is `check`'s line about watching, such as "watch (--watch): on change restart; 2

@@ -79,6 +79,13 @@ func TestWatchMode(t *testing.T) {
 		{"file:///run/secrets/tls.key", false, watchEvents},
 		{"dotenv://.env#DB", false, watchEvents},
 		{"env://HOME", false, ""},
+		{"vault://secret/app?version=3#db", false, ""},
+		{"awssm://prod/db?version_id=EXAMPLE1-90ab-cdef#password", false, ""},
+		{"awssm://prod/db?version_stage=AWSPREVIOUS#password", false, watchPoll},
+		{"gcpsm://projects/p/secrets/db/versions/4", false, ""},
+		{"gcpsm://projects/p/secrets/db/versions/latest", false, watchPoll},
+		{"azkv://myvault/db/0123456789abcdef", false, ""},
+		{"azkv://myvault/db", false, watchPoll},
 		{"not a reference", false, ""},
 	} {
 		if got := watchMode(tt.ref, tt.leased, remote); got != tt.want {
