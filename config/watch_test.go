@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +163,29 @@ func TestParseOnChange(t *testing.T) {
 	for _, in := range []string{"", "Restart", "signal", "signal:", "signal:STOP", "signal:9", "signal:SEGV", "hup"} {
 		if got, err := ParseOnChange(in); err == nil {
 			t.Errorf("ParseOnChange(%q) = %q, want an error", in, got)
+		}
+	}
+}
+
+// Every configuration in docs/watch.md parses, and turns watching on.
+func TestWatchDocsExamples(t *testing.T) {
+	doc, err := os.ReadFile("../docs/watch.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
+	if len(blocks) < 2 {
+		t.Fatalf("found %d yaml examples, want at least 2", len(blocks))
+	}
+	for _, b := range blocks {
+		c, err := Parse("docs/watch.md", []byte(b[1]))
+		if err != nil {
+			t.Errorf("example does not parse:\n%s\n%v", b[1], err)
+			continue
+		}
+		p, err := c.Profile("")
+		if err != nil || !p.Watch.On() {
+			t.Errorf("example does not turn watching on (%v):\n%s", err, b[1])
 		}
 	}
 }
