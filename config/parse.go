@@ -61,6 +61,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	p.checkFiles(cfg)
 	p.checkAllowSources(cfg)
+	p.checkWatch(cfg)
 	if err := p.err(); err != nil {
 		return nil, err
 	}

@@ -70,6 +70,8 @@ type Watch struct {
 	ExitCode int
 	// Line is the line of the `watch` key (0 for a block not from a file).
 	Line int
+	// exitLine is the line of this layer's `exit_code`, for checkWatch.
+	exitLine int
 }
 
 // On reports whether watching is turned on. It is nil-safe.
@@ -118,7 +120,7 @@ func (w *Watch) merge(over *Watch) {
 		w.OnChange = over.OnChange
 	}
 	if over.ExitCode != 0 {
-		w.ExitCode = over.ExitCode
+		w.ExitCode, w.exitLine = over.ExitCode, over.exitLine
 	}
 	if over.Line > 0 {
 		w.Line = over.Line
@@ -224,7 +226,7 @@ func (p *parser) watch(k, n *yaml.Node, field string, prof *Profile) {
 				case c >= 125 && c <= 127:
 					p.add(exitLine, f, "%d is secretrun's own failure status (125 bad configuration, 126 cannot execute, 127 not found); choose another, such as the default %d", c, DefaultWatchExitCode)
 				default:
-					w.ExitCode = c
+					w.ExitCode, w.exitLine = c, exitLine
 				}
 			}
 		}
@@ -234,6 +236,25 @@ func (p *parser) watch(k, n *yaml.Node, field string, prof *Profile) {
 	}
 	if len(p.errs) == before {
 		prof.Watch = w
+	}
+}
+
+// checkWatch reports an `exit_code` that can never apply: its profile, with extends applied, does
+// not exit on a change. (A profile that extends it and chooses another action only leaves the
+// inherited exit_code unused.)
+func (p *parser) checkWatch(cfg *Config) {
+	for _, name := range cfg.ProfileNames() {
+		own := cfg.Profiles[name].Watch
+		if own == nil || own.ExitCode == 0 {
+			continue
+		}
+		prof, err := cfg.Profile(name)
+		if err != nil {
+			continue
+		}
+		if action := prof.Watch.Settings().OnChange; action != OnChangeExit {
+			p.add(own.exitLine, "profiles."+name+".watch.exit_code", "exit_code applies to on_change: exit, and profile %s's on_change is %s; add on_change: exit or remove exit_code", name, action)
+		}
 	}
 }
 

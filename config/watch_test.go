@@ -123,6 +123,10 @@ func TestWatchErrors(t *testing.T) {
 			`secretrun.yaml:5: profiles.p.watch.exit_code: 125 is secretrun's own failure status`},
 		{"exit_code without exit", profile("      on_change: restart\n      exit_code: 3\n"),
 			`secretrun.yaml:5: profiles.p.watch.exit_code: exit_code applies to on_change: exit, and on_change is restart (line 4)`},
+		{"exit_code with the default action", profile("      exit_code: 3\n"),
+			`secretrun.yaml:4: profiles.p.watch.exit_code: exit_code applies to on_change: exit, and profile p's on_change is restart; add on_change: exit or remove exit_code`},
+		{"exit_code with an inherited signal", "profiles:\n  b:\n    watch: {on_change: signal:HUP}\n  p:\n    extends: b\n    watch: {exit_code: 9}\n",
+			`secretrun.yaml:6: profiles.p.watch.exit_code: exit_code applies to on_change: exit, and profile p's on_change is signal:HUP`},
 		{"enabled not a boolean", profile("      enabled: yes\n"),
 			`secretrun.yaml:4: profiles.p.watch.enabled: must be true or false, got "yes"`},
 	}
@@ -186,6 +190,27 @@ func TestWatchDocsExamples(t *testing.T) {
 		p, err := c.Profile("")
 		if err != nil || !p.Watch.On() {
 			t.Errorf("example does not turn watching on (%v):\n%s", err, b[1])
+		}
+	}
+}
+
+// An exit_code inherited by a profile that chooses another action is merely unused; one the
+// profile gets its exit action from elsewhere is fine.
+func TestWatchExitCodeThroughExtends(t *testing.T) {
+	c := mustParse(t, `
+profiles:
+  base: {watch: {on_change: exit, exit_code: 3}}
+  reload: {extends: base, watch: {on_change: signal:HUP}}
+  exits: {watch: {on_change: exit}}
+  code: {extends: exits, watch: {exit_code: 4}}
+`)
+	for name, want := range map[string]int{"reload": 3, "code": 4} {
+		p, err := c.Profile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Watch.Settings().ExitCode; got != want {
+			t.Errorf("%s: exit code %d, want %d", name, got, want)
 		}
 	}
 }
