@@ -58,6 +58,9 @@ func addWatchFlags(a *app, f *pflag.FlagSet) {
 	f.Var(&a.opts.watch.onChange, "on-change", "what a change does, `ACTION`: restart, signal:NAME (such as signal:HUP) or exit (status watch.exit_code, default 75); implies --watch")
 }
 
+// onChangeCompletions are the values shell completion offers for --on-change.
+var onChangeCompletions = []string{"restart", "exit", "signal:HUP", "signal:USR1", "signal:USR2"}
+
 // watchSettings returns the watch settings of the run: the profile's `watch` block (with
 // defaults), then the flags, which win. --watch-interval and --on-change imply --watch unless
 // --watch=false (or SECRETRUN_WATCH=false) says otherwise. Under --fake nothing is watched: the
