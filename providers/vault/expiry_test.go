@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -389,3 +390,45 @@ func errorsOf(msgs []string) error { return &msgError{strings.Join(msgs, "\n")} 
 type msgError struct{ s string }
 
 func (e *msgError) Error() string { return e.s }
+
+// Retiring needs sys/leases/revoke even with a login token (revoking the token at exit covers
+// its leases, retiring one lease does not): without it Retire reports the ref as denied, with no
+// value, stops renewing the old lease, and Close still ends both (revoke-self).
+func TestRetireDenied(t *testing.T) {
+	t.Parallel()
+	admin := adminClient(t)
+	addr, _ := vaultEnv(t)
+	db := setupDatabase(t, admin, "1m", "5m")
+	pol := uniq("dbread")
+	if err := admin.Sys().PutPolicy(pol, `path "`+db+`/creds/app" { capabilities = ["read"] }`); err != nil {
+		t.Fatal(err)
+	}
+	am, roleID := appRole(t, admin, pol, "1m", "5m")
+	p := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
+	ref := mustRef(t, "vault://"+db+"/creds/app#password")
+	s1, err := fetch(t, p, 10*time.Second, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := fetch(t, p, 10*time.Second, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Retire(context.Background(), []providers.Ref{ref})
+	res := providertest.RefErrors(err)
+	if len(res) != 1 || res[0].Ref != ref.Source() || !errors.Is(err, providers.ErrDenied) {
+		t.Fatalf("Retire without sys/leases/revoke: %v; want one access-denied RefError for %s", err, ref.Source())
+	}
+	providertest.AssertNoValues(t, err, s1[0].Reveal(), s2[0].Reveal())
+	p.mu.Lock()
+	retired := p.leases[0].retired
+	p.mu.Unlock()
+	if !retired {
+		t.Error("the lease Retire could not revoke is still renewed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Close(ctx); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
