@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -194,6 +195,9 @@ func (p *Provider) keepAlive(ctx context.Context, ref providers.Ref, g grant, re
 		if errors.Is(err, errSuperseded) {
 			return g, ""
 		}
+		if pastMaxTTL(err) {
+			return g, "reached its max TTL and cannot be renewed further"
+		}
 		if err != nil {
 			left := time.Until(g.expires)
 			if retryable(ctx, err) && left > max(g.ttl/10, 250*time.Millisecond) {
@@ -204,13 +208,36 @@ func (p *Provider) keepAlive(ctx context.Context, ref providers.Ref, g grant, re
 			return g, fmt.Sprintf("could not be renewed (%s)", describeErr(err))
 		}
 		retryWait = 0
-		g.expires, g.ttl = time.Now().Add(newTTL), newTTL
+		g.expires, g.ttl = time.Now().Add(newTTL-roundingSlack(newTTL)), newTTL
 		p.reportLease(providers.LeaseEvent{Ref: ref, TTL: newTTL})
 		renewed(g)
 		if newTTL < increment {
 			return g, "reached its max TTL and cannot be renewed further"
 		}
 	}
+}
+
+// roundingSlack is how much earlier than it says a renewal's grant may end: Vault reports it
+// in whole seconds, rounded to the nearest, so a grant cut short by the max TTL (1.6 s left)
+// can read as a full one (2 s). Counting it ends a grant early by at most half a second (a
+// quarter of very short ones), so that the renewal that finds the max TTL comes in time.
+func roundingSlack(granted time.Duration) time.Duration {
+	return min(500*time.Millisecond, granted/4)
+}
+
+// pastMaxTTL reports whether Vault refused a renewal because the max TTL has passed (it answers
+// 500, which would otherwise be retried).
+func pastMaxTTL(err error) bool {
+	var re *api.ResponseError
+	if !errors.As(err, &re) {
+		return false
+	}
+	for _, e := range re.Errors {
+		if strings.Contains(e, "past the max TTL") {
+			return true
+		}
+	}
+	return false
 }
 
 // keepLease renews l until it cannot be, then records its end (Expiry) and warns before it

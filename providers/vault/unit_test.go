@@ -100,6 +100,33 @@ func TestKeepAlive(t *testing.T) {
 			t.Errorf("why %q", why)
 		}
 	})
+	t.Run("past the max TTL", func(t *testing.T) {
+		t.Parallel()
+		calls := 0
+		_, why, _, _ := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+			calls++
+			return 0, &api.ResponseError{StatusCode: 500, Errors: []string{"past the max TTL, cannot renew"}}
+		})
+		if calls != 1 || !strings.Contains(why, "max TTL") {
+			t.Errorf("%d renewals, why %q; want one (Vault's 500 here is final) and the max TTL", calls, why)
+		}
+	})
+	t.Run("rounded grant", func(t *testing.T) {
+		t.Parallel()
+		// Vault rounds grants to whole seconds: a grant is counted as ending up to 500 ms
+		// earlier than it says, so that the next renewal comes before a hidden max TTL.
+		calls := 0
+		g, why, _, _ := run(true, 2*time.Second, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+			calls++
+			if calls == 2 {
+				return inc / 2, nil
+			}
+			return inc, nil
+		})
+		if left := time.Until(g.expires); why == "" || left > 750*time.Millisecond || left < 600*time.Millisecond {
+			t.Errorf("a 1 s grant counted as ending in %v (why %q); want 750 ms minus the time since", left, why)
+		}
+	})
 	t.Run("superseded", func(t *testing.T) {
 		t.Parallel()
 		_, why, _, _ := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
