@@ -166,21 +166,40 @@ func genData(seed uint64, n int64) string {
 // tail returns the last 60 bytes of s.
 func tail(s string) string { return s[max(0, len(s)-60):] }
 
-// stdin that is not a file (a test's reader) is one pipe for the session: what a child left
-// unread goes to the next one.
+// stdin is shared by the children: a file is inherited by each (they share its offset), a
+// reader that is not a file (a test's) is one pipe for the session. Either way what a child
+// left unread goes to the next one.
 func TestSessionStdinSharedAcrossChildren(t *testing.T) {
-	var out notifyBuffer
-	s := openSession(t, Spec{Streams: Streams{In: strings.NewReader("first\nsecond\n"), Out: &out, Err: io.Discard}})
-	mustStart(t, s, genEnv("A", "line"))
-	if ex := exitOf(t, s); ex.Status != 0 {
-		t.Fatalf("A exited %+v", ex)
-	}
-	mustStart(t, s, genEnv("B", "line"))
-	if ex := exitOf(t, s); ex.Status != 0 {
-		t.Fatalf("B exited %+v", ex)
-	}
-	if got := out.String(); got != "A got:first\nB got:second\n" {
-		t.Fatalf("output %q", got)
+	file, err := os.CreateTemp(t.TempDir(), "stdin")
+	must(t, err)
+	defer file.Close()
+	_, err = file.WriteString("first\nsecond\n")
+	must(t, err)
+	_, err = file.Seek(0, io.SeekStart)
+	must(t, err)
+	for _, tc := range []struct {
+		name string
+		in   Streams
+	}{
+		{"file", Streams{In: file, InFile: file}},
+		{"reader", Streams{In: strings.NewReader("first\nsecond\n")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out notifyBuffer
+			tc.in.Out, tc.in.Err = &out, io.Discard
+			s := openSession(t, Spec{Streams: tc.in})
+			mustStart(t, s, genEnv("A", "line"))
+			if ex := exitOf(t, s); ex.Status != 0 {
+				t.Fatalf("A exited %+v", ex)
+			}
+			mustStart(t, s, genEnv("B", "line"))
+			if ex := exitOf(t, s); ex.Status != 0 {
+				t.Fatalf("B exited %+v", ex)
+			}
+			if got := out.String(); got != "A got:first\nB got:second\n" {
+				t.Fatalf("output %q", got)
+			}
+		})
 	}
 }
 
@@ -267,10 +286,12 @@ func TestSessionStopEscalatesToSIGKILL(t *testing.T) {
 }
 
 // Start's errors: a command missing from the new environment's PATH is a *RunError with
-// status 127, and the session stays usable; Start while a child runs is refused.
+// status 127, and the session stays usable; Start while a child runs is refused; Stop without
+// a child does nothing.
 func TestSessionStartErrors(t *testing.T) {
 	var out notifyBuffer
 	s := openSession(t, Spec{Args: []string{"secretrun-no-such-command"}, Streams: Streams{Out: &out, Err: io.Discard}})
+	s.Stop() // no child: returns at once
 	var re *RunError
 	if err := s.Start([]string{"PATH=/nonexistent"}, nil); !errors.As(err, &re) || re.Status != StatusNotFound {
 		t.Fatalf("Start = %v, want a *RunError with status 127", err)
@@ -283,6 +304,49 @@ func TestSessionStartErrors(t *testing.T) {
 	}
 	s.Stop()
 	exitOf(t, s)
+}
+
+// The end of the session's context during a restart ends the run like SIGTERM: Start's error
+// wraps ErrStopping (and the context's error, in a *RunError with status 125).
+func TestSessionContextEndDuringRestartStops(t *testing.T) {
+	var out notifyBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := Open(ctx, Spec{Args: []string{os.Args[0]}, Streams: Streams{Out: &out, Err: io.Discard}, Grace: 2 * time.Second})
+	must(t, err)
+	defer s.Close()
+	mustStart(t, s, genEnv("A", "serve"))
+	mustSee(t, &out, "A ready\n")
+	s.Stop()
+	exitOf(t, s)
+	cancel()
+	<-s.Stopping()
+	err = s.Start(genEnv("B", "serve"), nil)
+	var re *RunError
+	if !errors.Is(err, ErrStopping) || !errors.Is(err, context.Canceled) || !errors.As(err, &re) || re.Status != StatusFailure {
+		t.Fatalf("Start after the context ended = %v", err)
+	}
+}
+
+// Close stops a child that still runs, and flushes and closes the writers after its last
+// output.
+func TestSessionCloseStopsTheChild(t *testing.T) {
+	wrap := newOnceWrap()
+	var out notifyBuffer
+	s := openSession(t, Spec{Streams: Streams{Out: &out, Err: io.Discard}, Wrap: wrap.Wrap})
+	mustStart(t, s, genEnv("A", "serve"))
+	mustSee(t, &out, "A ready\n")
+	exited := s.Exited()
+	must(t, s.Close())
+	if ex := <-exited; ex.Status != 3 {
+		t.Fatalf("A exited %+v", ex)
+	}
+	if got := out.String(); got != "A ready\nA stopping\n" {
+		t.Fatalf("output %q", got)
+	}
+	if got := wrap.counts(); !slices.Equal(got, []string{"stderr:1/1", "stdout:1/1"}) {
+		t.Fatalf("wraps/closes per stream = %v", got)
+	}
 }
 
 // pty mode: each child gets a new pseudo-terminal with the outer terminal's current window
@@ -348,4 +412,23 @@ func TestSessionPID1ReapsAcrossChildren(t *testing.T) {
 	if out.String() != "zombies=0\nzombies=0\n" {
 		t.Fatalf("children saw zombies: %q (stderr %q)", out.String(), stderr.String())
 	}
+}
+
+// pty mode with stdin relayed: keys typed while no child runs wait in the outer terminal
+// (raw, so not echoed) and reach the next child's pseudo-terminal; none is consumed by the
+// stopped child's relay.
+func TestSessionPTYKeysTypedDuringRestart(t *testing.T) {
+	master, tty := openFakeTerminal(t)
+	screen := readAll(master)
+	s := openSession(t, Spec{Streams: ttyStreams(tty)})
+	mustStart(t, s, genEnv("A", "serve"))
+	mustSee(t, screen, "A ready\r\n")
+	s.Stop()
+	exitOf(t, s)
+	typeLine(t, master, "typed-between")
+	mustStart(t, s, childEnv("prompt"))
+	if ex := exitOf(t, s); ex.Status != 0 {
+		t.Fatalf("B exited %+v", ex)
+	}
+	mustSee(t, screen, "got:typed-between\r\n")
 }
