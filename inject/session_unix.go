@@ -95,7 +95,8 @@ func Open(ctx context.Context, spec Spec) (*Session, error) {
 //
 // Its error is a *RunError (status 125, 126 or 127) when the child could not be started, or
 // wraps ErrStopping when a terminating signal or the context's end arrived before it: the run
-// is over, and its status is the last child's.
+// is over, and its status is the last child's. After an error no child runs, and Exited still
+// returns the previous child's channel.
 func (s *Session) Start(env []string, files []*os.File) error {
 	s.mu.Lock()
 	if err := s.refuseStart(); err != nil {

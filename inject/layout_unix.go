@@ -31,7 +31,8 @@ const (
 	groupSession
 )
 
-// layout is the stream plan for one run (the matrix of PROCESS.md).
+// layout is the stream plan of a session, the same for each of its children (the matrix of
+// PROCESS.md).
 type layout struct {
 	ptyOut, ptyErr, ptyIn bool
 	group                 groupMode
