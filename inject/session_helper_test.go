@@ -47,7 +47,8 @@ func genEnv(gen, behaviour string) []string {
 // genMain is a child that prints its generation in every line:
 //
 //   - "serve[:N]": writes N bytes of writeData(len(GEN)) if N is given, then "GEN ready";
-//     prints "GEN got SIGUSR1" for each SIGUSR1 and, on SIGTERM, "GEN stopping" and exits 3;
+//     prints "GEN got SIGUSR1" for each SIGUSR1 and, on SIGTERM, GEN_TAIL lines "GEN tail I"
+//     (none without GEN_TAIL), then "GEN stopping", and exits 3;
 //   - "line": reads one line from stdin, a byte at a time (so it takes no more), prints
 //     "GEN got:LINE" and exits 0;
 //   - "file:VAR": prints "GEN VAR=<content of the file $VAR names>", then waits for SIGHUP and
@@ -70,6 +71,9 @@ func genMain(behaviour string) {
 			select {
 			case sig := <-ch:
 				if sig == syscall.SIGTERM {
+					for i := range atoiOr(os.Getenv("GEN_TAIL"), 0) {
+						fmt.Printf("%s tail %d\n", gen, i)
+					}
 					fmt.Printf("%s stopping\n", gen)
 					os.Exit(3)
 				}
@@ -159,4 +163,12 @@ func sessionMain(cfgJSON string) int {
 		status = ex.Status
 	}
 	return status
+}
+
+// atoiOr is atoi, or def for "".
+func atoiOr(s string, def int) int {
+	if s == "" {
+		return def
+	}
+	return atoi(s)
 }

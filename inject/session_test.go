@@ -20,11 +20,15 @@ import (
 )
 
 // onceWrap is a Spec.Wrap that checks the session's data path is made once: it counts how
-// often each stream is wrapped and each writer closed, and fails a Write after Close.
+// often each stream is wrapped and each writer closed, and fails a Write after Close, or one
+// that overlaps another Write to the same writer (two children's outputs copied at once). With
+// delay, each Write takes that long, which makes an overlap likely if the runner allows one.
 type onceWrap struct {
-	mu     sync.Mutex
-	wraps  map[string]int
-	closes map[string]int
+	mu       sync.Mutex
+	wraps    map[string]int
+	closes   map[string]int
+	overlaps int
+	delay    time.Duration
 }
 
 func newOnceWrap() *onceWrap { return &onceWrap{wraps: map[string]int{}, closes: map[string]int{}} }
@@ -45,6 +49,9 @@ func (o *onceWrap) counts() []string {
 		c = append(c, fmt.Sprintf("%s:%d/%d", name, n, o.closes[name]))
 	}
 	slices.Sort(c)
+	if o.overlaps > 0 {
+		c = append(c, fmt.Sprintf("%d overlapping writes", o.overlaps))
+	}
 	return c
 }
 
@@ -53,16 +60,28 @@ type onceWriter struct {
 	name   string
 	dst    io.Writer
 	closed bool
+	busy   bool
 }
 
 func (w *onceWriter) Write(p []byte) (int, error) {
 	w.o.mu.Lock()
-	closed := w.closed
+	closed, busy := w.closed, w.busy
+	w.busy = true
+	if busy {
+		w.o.overlaps++
+	}
 	w.o.mu.Unlock()
 	if closed {
 		return 0, fmt.Errorf("write to the %s writer after Close", w.name)
 	}
-	return w.dst.Write(p)
+	time.Sleep(w.o.delay)
+	n, err := w.dst.Write(p)
+	if !busy {
+		w.o.mu.Lock()
+		w.busy = false
+		w.o.mu.Unlock()
+	}
+	return n, err
 }
 
 func (w *onceWriter) Close() error {
@@ -264,12 +283,38 @@ func TestSessionOtherSignalDuringRestartIsDropped(t *testing.T) {
 	}
 	mustStart(t, s, genEnv("B", "serve"))
 	mustSee(t, &out, "B ready\n")
+	if strings.Contains(out.String(), "B got SIGUSR1") {
+		t.Fatalf("the SIGUSR1 sent between children reached B: %q", out.String())
+	}
+	// The relay now forwards to B.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	mustSee(t, &out, "B got SIGUSR1\n")
 	s.Stop()
 	if ex := exitOf(t, s); ex.Status != 3 {
 		t.Fatalf("B exited %+v", ex)
 	}
-	if strings.Contains(out.String(), "B got SIGUSR1") {
-		t.Fatalf("the SIGUSR1 sent between children reached B: %q", out.String())
+	if got := out.String(); got != "A ready\nA stopping\nB ready\nB got SIGUSR1\nB stopping\n" {
+		t.Fatalf("output %q", got)
+	}
+}
+
+// SIGTERM forwarded to a running child ends the run too: after that child exits, no new one
+// starts (a watcher that was restarting it at that moment gets ErrStopping).
+func TestSessionSIGTERMWhileChildRunsEndsTheRun(t *testing.T) {
+	var out notifyBuffer
+	s := openSession(t, Spec{Streams: Streams{Out: &out, Err: io.Discard}})
+	mustStart(t, s, genEnv("A", "serve"))
+	mustSee(t, &out, "A ready\n")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if ex := exitOf(t, s); ex.Status != 3 {
+		t.Fatalf("A exited %+v, want 3 from its SIGTERM handler", ex)
+	}
+	if err := s.Start(genEnv("B", "serve"), nil); !errors.Is(err, ErrStopping) {
+		t.Fatalf("Start after a forwarded SIGTERM = %v, want ErrStopping", err)
 	}
 }
 
@@ -351,14 +396,16 @@ func TestSessionCloseStopsTheChild(t *testing.T) {
 
 // pty mode: each child gets a new pseudo-terminal with the outer terminal's current window
 // size; the outer terminal stays raw between children and is restored by Close; the one "pty"
-// writer carries both children's output in order.
+// writer carries both children's output in order, the old child's last lines (written while
+// it stops) complete before the new child's first.
 func TestSessionPTYRestart(t *testing.T) {
 	master, tty := openFakeTerminal(t)
 	screen := readAll(master)
 	wrap := newOnceWrap()
+	wrap.delay = 2 * time.Millisecond // a slow redactor: A's last output takes a while to drain
 	s := openSession(t, Spec{Streams: ttyStreams(tty), Wrap: wrap.Wrap})
 
-	mustStart(t, s, genEnv("A", "serve"))
+	mustStart(t, s, append(genEnv("A", "serve"), "GEN_TAIL=3000")) // ~40 KB written on SIGTERM
 	mustSee(t, screen, "A ready\r\n")
 	s.Stop()
 	if ex := exitOf(t, s); ex.Status != 3 {
@@ -381,11 +428,17 @@ func TestSessionPTYRestart(t *testing.T) {
 		t.Fatal("the outer terminal is still raw after Close")
 	}
 	mustSee(t, screen, "size=40x120\r\n")
-	if got := screen.String(); !strings.Contains(got, "A ready\r\nA stopping\r\nsize=40x120\r\n") {
-		t.Fatalf("screen %q", got)
+	var want strings.Builder
+	want.WriteString("A ready\r\n")
+	for i := range 3000 {
+		fmt.Fprintf(&want, "A tail %d\r\n", i)
+	}
+	want.WriteString("A stopping\r\nsize=40x120\r\n")
+	if got := screen.String(); !strings.HasSuffix(got, want.String()) {
+		t.Fatalf("screen: %d bytes ending %q; want A's last output complete, then B's", len(got), tail(got))
 	}
 	if got := wrap.counts(); !slices.Equal(got, []string{"pty:1/1"}) {
-		t.Fatalf("wraps/closes per stream = %v, want the pty stream wrapped once and closed once", got)
+		t.Fatalf("wraps/closes per stream = %v, want the pty stream wrapped once and closed once, and no overlap", got)
 	}
 }
 
