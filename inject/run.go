@@ -98,7 +98,7 @@ type Spec struct {
 	// starts lease renewal then). It must not block, nor call the Session.
 	Started func(pid int)
 	// Trace, if set, receives the runner's -v traces (a signal dropped because no child was
-	// running, for example). They never contain the environment.
+	// running, for example). They never contain the environment. It must not block.
 	Trace func(format string, args ...any)
 	// SignalGroup forwards signals (and the stop signal and SIGKILL) to the child's whole
 	// process group instead of the child's pid alone, where the child has a group of its own

@@ -140,11 +140,16 @@ func exitOf(t *testing.T, s *Session) Exit {
 // A restart, as the watcher does it: child A runs, Stop, child B starts with another
 // environment. Both outputs arrive complete and in order through the same Wrap writers,
 // made once and closed once; each child's Exit is delivered once; Signal reaches the child
-// that runs now.
+// that runs now; Spec.Started is called for each child.
 func TestSessionRestart(t *testing.T) {
 	wrap := newOnceWrap()
 	var out notifyBuffer
-	s := openSession(t, Spec{Streams: Streams{Out: &out, Err: io.Discard}, Wrap: wrap.Wrap})
+	started := make(chan int, 2)
+	s := openSession(t, Spec{
+		Streams: Streams{Out: &out, Err: io.Discard},
+		Wrap:    wrap.Wrap,
+		Started: func(pid int) { started <- pid },
+	})
 
 	mustStart(t, s, genEnv("A", "serve:300000"))
 	mustSee(t, &out, "A ready\n")
@@ -172,6 +177,9 @@ func TestSessionRestart(t *testing.T) {
 	}
 	if got := wrap.counts(); !slices.Equal(got, []string{"stderr:1/1", "stdout:1/1"}) {
 		t.Fatalf("wraps/closes per stream = %v, want each stream wrapped once and closed once", got)
+	}
+	if a, b := <-started, <-started; a == b || a <= 0 || b <= 0 {
+		t.Fatalf("Started called with pids %d and %d, want one call per child", a, b)
 	}
 }
 
