@@ -132,8 +132,8 @@ func IAMCall(t testing.TB, endpoint string, form url.Values) []byte {
 }
 
 // Counter is a reverse proxy in front of an AWS endpoint that counts the requests it forwards
-// by action (X-Amz-Target for JSON protocols, Action= for STS's query protocol) and keeps their
-// bodies. Intercept, when set, may answer a request itself instead of forwarding it.
+// by action (X-Amz-Target for JSON protocols, Action= for STS's query protocol) and by the
+// access key id that signed them, and keeps their bodies. Intercept, when set, may answer a request itself instead of forwarding it.
 type Counter struct {
 	URL string
 
@@ -143,6 +143,7 @@ type Counter struct {
 
 	mu      sync.Mutex
 	actions map[string]int
+	keys    map[string]int
 	bodies  map[string][][]byte
 }
 
@@ -153,7 +154,7 @@ func NewCounter(t testing.TB, upstream string) *Counter {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Counter{actions: map[string]int{}, bodies: map[string][][]byte{}}
+	c := &Counter{actions: map[string]int{}, keys: map[string]int{}, bodies: map[string][][]byte{}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -167,8 +168,13 @@ func NewCounter(t testing.TB, upstream string) *Counter {
 				action = q.Get("Action")
 			}
 		}
+		key := ""
+		if _, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential="); ok {
+			key, _, _ = strings.Cut(cred, "/")
+		}
 		c.mu.Lock()
 		c.actions[action]++
+		c.keys[key]++
 		c.bodies[action] = append(c.bodies[action], body)
 		c.mu.Unlock()
 		if c.Intercept != nil && c.Intercept(w, action, body) {
@@ -186,6 +192,7 @@ func (c *Counter) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.actions = map[string]int{}
+	c.keys = map[string]int{}
 	c.bodies = map[string][][]byte{}
 }
 
@@ -205,6 +212,17 @@ func (c *Counter) Total() int {
 		n += v
 	}
 	return n
+}
+
+// Keys returns how many requests each access key id signed so far.
+func (c *Counter) Keys() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.keys))
+	for k, v := range c.keys {
+		out[k] = v
+	}
+	return out
 }
 
 // Bodies returns the bodies of the requests of action counted so far, in order.
