@@ -79,29 +79,8 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 	return out, errors.Join(errs...)
 }
 
-// load reads the SDK configuration once (awsconf.Load).
-func (p *Provider) load(ctx context.Context) (aws.Config, error) {
-	p.initOnce.Do(func() { p.awsCfg, p.initErr = awsconf.Load(ctx, Scheme, p.cfg, p.opts.retry) })
-	return p.awsCfg, p.initErr
-}
-
-// client returns the Parameter Store client for region, sharing the configuration and thus the
-// credentials cache: one authentication per run, whatever the number of regions.
-func (p *Provider) client(cfg aws.Config, region string) *ssm.Client {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.clients[region]; ok {
-		return c
-	}
-	c := ssm.NewFromConfig(cfg, func(o *ssm.Options) {
-		o.Region = region
-		o.HTTPClient = awsconf.Guard(o.HTTPClient, p.cfg.AllowHTTP)
-		o.APIOptions = append(o.APIOptions, awsconf.AddAttemptLog)
-	})
-	p.clients[region] = c
-	return c
-}
-
+// fetchSources reads the pending sources: it loads the SDK configuration, settles each
+// source's region, gets credentials once, then runs the GetParameters calls of every region.
 func (p *Provider) fetchSources(ctx context.Context, pending []*source) {
 	fail := func(err error) {
 		for _, s := range pending {
