@@ -9,21 +9,23 @@ import (
 	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
 
-// op is the one Parameter Store action this provider calls.
-const op = "GetParameters"
+// opGetParameters is the Parameter Store action Fetch calls. Errors name the action, and the
+// permission a refusal asks for is ssm:ACTION, so that reading a whole path
+// (GetParametersByPath, issue 11) can map its errors with the same functions.
+const opGetParameters = "GetParameters"
 
-// callError maps a failed GetParameters call to a sentinel-wrapping error for one of its names,
+// callError maps a failed call of action op to a sentinel-wrapping error for one of its names,
 // naming the parameter and region and never carrying response bodies.
-func (p *Provider) callError(ctx context.Context, log *awsconf.AttemptLog, t target, credSrc string, err error) error {
+func (p *Provider) callError(ctx context.Context, log *awsconf.AttemptLog, op string, t target, credSrc string, err error) error {
 	return awsconf.CallError(ctx, log, fmt.Sprintf("ssm: %s of %s", op, t.what()), err,
 		func(code, msg string, status, attempts int) error {
-			return codeError(t, credSrc, code, msg, status, attempts)
+			return codeError(op, t, credSrc, code, msg, status, attempts)
 		})
 }
 
 // codeError maps an AWS error code to an error about t: Parameter Store's own codes here, the
 // codes every AWS service shares through awsconf.
-func codeError(t target, credSrc, code, msg string, status, attempts int) error {
+func codeError(op string, t target, credSrc, code, msg string, status, attempts int) error {
 	switch code {
 	case "ParameterNotFound", "ParameterVersionNotFound":
 		return notFound(t)
@@ -33,7 +35,7 @@ func codeError(t target, credSrc, code, msg string, status, attempts int) error 
 	}
 	return awsconf.Call{
 		Scheme: Scheme, Op: op, What: t.what(), CredSrc: credSrc,
-		Needs: "ssm:GetParameters on " + resourceFor(t) + " (and kms:Decrypt on the KMS key of a SecureString encrypted with a customer managed key)",
+		Needs: "ssm:" + op + " on " + resourceFor(t) + " (and kms:Decrypt on the KMS key of a SecureString encrypted with a customer managed key)",
 	}.CodeError(code, msg, status, attempts)
 }
 

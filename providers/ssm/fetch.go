@@ -239,7 +239,7 @@ func (r *run) batch(region string, reqs []*request) {
 			return
 		}
 		for _, rq := range reqs {
-			r.settle(rq, nil, r.p.callError(r.ctx, log, rq.t, r.credSrc, err))
+			r.settle(rq, nil, r.p.callError(r.ctx, log, opGetParameters, rq.t, r.credSrc, err))
 		}
 		return
 	}
@@ -264,7 +264,7 @@ func (r *run) batch(region string, reqs []*request) {
 		return
 	}
 	for _, rq := range unmatched {
-		r.settle(rq, nil, fmt.Errorf("ssm: GetParameters of %s: %w: the answer neither holds it nor lists it as invalid", rq.t.what(), providers.ErrUnavailable))
+		r.settle(rq, nil, fmt.Errorf("ssm: %s of %s: %w: the answer neither holds it nor lists it as invalid", opGetParameters, rq.t.what(), providers.ErrUnavailable))
 	}
 }
 
