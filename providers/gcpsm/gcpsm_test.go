@@ -522,18 +522,26 @@ func TestCloseThenFetch(t *testing.T) {
 // run when the file is parsed.
 func TestConfigFile(t *testing.T) {
 	good := "version: 1\nproviders:\n  gcp:\n    project: demo\n    endpoint: 127.0.0.1:9090\n    plaintext: true\n"
-	c, err := config.Parse("secretrun.yaml", []byte(good))
+	schema := config.Schema{Sections: map[string]func(config.Section) error{"gcp": func(s config.Section) error {
+		var g config.GCP
+		return s.Decode(&g)
+	}}}
+	c, err := schema.Parse("secretrun.yaml", []byte(good))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (config.GCP{Project: "demo", Endpoint: "127.0.0.1:9090", Plaintext: true}); c.Providers.GCP != want {
-		t.Fatalf("GCP = %+v", c.Providers.GCP)
+	var g config.GCP
+	if err := c.Providers.Section("gcp").Decode(&g); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := New(c.Providers.GCP); err != nil {
+	if want := (config.GCP{Project: "demo", Endpoint: "127.0.0.1:9090", Plaintext: true}); g != want {
+		t.Fatalf("GCP = %+v", g)
+	}
+	if _, err := New(g); err != nil {
 		t.Fatal(err)
 	}
 	bad := "version: 1\nproviders:\n  gcp:\n    endpoint: emulator:9090\n    plaintext: true\n"
-	_, err = config.Parse("secretrun.yaml", []byte(bad))
+	_, err = schema.Parse("secretrun.yaml", []byte(bad))
 	if err == nil || !strings.HasPrefix(err.Error(), "secretrun.yaml:") || !strings.Contains(err.Error(), "providers.gcp: plaintext: refusing") {
 		t.Fatalf("err = %v", err)
 	}
