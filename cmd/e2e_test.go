@@ -78,7 +78,7 @@ func init() {
 			for _, e := range system(cfg, baseDir).Entries() {
 				if e.Scheme == azkv.Scheme {
 					e.Open = func() (providers.Provider, error) {
-						var azure config.Azure
+						var azure azkv.Settings
 						if err := cfg.Providers.Section("azure").Decode(&azure); err != nil {
 							return nil, err
 						}
