@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"strconv"
 	"strings"
 )
@@ -20,4 +21,16 @@ func ShowAddress(s string) (shown string, hidden bool) {
 		return strconv.Quote(scheme + "://***" + s[i:]), true
 	}
 	return strconv.Quote("***" + s[i:]), true
+}
+
+// IsLoopbackHost reports whether host (a URL's Hostname(), without port or brackets) is
+// "localhost" or a loopback IP address, without I/O. It is the one meaning of "loopback" for
+// every setting that allows clear text only to this machine: providers.gcp.plaintext,
+// providers.vault.allow_http and providers.aws.allow_http in the providers that enforce them.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
