@@ -19,7 +19,7 @@ type treeBranches = gosops.TreeBranches
 // the key services, decrypts every value and checks the MAC, as `sops decrypt` does. Nothing is
 // written anywhere. The errors name the file and what to do, and never carry sops' own error
 // text: parts of it quote the input (a value that is not sops ciphertext, a malformed line).
-func decrypt(ctx context.Context, b []byte, f Format, path string, ids func() *identities) (*document, error) {
+func decrypt(ctx context.Context, b []byte, f Format, path string, ids func() *identities, lookup func(string) (string, bool)) (*document, error) {
 	tree, err := loadEncrypted(f, b)
 	if err != nil {
 		if errors.Is(err, gosops.MetadataNotFound) {
@@ -35,13 +35,14 @@ func decrypt(ctx context.Context, b []byte, f Format, path string, ids func() *i
 		return nil, tampered(path, "its MAC is missing")
 	}
 
-	client := &keyClient{ctx: ctx, ids: ids}
+	client := &keyClient{ctx: ctx, ids: ids, lookup: lookup}
 	key, err := tree.Metadata.GetDataKeyWithKeyServices([]keyservice.KeyServiceClient{client}, gosops.DefaultDecryptionOrder)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: decrypting %s: %w", providers.ErrUnavailable, path, ctx.Err())
 		}
-		msg, hint := keyError(path, client.failures(), ids())
+		attempts, all := client.failures(ids())
+		msg, hint := keyError(path, attempts, all)
 		if len(tree.Metadata.KeyGroups) > 1 {
 			msg += fmt.Sprintf(" (the file has %d key groups and needs keys from %d of them)", len(tree.Metadata.KeyGroups), tree.Metadata.ShamirThreshold)
 		}

@@ -2,19 +2,31 @@ package sops
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 
+	"filippo.io/age/agessh"
 	sopsage "github.com/getsops/sops/v3/age"
+	"github.com/google/shlex"
+	"golang.org/x/crypto/ssh"
 )
 
 // The environment variables sops reads age identities from, and where it looks by default.
 const (
 	envAgeKey     = "SOPS_AGE_KEY"      // identities, one or more per line
 	envAgeKeyFile = "SOPS_AGE_KEY_FILE" // a file of identities, one per line
+	envAgeKeyCmd  = "SOPS_AGE_KEY_CMD"  // a command that prints identities
+	// envAgeSSHKeyFile names an SSH private key (ed25519 or RSA) to use as an age identity.
+	envAgeSSHKeyFile = "SOPS_AGE_SSH_PRIVATE_KEY_FILE"
+	// envAgeRecipient tells SOPS_AGE_KEY_CMD which recipient's identity is wanted.
+	envAgeRecipient = "SOPS_AGE_RECIPIENT"
 	// defaultAgeKeys is sops' default identity file, under the user's configuration directory.
 	defaultAgeKeys = "sops/age/keys.txt"
 )
@@ -33,10 +45,21 @@ type identities struct {
 	problems []string
 }
 
-// loadIdentities reads the age identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and sops' default
-// key file, as sops does: every place that is set or exists contributes.
+// loadIdentities reads the age identities from the places sops reads them: SSH private keys
+// (SOPS_AGE_SSH_PRIVATE_KEY_FILE, ~/.ssh/id_ed25519, ~/.ssh/id_rsa), SOPS_AGE_KEY,
+// SOPS_AGE_KEY_FILE and sops' default key file. Every place that is set or exists contributes.
+// SOPS_AGE_KEY_CMD is run later, per recipient (cmdIdentities).
 func loadIdentities(lookup func(string) (string, bool)) *identities {
 	ids := &identities{}
+	if path, ok := lookup(envAgeSSHKeyFile); ok && path != "" {
+		ids.addSSH(fmt.Sprintf("%s (%s)", envAgeSSHKeyFile, path), path, false)
+	}
+	if home, ok := lookup("HOME"); ok && home != "" {
+		for _, name := range []string{"id_ed25519", "id_rsa"} {
+			path := filepath.Join(home, ".ssh", name)
+			ids.addSSH(path, path, true)
+		}
+	}
 	if v, ok := lookup(envAgeKey); ok && v != "" {
 		ids.add(envAgeKey, v, true)
 	} else {
@@ -65,6 +88,65 @@ func (ids *identities) addFile(where, path string, optional bool) {
 	default:
 		ids.add(where, string(b), false)
 	}
+}
+
+// addSSH reads an SSH private key as an age identity. A passphrase-protected key is noted and
+// skipped: secretrun never prompts. A missing optional file is skipped silently.
+func (ids *identities) addSSH(where, path string, optional bool) {
+	b, err := os.ReadFile(path)
+	switch {
+	case err != nil && optional && os.IsNotExist(err):
+		return
+	case err != nil:
+		ids.problems = append(ids.problems, fmt.Sprintf("%s: cannot read the file: %s", where, pathErr(err)))
+		return
+	}
+	id, err := agessh.ParseIdentity(b)
+	var passphrase *ssh.PassphraseMissingError
+	switch {
+	case errors.As(err, &passphrase):
+		ids.problems = append(ids.problems, fmt.Sprintf("%s: the SSH key is passphrase-protected, and secretrun does not prompt", where))
+	case err != nil:
+		if !optional {
+			ids.problems = append(ids.problems, fmt.Sprintf("%s: not an SSH private key that age can use (ed25519 or RSA)", where))
+		}
+	default:
+		ids.parsed = append(ids.parsed, id)
+		ids.found = append(ids.found, where+": 1 SSH identity")
+	}
+}
+
+// cmdIdentities runs SOPS_AGE_KEY_CMD, as sops does, with SOPS_AGE_RECIPIENT set to the
+// recipient whose identity is wanted, and parses its output as identities. Its output and its
+// stderr are never shown: a failure is reported by its exit status only.
+func cmdIdentities(ctx context.Context, lookup func(string) (string, bool), recipient string) (*identities, bool) {
+	line, ok := lookup(envAgeKeyCmd)
+	if !ok || line == "" {
+		return nil, false
+	}
+	ids := &identities{}
+	args, err := shlex.Split(line)
+	if err != nil || len(args) == 0 {
+		ids.problems = append(ids.problems, envAgeKeyCmd+": cannot be split into a command and its arguments")
+		return ids, true
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), envAgeRecipient+"="+recipient)
+	cmd.Stderr = io.Discard
+	out, err := cmd.Output()
+	if err != nil {
+		reason := "failed"
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			reason = "failed: " + exit.ProcessState.String()
+		} else if errors.Is(err, exec.ErrNotFound) {
+			reason = "failed: command not found"
+		}
+		ids.problems = append(ids.problems, fmt.Sprintf("%s (%s) %s", envAgeKeyCmd, args[0], reason))
+		return ids, true
+	}
+	ids.add(fmt.Sprintf("%s (%s)", envAgeKeyCmd, args[0]), string(out), false)
+	return ids, true
 }
 
 // add parses text as identities, one per line (several per line, separated by blanks, when

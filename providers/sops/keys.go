@@ -25,11 +25,13 @@ import (
 // credential chain. It records what each key attempt gave, for the error message when none
 // succeeds. One keyClient serves one file.
 type keyClient struct {
-	ctx context.Context
-	ids func() *identities
+	ctx    context.Context
+	ids    func() *identities
+	lookup func(string) (string, bool)
 
 	mu       sync.Mutex
 	attempts []attempt
+	cmd      *identities // what SOPS_AGE_KEY_CMD gave last, for the error message
 }
 
 // attempt is one master key that could not open the data key.
@@ -96,13 +98,20 @@ func (c *keyClient) Decrypt(_ context.Context, req *keyservice.DecryptRequest, _
 
 func (c *keyClient) decryptAge(recipient string, ciphertext []byte) ([]byte, error) {
 	ids := c.ids()
-	if len(ids.parsed) == 0 {
+	parsed := ids.parsed
+	if cmd, ok := cmdIdentities(c.ctx, c.lookup, recipient); ok {
+		parsed = append(append(sopsage.ParsedIdentities(nil), parsed...), cmd.parsed...)
+		c.mu.Lock()
+		c.cmd = cmd
+		c.mu.Unlock()
+	}
+	if len(parsed) == 0 {
 		err := errors.New("no age identity found")
 		c.record(attempt{kind: "age", id: recipient, reason: err.Error(), noID: true})
 		return nil, err
 	}
 	mk := sopsage.MasterKey{Recipient: recipient, EncryptedKey: string(ciphertext)}
-	ids.parsed.ApplyToMasterKey(&mk)
+	parsed.ApplyToMasterKey(&mk)
 	plain, err := mk.Decrypt()
 	if err != nil {
 		reason := "none of the age identities found is for this recipient"
@@ -122,11 +131,18 @@ func (c *keyClient) record(a attempt) {
 	c.attempts = append(c.attempts, a)
 }
 
-// failures returns the attempts recorded so far.
-func (c *keyClient) failures() []attempt {
+// failures returns the attempts recorded so far, and ids with what SOPS_AGE_KEY_CMD gave added.
+func (c *keyClient) failures(ids *identities) ([]attempt, *identities) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]attempt(nil), c.attempts...)
+	if c.cmd != nil {
+		merged := *ids
+		merged.found = append(append([]string(nil), ids.found...), c.cmd.found...)
+		merged.looked = append(append([]string(nil), ids.looked...), c.cmd.looked...)
+		merged.problems = append(append([]string(nil), ids.problems...), c.cmd.problems...)
+		ids = &merged
+	}
+	return append([]attempt(nil), c.attempts...), ids
 }
 
 // describe names a master key by kind and public identifier.

@@ -67,7 +67,7 @@ func TestLoadMatchesSops(t *testing.T) {
 					if !reflect.DeepEqual(got.Metadata, want.Metadata) {
 						t.Errorf("file %d: metadata differs from sops'\n got %#v\nwant %#v", i, got.Metadata, want.Metadata)
 					}
-					if _, err := decrypt(context.Background(), b, f, "file", func() *identities { return loadIdentities(env(t, envAgeKey, id.String())) }); err != nil {
+					if _, err := decrypt(context.Background(), b, f, "file", func() *identities { return loadIdentities(env(t, envAgeKey, id.String())) }, env(t)); err != nil {
 						t.Errorf("file %d does not decrypt: %v", i, err)
 					}
 				})

@@ -261,7 +261,7 @@ func (p *Provider) open(ctx context.Context, src providers.Ref) (*document, erro
 	}
 	done := make(chan result, 1)
 	go func() {
-		d, err := decrypt(ctx, b, f, path, p.identities)
+		d, err := decrypt(ctx, b, f, path, p.identities, p.lookup)
 		done <- result{d, err}
 	}()
 	select {
