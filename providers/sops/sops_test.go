@@ -461,3 +461,22 @@ func TestEntry(t *testing.T) {
 		t.Errorf("Credentials = %v; want [%s]", e.Credentials, envAgeKey)
 	}
 }
+
+// TestNoKeysInFile: a file whose metadata lists no master key fails closed (sops' metadata
+// reader refuses it), naming the file.
+func TestNoKeysInFile(t *testing.T) {
+	id := newIdentity(t)
+	v := providertest.Canary(t, "nokeys")
+	b := encryptText(t, YAML, "k: "+v+"\n", id.Recipient().String())
+	start := strings.Index(string(b), "    age:\n")
+	end := strings.Index(string(b), "    lastmodified:")
+	if start < 0 || end < start {
+		t.Fatalf("unexpected layout:\n%s", b)
+	}
+	dir := t.TempDir()
+	write(t, dir, "s.enc.yaml", append(b[:start:start], b[end:]...))
+	err := fetchOne(t, New(dir, WithLookup(env(t, envAgeKey, id.String()))), providers.Ref{Scheme: Scheme, Path: "s.enc.yaml", Key: "k"}, v)
+	if !errors.Is(err, providers.ErrInvalidRef) || !strings.Contains(err.Error(), filepath.Join(dir, "s.enc.yaml")+" cannot be read") {
+		t.Fatalf("err = %v; want ErrInvalidRef naming the file", err)
+	}
+}
