@@ -19,6 +19,7 @@ import (
 	"github.com/secretrun/secretrun/providers/env"
 	"github.com/secretrun/secretrun/providers/file"
 	"github.com/secretrun/secretrun/providers/gcpsm"
+	"github.com/secretrun/secretrun/providers/sops"
 	"github.com/secretrun/secretrun/providers/ssm"
 	"github.com/secretrun/secretrun/providers/vault"
 )
@@ -33,6 +34,7 @@ func stores(baseDir string, lookup func(string) (string, bool)) []store {
 		configured("aws", ssm.Entry),
 		configured("gcp", gcpsm.Entry),
 		configured("azure", azkv.Entry),
+		local(sops.Entry(baseDir)),
 		local(providers.Entry{
 			Scheme:  dotenv.Scheme,
 			Summary: "a variable of a dotenv file: dotenv://PATH#NAME",
