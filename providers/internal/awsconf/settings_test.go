@@ -1,18 +1,23 @@
-package config
+package awsconf
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/secretrun/secretrun/config"
 )
 
 func TestAWSSection(t *testing.T) {
-	schema := Schema{Sections: map[string]func(Section) error{"aws": decodeAs[AWS]}}
+	schema := config.Schema{Sections: map[string]func(config.Section) error{"aws": func(s config.Section) error {
+		var a Settings
+		return s.Decode(&a)
+	}}}
 	good := "version: 1\nproviders:\n  aws:\n    region: eu-west-1\n    profile: ci\n    role_arn: arn:aws:iam::123456789012:role/reader\n    external_id: x\n    role_session_name: job\n    allow_http: true\n"
 	cfg, err := schema.Parse("secretrun.yaml", []byte(good))
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	var a AWS
+	var a Settings
 	if err := cfg.Providers.Section("aws").Decode(&a); err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +43,22 @@ func TestAWSSection(t *testing.T) {
 		_, err := schema.Parse("secretrun.yaml", []byte(doc))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}
+
+// Address settings with user information are refused without quoting the credential.
+func TestAgentWithUserinfo(t *testing.T) {
+	for name, err := range map[string]error{
+		"aws agent":   (&Settings{Agent: "http://me:CANARY-pw@localhost:2773"}).Validate(),
+		"aws agent ?": (&Settings{Agent: "http://me:CANARY?pw@localhost:2773"}).Validate(),
+	} {
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if strings.Contains(err.Error(), "CANARY") || !strings.Contains(err.Error(), "user information") {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
