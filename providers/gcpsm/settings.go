@@ -6,7 +6,7 @@ import (
 	"net"
 	"strings"
 
-	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/providers/internal/netaddr"
 )
 
 // Settings is the `providers.gcp` section of the configuration file: connection settings for GCP
@@ -53,14 +53,14 @@ func (g *Settings) Validate() error {
 		}
 		return nil
 	}
-	if shown, hidden := config.ShowAddress(g.Endpoint); hidden {
+	if shown, hidden := netaddr.Show(g.Endpoint); hidden {
 		return fmt.Errorf("endpoint: %s holds user information, which is not shown: give host:port only (credentials come from Application Default Credentials)", shown)
 	}
 	host, port, err := net.SplitHostPort(g.Endpoint)
 	if err != nil || host == "" || port == "" || strings.Contains(g.Endpoint, "/") {
 		return fmt.Errorf("endpoint: %q is not host:port (no scheme; e.g. 127.0.0.1:9090 or secretmanager.googleapis.com:443)", g.Endpoint)
 	}
-	if g.Plaintext && !g.AllowRemotePlaintext && !config.IsLoopbackHost(host) {
+	if g.Plaintext && !g.AllowRemotePlaintext && !netaddr.IsLoopbackHost(host) {
 		return fmt.Errorf("plaintext: refusing plaintext gRPC to %q, which is not a loopback address (set allow_remote_plaintext: true if you really mean it)", host)
 	}
 	return nil

@@ -29,8 +29,8 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/netaddr"
 )
 
 // Scheme is the reference scheme this provider serves.
@@ -235,7 +235,7 @@ func checkAddress(addr string, allowHTTP bool) error {
 	case "https", "unix":
 		return nil
 	case "http":
-		if allowHTTP || config.IsLoopbackHost(u.Hostname()) {
+		if allowHTTP || netaddr.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return providers.WithHint(

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/providers/internal/netaddr"
 )
 
 // Settings is the `providers.aws` section of the configuration file: connection settings for AWS
@@ -69,7 +69,7 @@ func (a *Settings) Validate() error {
 	}
 	if a.Agent != "" {
 		u, err := url.Parse(a.Agent)
-		if shown, hidden := config.ShowAddress(a.Agent); hidden {
+		if shown, hidden := netaddr.Show(a.Agent); hidden {
 			problems = append(problems, fmt.Sprintf("agent: %s holds user information, which is not shown; the agent authenticates with its SSRF token, never with credentials in its address", shown))
 		} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			problems = append(problems, fmt.Sprintf("agent: %q is not an http(s)://HOST:PORT address (e.g. http://localhost:2773)", a.Agent))

@@ -1,4 +1,7 @@
-package config
+// Package netaddr holds the address rules that several stores' settings share: what counts as
+// loopback (where clear text is allowed without asking), and how an address is quoted in a
+// message without the user information it may carry. Standard library only.
+package netaddr
 
 import (
 	"net"
@@ -6,12 +9,12 @@ import (
 	"strings"
 )
 
-// ShowAddress returns an address setting (providers.aws.agent, providers.gcp.endpoint, ...) as
+// Show returns an address setting (providers.aws.agent, providers.gcp.endpoint, ...) as
 // it may be quoted in a message, and whether part of it was hidden. Anything before the last '@'
 // of the address is where a URL keeps user information ("http://user:pw@host:2773"), so it is
 // replaced by "***"; the '@' is found anywhere, since a password may hold '/', '?' or '#', which
 // would end a URL's authority early. An address without '@' is returned quoted, unchanged.
-func ShowAddress(s string) (shown string, hidden bool) {
+func Show(s string) (shown string, hidden bool) {
 	i := strings.LastIndexByte(s, '@')
 	if i < 0 {
 		return strconv.Quote(s), false

@@ -1,10 +1,10 @@
-package config
+package netaddr
 
 import (
 	"testing"
 )
 
-func TestShowAddress(t *testing.T) {
+func TestShow(t *testing.T) {
 	for _, tt := range []struct {
 		in, want string
 		hidden   bool
@@ -17,9 +17,9 @@ func TestShowAddress(t *testing.T) {
 		{"u:CANARY-pw@host:443", `"***@host:443"`, true},
 		{"ht:tp://u:CANARY@host", `"***@host"`, true},
 	} {
-		got, hidden := ShowAddress(tt.in)
+		got, hidden := Show(tt.in)
 		if got != tt.want || hidden != tt.hidden {
-			t.Errorf("ShowAddress(%q) = %s, %v; want %s, %v", tt.in, got, hidden, tt.want, tt.hidden)
+			t.Errorf("Show(%q) = %s, %v; want %s, %v", tt.in, got, hidden, tt.want, tt.hidden)
 		}
 	}
 }
