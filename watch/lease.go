@@ -1,0 +1,83 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/secretrun/secretrun/providers"
+)
+
+// lease replaces one leased credential before it expires. It is never polled (each read creates
+// a credential): it looks at the provider's Expiry (a local call) every few seconds, and once an
+// expiry is known, fetches a new credential at [renewAt]: a third of the remaining life before
+// expiry, at least 10 s and at most 10 min before, never before halfway. A renewal that keeps
+// the credential alive is not a change.
+type lease struct {
+	w   *Watcher
+	v   *watched
+	exp providers.Expirer
+}
+
+func (l *lease) run(ctx context.Context) {
+	var seen, at time.Time // the expiry last seen, and when to fetch again for it
+	var done time.Time     // the expiry of the credential last replaced
+	fails := 0
+	for {
+		expiry := l.exp.Expiry(l.v.ref)
+		if expiry.Equal(done) { // the provider has not told the new credential's expiry yet
+			expiry = time.Time{}
+		}
+		if !expiry.Equal(seen) {
+			seen = expiry
+			if !expiry.IsZero() {
+				at = renewAt(time.Now(), expiry)
+				l.w.opts.Trace(fmt.Sprintf("watch: %s expires at %s; replaced at %s", l.v.ref,
+					expiry.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+			}
+		}
+		wait := leaseLook
+		if !seen.IsZero() {
+			wait = min(wait, time.Until(at))
+		}
+		if fails > 0 {
+			wait = min(wait, l.w.opts.backoff(fails))
+		}
+		if wait > 0 && !sleep(ctx, wait) {
+			return
+		}
+		if seen.IsZero() || time.Now().Before(at) {
+			continue
+		}
+		if l.replace(ctx, fails) {
+			fails, done, seen = 0, seen, time.Time{}
+		} else {
+			fails++
+		}
+	}
+}
+
+// replace fetches a new credential and delivers it. A failure is reported on the first attempt
+// only; the credential the child has keeps working until it expires.
+func (l *lease) replace(ctx context.Context, fails int) bool {
+	cctx, cancel := context.WithTimeout(ctx, l.w.opts.Timeout)
+	defer cancel()
+	secrets, err := l.v.prov.Fetch(cctx, []providers.Ref{l.v.ref})
+	if ctx.Err() != nil {
+		return true
+	}
+	if err != nil || len(secrets) != 1 {
+		if fails == 0 {
+			l.w.opts.Warn(fmt.Sprintf("watch: could not replace %s (%s) before it expires; retrying: %v",
+				strings.Join(l.v.names, ", "), l.v.ref, err))
+		}
+		return false
+	}
+	if fails > 0 {
+		l.w.opts.Warn(fmt.Sprintf("watch: %s (%s) replaced after %d failed attempts", strings.Join(l.v.names, ", "), l.v.ref, fails))
+	}
+	l.v.state.update(secrets[0])
+	l.w.emit(ctx, []Change{l.v.change(secrets[0])})
+	return true
+}
