@@ -1,10 +1,6 @@
 package watch
 
-import (
-	"fmt"
-	"strings"
-	"syscall"
-)
+import "syscall"
 
 // Kind is what a change does to the child.
 type Kind int
@@ -21,12 +17,12 @@ const (
 	Exit
 )
 
-// Action is a parsed `on_change`.
+// Action is an `on_change` (the command layer parses and checks it).
 type Action struct {
 	Kind Kind
 	// Signal is the signal of a Signal action.
 	Signal syscall.Signal
-	// SignalName is its name as written, without "SIG" ("HUP").
+	// SignalName is its name without "SIG" ("HUP"), for messages.
 	SignalName string
 }
 
@@ -39,25 +35,4 @@ func (a Action) String() string {
 		return "exit"
 	}
 	return "restart"
-}
-
-// ParseAction parses an `on_change` value: "restart" (also ""), "exit", or "signal:NAME" with
-// a signal name with or without "SIG" ("signal:HUP", "signal:SIGUSR1").
-func ParseAction(s string) (Action, error) {
-	switch s {
-	case "", "restart":
-		return Action{Kind: Restart}, nil
-	case "exit":
-		return Action{Kind: Exit}, nil
-	}
-	name, ok := strings.CutPrefix(s, "signal:")
-	if !ok {
-		return Action{}, fmt.Errorf("on_change %q: want restart, signal:NAME (signal:HUP) or exit", s)
-	}
-	name = strings.TrimPrefix(strings.ToUpper(name), "SIG")
-	sig, ok := signalNamed(name)
-	if !ok {
-		return Action{}, fmt.Errorf("on_change %q: unknown signal %q (HUP, USR1, USR2, ...)", s, name)
-	}
-	return Action{Kind: Signal, Signal: sig, SignalName: name}, nil
 }

@@ -24,6 +24,7 @@ type run struct {
 	done  chan outcome
 	mu    sync.Mutex
 	notes []string // what Supervise said it does
+	acted []string // what the Acted hook was told: "restart PGPASSWORD stopped 143 <nil>"
 }
 
 type outcome struct {
@@ -45,6 +46,15 @@ func startRun(t *testing.T, ev *events, items []Item, opts Options, cfg Config) 
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.notes = append(r.notes, msg)
+	}
+	cfg.Acted = func(a Acted) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		stopped := "-"
+		if a.Stopped != nil {
+			stopped = fmt.Sprint(a.Stopped.Status)
+		}
+		r.acted = append(r.acted, fmt.Sprintf("%s %s stopped %s %v", a.Action, strings.Join(names(a.Changes), ","), stopped, a.Err))
 	}
 	cfg.Mask = func(cs []Change) { ev.add("mask %s", strings.Join(names(cs), ",")) }
 	cfg.Env = func(latest []Change) ([]string, []*os.File, error) { return envOf(items, latest), nil, nil }

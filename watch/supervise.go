@@ -41,11 +41,22 @@ type Hooks struct {
 	// new child took: release what only the old child used (RetireLeases for old leases, old
 	// secret files). RetireLeases when nil.
 	Retire func(ctx context.Context, changes []Change)
-	// Acted is called after each action that happened (restart, signal, exit), for the audit
-	// trail; err is a restart's failure to start.
-	Acted func(a Action, changes []Change, err error)
+	// Acted is called after each action (restart, signal, exit), for the audit trail.
+	Acted func(Acted)
 	// Warn reports problems; Note reports what an action does. Neither ever gets a value.
 	Warn, Note func(msg string)
+}
+
+// Acted is one action, as the Acted hook reports it.
+type Acted struct {
+	Action Action
+	// Changes are the changes acted on (none for the start again of a child that failed at
+	// once).
+	Changes []Change
+	// Stopped is the exit of the child stopped by a restart or exit (nil for a signal).
+	Stopped *inject.Exit
+	// Err is a restart's failure to start the new child.
+	Err error
 }
 
 // Config is how Supervise decides.
@@ -181,8 +192,8 @@ func (s *supervisor) act(ctx context.Context) (ex inject.Exit, err error, done b
 	case Exit:
 		s.cfg.Note(fmt.Sprintf("watch: %s changed; stopping the command and exiting with status %d (on_change: exit)", what, s.cfg.ExitCode))
 		s.child.Stop()
-		<-s.child.Exited()
-		s.record(cs, nil)
+		old := <-s.child.Exited()
+		s.record(Acted{Changes: cs, Stopped: &old})
 		return inject.Exit{Status: s.cfg.ExitCode}, nil, true
 	case Signal:
 		s.signal(cs, what)
@@ -193,9 +204,10 @@ func (s *supervisor) act(ctx context.Context) (ex inject.Exit, err error, done b
 }
 
 // record tells the Acted hook about an action.
-func (s *supervisor) record(cs []Change, err error) {
+func (s *supervisor) record(a Acted) {
+	a.Action = s.cfg.Action
 	if s.cfg.Acted != nil {
-		s.cfg.Acted(s.cfg.Action, cs, err)
+		s.cfg.Acted(a)
 	}
 }
 
@@ -215,7 +227,7 @@ func (s *supervisor) signal(cs []Change, what string) {
 	}
 	s.cfg.Note(fmt.Sprintf("watch: %s changed; sending SIG%s to the command", what, s.cfg.Action.SignalName))
 	s.child.Signal(s.cfg.Action.Signal)
-	s.record(cs, nil)
+	s.record(Acted{Changes: cs})
 }
 
 // restart stops the child and starts it again with the latest values, then retires what only
@@ -237,8 +249,8 @@ func (s *supervisor) restart(ctx context.Context, cs []Change) (inject.Exit, err
 // start starts a child after old stopped, then retires what old used.
 func (s *supervisor) start(ctx context.Context, env []string, files []*os.File, old inject.Exit, cs []Change) (inject.Exit, error, bool) {
 	err := s.child.Start(env, files)
+	s.record(Acted{Changes: cs, Stopped: &old, Err: err})
 	if err != nil {
-		s.record(cs, err)
 		if errors.Is(err, errStopping) {
 			return old, nil, true
 		}
@@ -249,7 +261,6 @@ func (s *supervisor) start(ctx context.Context, env []string, files []*os.File, 
 		return inject.Exit{Status: 125}, err, true
 	}
 	s.restarted = time.Now()
-	s.record(cs, nil)
 	s.cfg.Retire(ctx, cs)
 	return inject.Exit{}, nil, false
 }

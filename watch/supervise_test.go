@@ -2,6 +2,8 @@ package watch
 
 import (
 	"fmt"
+	"slices"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -87,6 +89,9 @@ func TestLeaseReplacedBeforeExpiry(t *testing.T) {
 			"1h40m0s lease database/creds/app cred-3", "1h40m0s mask PGPASSWORD",
 			"1h40m5s stop", "1h40m5s start PGPASSWORD=cred-3", "1h40m5s retire database/creds/app")
 		r.end()
+		if want := []string{"restart PGPASSWORD stopped 143 <nil>", "restart PGPASSWORD stopped 143 <nil>"}; !slices.Equal(r.acted, want) {
+			t.Errorf("acted %q, want %q", r.acted, want)
+		}
 	})
 }
 
@@ -99,10 +104,7 @@ func TestSignalActionRewritesFilesThenSignals(t *testing.T) {
 		key := item(t, "TLS_KEY", "file://tls.key", fs)
 		key.File = true
 		items := []Item{key, item(t, "TOKEN", "file://token", fs)}
-		hup, err := ParseAction("signal:HUP")
-		if err != nil {
-			t.Fatal(err)
-		}
+		hup := Action{Kind: Signal, Signal: syscall.SIGHUP, SignalName: "HUP"}
 		r := startRun(t, ev, items, Options{}, Config{Action: hup, Debounce: time.Second, MinInterval: time.Minute})
 
 		fs.rewrite("tls.key", "new-key-canary")
@@ -154,6 +156,9 @@ func TestTerminatedDuringRestart(t *testing.T) {
 			t.Errorf("terminated during a restart: status %d, %v; want 143 (the stopped child's), nil", got.exit.Status, got.err)
 		}
 		r.want("start|stop", "0s start TOKEN=v1", "1.1s stop", "1.1s start refused: start: stopping")
+		if want := []string{"restart TOKEN stopped 143 start: stopping"}; !slices.Equal(r.acted, want) {
+			t.Errorf("acted %q, want %q", r.acted, want)
+		}
 	})
 }
 

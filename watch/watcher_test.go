@@ -171,20 +171,3 @@ func TestPlan(t *testing.T) {
 		t.Errorf("%d entries, want %d", len(got), len(want))
 	}
 }
-
-func TestParseAction(t *testing.T) {
-	for in, want := range map[string]string{
-		"": "restart", "restart": "restart", "exit": "exit",
-		"signal:HUP": "signal:HUP", "signal:SIGUSR1": "signal:USR1", "signal:hup": "signal:HUP",
-		"signal:KILL": "error", "signal:NOPE": "error", "reload": "error",
-	} {
-		a, err := ParseAction(in)
-		got := a.String()
-		if err != nil {
-			got = "error"
-		}
-		if got != want {
-			t.Errorf("ParseAction(%q) = %s (%v), want %s", in, got, err, want)
-		}
-	}
-}
