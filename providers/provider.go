@@ -111,3 +111,11 @@ type Expirer interface {
 	// values any more.
 	Retire(ctx context.Context, refs []Ref) error
 }
+
+// Pinner is implemented by providers whose references can name one version that never changes
+// (`vault://…?version=3`, `awssm://…?version_id=…`, `gcpsm://…/versions/7`, an Azure version
+// id). A watcher does not check a pinned ref: it would cost a read per check for a value that
+// cannot change. Pinned is false for a ref that is not valid.
+type Pinner interface {
+	Pinned(ref Ref) bool
+}

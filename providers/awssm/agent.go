@@ -26,10 +26,9 @@ const agentTokenHeader = "X-Aws-Parameters-Secrets-Token"
 
 // agentAnswer is the agent's answer: the GetSecretValue response shape.
 type agentAnswer struct {
-	SecretString  *string  `json:"SecretString"`
-	SecretBinary  []byte   `json:"SecretBinary"` // base64 in JSON
-	VersionId     *string  `json:"VersionId"`
-	VersionStages []string `json:"VersionStages"`
+	SecretString *string `json:"SecretString"`
+	SecretBinary []byte  `json:"SecretBinary"` // base64 in JSON
+	VersionId    *string `json:"VersionId"`
 }
 
 // agentToken finds the agent's SSRF token. It returns the variable it came from, for hints.
@@ -150,7 +149,7 @@ func (p *Provider) agentOnce(ctx context.Context, client *http.Client, u, token,
 			// Never quote the body or the decoder's error: both can hold secret bytes.
 			return nil, "", fmt.Errorf("awssm: %s of secret %q via %s: %w: the answer could not be decoded (cut short or malformed)", op, t.id, t.region, providers.ErrUnavailable), false
 		}
-		return secretBytes(a.SecretString, a.SecretBinary), versionString(a.VersionId, a.VersionStages), nil, false
+		return secretBytes(a.SecretString, a.SecretBinary), versionOf(a.VersionId), nil, false
 	}
 	// Error answers: the agent passes Secrets Manager's errors on as {"__type":..., "message":...}
 	// with Secrets Manager's status; its own refusals are short plain text.

@@ -122,7 +122,7 @@ func TestAgent(t *testing.T) {
 	if got[0].Reveal() != user || got[1].Reveal() != pass || got[2].Reveal() != pass || got[3].Reveal() != "\x00\x01\x02\xff" {
 		t.Error("wrong values via the agent")
 	}
-	if got[3].Version != bin.VersionID+" (AWSCURRENT)" {
+	if got[3].Version != bin.VersionID {
 		t.Errorf("Version = %q", got[3].Version)
 	}
 	if n := agent.requests.Load(); n != 3 {

@@ -210,7 +210,7 @@ func (r *run) single(s *source) {
 		r.set(s, nil, "", r.p.callError(r.ctx, log, "GetSecretValue", s.t, r.credSrc, err))
 		return
 	}
-	r.setOK(s, secretBytes(o.SecretString, o.SecretBinary), versionString(o.VersionId, o.VersionStages), o.CreatedDate)
+	r.setOK(s, secretBytes(o.SecretString, o.SecretBinary), versionOf(o.VersionId), o.CreatedDate)
 }
 
 // batch reads up to maxBatch secret ids of one region with BatchGetSecretValue. Ids the answer
@@ -280,7 +280,7 @@ func (r *run) batch(region string, ids []string, byID map[string][]*source) {
 		v := lookupEntry(byName, values, id)
 		if v != nil {
 			for _, s := range byID[id] {
-				r.setOK(s, secretBytes(v.SecretString, v.SecretBinary), versionString(v.VersionId, v.VersionStages), v.CreatedDate)
+				r.setOK(s, secretBytes(v.SecretString, v.SecretBinary), versionOf(v.VersionId), v.CreatedDate)
 			}
 			continue
 		}
@@ -319,14 +319,8 @@ func secretBytes(s *string, b []byte) []byte {
 	return b
 }
 
-// versionString reports the version id and its staging labels, e.g.
-// "a1b2c3d4-... (AWSCURRENT)".
-func versionString(id *string, stages []string) string {
-	v := aws.ToString(id)
-	if len(stages) == 0 || v == "" {
-		return v
-	}
-	st := append([]string(nil), stages...)
-	sort.Strings(st)
-	return v + " (" + strings.Join(st, ",") + ")"
-}
+// versionOf is what Secret.Version holds: the version id alone. Staging labels are left out on
+// purpose: they move between versions without a value changing (a rotation relabels the old
+// version AWSPREVIOUS, a user may add a label to the current one), and a watcher that compares
+// versions must see a change exactly when the value it read is a different version.
+func versionOf(id *string) string { return aws.ToString(id) }

@@ -90,17 +90,17 @@ func TestFetchMoto(t *testing.T) {
 	cases := []struct {
 		ref, want, version string
 	}{
-		{"awssm://" + plain.Name, v2Val, v2 + " (AWSCURRENT)"},
-		{"awssm://" + plain.ARN, v2Val, v2 + " (AWSCURRENT)"},
-		{"awssm://" + plain.Name + "?region=" + testRegion, v2Val, v2 + " (AWSCURRENT)"},
-		{"awssm://" + plain.Name + "?version_stage=AWSPREVIOUS", plainVal, plain.VersionID + " (AWSPREVIOUS)"},
-		{"awssm://" + plain.Name + "?version_stage=AWSCURRENT", v2Val, v2 + " (AWSCURRENT)"},
-		{"awssm://" + plain.Name + "?version_id=" + plain.VersionID, plainVal, plain.VersionID + " (AWSPREVIOUS)"},
-		{"awssm://" + plain.ARN + "?version_id=" + v2, v2Val, v2 + " (AWSCURRENT)"},
+		{"awssm://" + plain.Name, v2Val, v2},
+		{"awssm://" + plain.ARN, v2Val, v2},
+		{"awssm://" + plain.Name + "?region=" + testRegion, v2Val, v2},
+		{"awssm://" + plain.Name + "?version_stage=AWSPREVIOUS", plainVal, plain.VersionID},
+		{"awssm://" + plain.Name + "?version_stage=AWSCURRENT", v2Val, v2},
+		{"awssm://" + plain.Name + "?version_id=" + plain.VersionID, plainVal, plain.VersionID},
+		{"awssm://" + plain.ARN + "?version_id=" + v2, v2Val, v2},
 		{"awssm://" + js.Name + "#user", jsonUser, ""},
 		{"awssm://" + js.Name + "#password", jsonPass, ""},
 		{"awssm://" + js.ARN + "#/nested/port", "5432", ""},
-		{"awssm://" + bin.Name, string(binVal), bin.VersionID + " (AWSCURRENT)"},
+		{"awssm://" + bin.Name, string(binVal), bin.VersionID},
 	}
 	refs := make([]providers.Ref, len(cases))
 	for i, c := range cases {

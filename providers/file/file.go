@@ -4,8 +4,9 @@
 // (file:///run/secrets/db_password), CI credential files, mounted volumes.
 //
 // A relative PATH is resolved against the base directory given to [New]: the directory of the
-// configuration file that named it. The package uses the standard library and package providers
-// only; it must not import cobra, viper or another provider.
+// configuration file that named it. The package uses the standard library, package providers and
+// providers/internal/fswatch (filesystem events, for Notify) only; it must not import cobra,
+// viper or another provider.
 package file
 
 import (
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/fswatch"
 )
 
 // Scheme is the reference scheme this package serves.
@@ -41,6 +43,15 @@ type Provider struct {
 // New returns a file provider that resolves relative paths against baseDir (the directory of the
 // configuration file; "" means the current directory).
 func New(baseDir string) *Provider { return &Provider{baseDir: baseDir} }
+
+var _ providers.Notifier = (*Provider)(nil)
+
+// Notify implements providers.Notifier: it watches the directories of the refs' files through
+// filesystem events until ctx is done, and reports the refs whose file was written, replaced (by
+// a rename, or by Kubernetes' ..data symlink swap), removed or renamed away. See package fswatch.
+func (p *Provider) Notify(ctx context.Context, refs []providers.Ref, changed func([]providers.Ref)) error {
+	return fswatch.Notify(ctx, refs, p.Path, changed)
+}
 
 // Path returns the file a reference names: its path, joined to the base directory when relative.
 func (p *Provider) Path(ref providers.Ref) string { return providers.LocalPath(p.baseDir, ref.Path) }
