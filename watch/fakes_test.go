@@ -220,6 +220,9 @@ func (s versioned) Versions(ctx context.Context, refs []providers.Ref) ([]string
 	return out, errors.Join(errs...)
 }
 
+// Pinned says that a ref with ?version= names a version that never changes (providers.Pinner).
+func (s versioned) Pinned(r providers.Ref) bool { return r.Option("version") != "" }
+
 // files is a store with file events (providers.Notifier): touch reports a change.
 type files struct {
 	*store

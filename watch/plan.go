@@ -21,7 +21,7 @@ const (
 // how tells how it is watched.
 func how(it Item) way {
 	switch {
-	case Pinned(it.Ref):
+	case pinned(it):
 		return notPinned
 	case it.Secret.Leased:
 		if _, ok := it.Provider.(providers.Expirer); ok {

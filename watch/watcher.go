@@ -28,7 +28,7 @@ type watched struct {
 	state state
 }
 
-// New returns a Watcher of items. References pinned to a version ([Pinned]) are left out, and
+// New returns a Watcher of items. References pinned to a version (providers.Pinner) are left out, and
 // so are leased secrets whose provider cannot tell when they expire (providers.Expirer): they
 // cannot change, or are renewed by their provider ([Plan] says which).
 func New(items []Item, opts Options) *Watcher {

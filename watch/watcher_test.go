@@ -117,25 +117,6 @@ func TestRenewAt(t *testing.T) {
 	}
 }
 
-func TestPinned(t *testing.T) {
-	for s, want := range map[string]bool{
-		"vault://secret/app?version=3":                      true,
-		"vault://secret/app#password":                       false,
-		"awssm://prod/db?version_id=abc":                    true,
-		"awssm://prod/db?version_stage=AWSPREVIOUS":         false,
-		"gcpsm://projects/p/secrets/s/versions/3":           true,
-		"gcpsm://projects/p/secrets/s/versions/latest":      false,
-		"gcpsm://projects/p/secrets/s":                      false,
-		"azkv://kv/secret/0123456789abcdef0123456789abcdef": true,
-		"azkv://kv/secret":                                  false,
-		"file:///run/secrets/token":                         false,
-	} {
-		if got := Pinned(ref(t, s)); got != want {
-			t.Errorf("Pinned(%s) = %v, want %v", s, got, want)
-		}
-	}
-}
-
 func TestPlan(t *testing.T) {
 	ev := newEvents()
 	kv := versioned{newStore(ev, map[string]string{"app": "1"})}
