@@ -57,7 +57,9 @@ func startRun(t *testing.T, ev *events, items []Item, opts Options, cfg Config) 
 		r.acted = append(r.acted, fmt.Sprintf("%s %s stopped %s %v", a.Action, strings.Join(names(a.Changes), ","), stopped, a.Err))
 	}
 	cfg.Mask = func(cs []Change) { ev.add("mask %s", strings.Join(names(cs), ",")) }
-	cfg.Env = func(latest []Change) ([]string, []*os.File, error) { return envOf(items, latest), nil, nil }
+	if cfg.Env == nil {
+		cfg.Env = func(latest []Change) ([]string, []*os.File, error) { return envOf(items, latest), nil, nil }
+	}
 	if cfg.Action.Kind == Signal {
 		cfg.Rewrite = func(cs []Change) error { ev.add("rewrite %s", strings.Join(names(cs), ",")); return nil }
 	}

@@ -169,6 +169,10 @@ func (s *supervisor) run(ctx context.Context, changes <-chan []Change) (inject.E
 			if done {
 				return ex, err
 			}
+			if len(s.pending) > 0 { // the action could not happen: tried again later
+				timer = time.NewTimer(max(s.cfg.MinInterval, time.Second))
+				due = timer.C
+			}
 		}
 	}
 }
@@ -235,7 +239,9 @@ func (s *supervisor) signal(cs []Change, what string) {
 func (s *supervisor) restart(ctx context.Context, cs []Change) (inject.Exit, error, bool) {
 	env, files, err := s.env()
 	if err != nil {
-		s.cfg.Warn(fmt.Sprintf("watch: not restarting; the command runs on with the values it has: %v", err))
+		retry := max(s.cfg.MinInterval, time.Second)
+		s.cfg.Warn(fmt.Sprintf("watch: not restarting; the command runs on with the values it has, and the restart is tried again in %s: %v", retry, err))
+		s.pending = merge(cs, s.pending)
 		return inject.Exit{}, nil, false
 	}
 	s.child.Stop()

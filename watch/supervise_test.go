@@ -1,7 +1,9 @@
 package watch
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"syscall"
 	"testing"
@@ -265,6 +267,31 @@ func TestDisappearingSecretKeepsItsLastValue(t *testing.T) {
 			"6m0s warn: watch: APP (vault://app) is back in its store")
 		r.want("start|stop", "0s start APP=v1-canary", "6m1s stop", "6m1s start APP=v2-canary")
 		r.noValues("v1-canary", "v2-canary")
+		r.end()
+	})
+}
+
+// A new environment that cannot be built (a secret file that cannot be written) leaves the
+// child alone; the restart is tried again MinInterval later.
+func TestRestartWithoutEnvironmentIsTriedAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		items := []Item{item(t, "TOKEN", "file://token", fs)}
+		broken := true
+		r := startRun(t, ev, items, Options{}, Config{Debounce: time.Second, MinInterval: time.Minute, Hooks: Hooks{
+			Env: func(latest []Change) ([]string, []*os.File, error) {
+				if broken {
+					broken = false
+					return nil, nil, errors.New("no space left on device")
+				}
+				return envOf(items, latest), nil, nil
+			}}})
+		fs.rewrite("token", "v2")
+		r.after(2 * time.Minute)
+		r.want("start|stop|warn:", "0s start TOKEN=v1",
+			"1.1s warn: watch: not restarting; the command runs on with the values it has, and the restart is tried again in 1m0s: no space left on device",
+			"1m1.1s stop", "1m1.1s start TOKEN=v2")
 		r.end()
 	})
 }
