@@ -40,6 +40,8 @@ type checkRow struct {
 	// RotateEvery is the policy as written in days (90d), Overdue whether the age is past it.
 	RotateEvery string `json:"rotate_every,omitempty"`
 	Overdue     bool   `json:"overdue"`
+	// Watch is how the secret would be watched with watching on (watchflags.go), else "".
+	Watch string `json:"watch,omitempty"`
 }
 
 func newCheckCommand(a *app) *cobra.Command {
@@ -63,6 +65,10 @@ rotate_every but no known age (docs/rotation.md).`,
 				return err
 			}
 			defer a.closeProviders(p)
+			ws, err := a.watchSettings(p) // watchflags.go
+			if err != nil {
+				return err
+			}
 			p.noFallback = true                     // check reports the snapshot, never uses it
 			au, err := a.openAudit(p, "check", nil) // audit.go
 			if err != nil {
@@ -85,6 +91,7 @@ rotate_every but no known age (docs/rotation.md).`,
 			now := time.Now()
 			rows := make([]checkRow, len(results))
 			rots := make([]rotation, len(results))
+			modes := make([]string, len(results))
 			for i, r := range results {
 				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref, p.registry), Provider: r.Parsed.Scheme, Status: "ok",
 					Version: r.Secret.Version, Millis: r.Elapsed.Milliseconds(), Origin: r.Origin, Fallback: snap.row(r)}
@@ -116,6 +123,10 @@ rotate_every but no known age (docs/rotation.md).`,
 					}
 					row.Overdue = rots[i].overdue > 0
 				}
+				if ws.Enabled && r.Err == nil {
+					modes[i] = watchMode(r.Request.Ref, r.Secret.Leased, p.registry.RemoteSchemes())
+					row.Watch = modes[i]
+				}
 				rows[i] = row
 			}
 			out := c.OutOrStdout()
@@ -142,6 +153,9 @@ rotate_every but no known age (docs/rotation.md).`,
 				}
 				if snap != nil {
 					fmt.Fprintln(out, snap)
+				}
+				if line := ws.summary(modes); line != "" {
+					fmt.Fprintln(out, line)
 				}
 			}
 			rotationErr := a.checkRotation(p, results, rots, strictRotation)

@@ -82,6 +82,8 @@ func registerCompletions(root *cobra.Command, a *app) {
 		"timeout": fixed("10s", "30s", "1m", "5m"),
 		"grace":   fixed("1s", "10s", "30s", "1m"),
 	}
+	byName["on-change"] = fixed(onChangeCompletions...) // watchflags.go
+	byName["watch-interval"] = fixed("1m", "5m", "15m", "1h")
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		for name, fn := range byName {

@@ -31,6 +31,8 @@ type globalOptions struct {
 	color      colorMode
 	confirm    string // --confirm: the protected profile's name (protected.go)
 	fake       bool   // --fake: fake values, nothing fetched (fake.go)
+
+	watch watchFlags // --watch, --watch-interval, --on-change (watchflags.go)
 }
 
 // app holds what one invocation shares between its commands.
@@ -141,6 +143,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f.StringVar(&a.opts.confirm, "confirm", "", "confirm the use of a protected profile by `NAME` without a prompt (CI, cron, containers)")
 	f.String("audit-log", "", "append the audit trail (JSON Lines, docs/audit.md) to `FILE`, besides the config's audit: block")
 	f.Var(&a.opts.color, "color", "colour secretrun's own messages: auto (on a terminal, unless NO_COLOR is set), always or never")
+	addWatchFlags(a, f)
 	root.MarkFlagsMutuallyExclusive("pty", "no-pty")
 
 	// The other flags are bound when a command runs (applyFlagEnv); config here, since

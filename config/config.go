@@ -125,6 +125,9 @@ type Profile struct {
 	// Fallback is the profile's `fallback` (docs/fallback.md); nil means none. Comes from the
 	// last extends layer that sets it.
 	Fallback *Fallback
+	// Watch is the profile's `watch` block (docs/watch.md); nil means none. Each of its fields
+	// comes from the last extends layer that sets it; Watch.On says whether watching is on.
+	Watch *Watch
 	// Line is the line of the profile's name in the file (0 for a profile not from a file).
 	Line int
 }

@@ -61,6 +61,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	p.checkFiles(cfg)
 	p.checkAllowSources(cfg)
+	p.checkWatch(cfg)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 var (
 	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks", "audit"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
-	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources", "fallback"}
+	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources", "fallback", "watch"}
 	secretFields  = []string{"ref", "optional", "as", "mask", "validate", "owner", "rotate_every"}
 )
 
@@ -291,6 +292,8 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 			p.allowSources(v, field, prof)
 		case "fallback":
 			p.fallback(k, v, field, prof)
+		case "watch":
+			p.watch(k, v, field, prof)
 		}
 	})
 	for _, s := range prof.Secrets {

@@ -30,7 +30,7 @@ func (c *Config) ProfileNames() []string {
 // itself; later ones win. env and secrets merge by variable name (an entry keeps the position
 // where the name first appeared; a name set in env by a later layer leaves secrets, and the
 // other way round); deny is the union; inherit, clobber and grace come from the last layer that
-// sets them, and so does allow_sources. protected is the profile's own: it is not inherited.
+// sets them, and so does allow_sources; each field of watch comes from the last layer that sets it. protected is the profile's own: it is not inherited.
 // A protected profile is never chosen for an empty name (docs/config.md, "Protected profiles").
 //
 // Profile is nil-safe: on a nil *Config (no configuration file) it returns an empty profile for
@@ -127,6 +127,7 @@ type merger struct {
 	files   []FileSpec
 	allow   []string
 	fb      *Fallback
+	watch   *Watch
 }
 
 func newMerger() *merger { return &merger{} }
@@ -186,6 +187,12 @@ func (m *merger) layer(p *Profile) {
 	if p.Fallback != nil {
 		m.fb = p.Fallback
 	}
+	if p.Watch != nil {
+		if m.watch == nil {
+			m.watch = &Watch{}
+		}
+		m.watch.merge(p.Watch)
+	}
 	if p.AllowSources != nil {
 		m.allow = append([]string{}, p.AllowSources...)
 	}
@@ -214,6 +221,10 @@ func (m *merger) profile() *Profile {
 		Files:   append([]FileSpec(nil), m.files...),
 	}
 	out.Fallback = m.fb
+	if m.watch != nil {
+		w := *m.watch
+		out.Watch = &w
+	}
 	if m.allow != nil {
 		out.AllowSources = append([]string{}, m.allow...)
 	}
