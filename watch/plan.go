@@ -38,8 +38,9 @@ type PlanEntry struct {
 	Name string
 	// Ref is its reference.
 	Ref providers.Ref
-	// Watched is false for references that are not watched.
-	Watched bool
+	// Mode is "events" (file events), "poll" (checked every interval), "lease" (replaced
+	// before it expires), or "" when the reference is not watched.
+	Mode string
 	// How is one phrase: "file events", "versions every 5m ±10%", "value compared every 5m
 	// ±10%", "lease replaced before it expires", "not watched: pinned to a version".
 	How string
@@ -54,20 +55,20 @@ func Plan(items []Item, opts Options) []PlanEntry {
 	}
 	out := make([]PlanEntry, 0, len(items))
 	for _, it := range items {
-		e := PlanEntry{Name: it.Name, Ref: it.Ref, Watched: true}
+		e := PlanEntry{Name: it.Name, Ref: it.Ref, Mode: "poll"}
 		switch how(it) {
 		case notPinned:
-			e.Watched, e.How = false, "not watched: pinned to a version"
+			e.Mode, e.How = "", "not watched: pinned to a version"
 		case notRenewable:
-			e.Watched, e.How = false, "not watched: a lease its provider renews"
+			e.Mode, e.How = "", "not watched: a lease its provider renews"
 		case byLease:
-			e.How = "lease replaced before it expires"
+			e.Mode, e.How = "lease", "lease replaced before it expires"
 		default:
 			_, notifies := it.Provider.(providers.Notifier)
 			_, versions := it.Provider.(providers.Versioner)
 			switch {
 			case notifies:
-				e.How = "file events"
+				e.Mode, e.How = "events", "file events"
 			case versions:
 				e.How = "versions " + every
 			case it.Secret.Version != "":

@@ -134,17 +134,17 @@ func TestPlan(t *testing.T) {
 		item(t, "PG", "vault://database/creds/app", db), renewed,
 	}
 	want := []string{
-		"APP versions every 5m ±10%",
-		"OLD not watched: pinned to a version",
-		"DB version compared every 5m ±10%",
-		"X value compared every 5m ±10%",
-		"F file events",
-		"PG lease replaced before it expires",
-		"RO not watched: a lease its provider renews",
+		"APP poll: versions every 5m ±10%",
+		"OLD : not watched: pinned to a version",
+		"DB poll: version compared every 5m ±10%",
+		"X poll: value compared every 5m ±10%",
+		"F events: file events",
+		"PG lease: lease replaced before it expires",
+		"RO : not watched: a lease its provider renews",
 	}
 	got := Plan(items, Options{Interval: 5 * time.Minute, Jitter: 0.1})
 	for i, e := range got {
-		if s := e.Name + " " + e.How; i >= len(want) || s != want[i] {
+		if s := e.Name + " " + e.Mode + ": " + e.How; i >= len(want) || s != want[i] {
 			t.Errorf("plan[%d] = %q", i, s)
 		}
 	}
