@@ -65,7 +65,9 @@ const (
 	StatusNotFound = 127
 )
 
-// Spec describes one child run.
+// Spec describes a run: the command, and the streams, terminal and signal handling of the
+// Session it runs in. Env and ExtraFiles are the first child's (Session.Start takes them per
+// child).
 type Spec struct {
 	// Args is the command line; Args[0] is looked up in the PATH of Env (not secretrun's own
 	// PATH), like execvpe. A name containing a slash is used as is (relative to Dir).
@@ -92,9 +94,12 @@ type Spec struct {
 	// ExtraFiles are open files the child inherits as descriptors 3, 4, ... (exec.Cmd's
 	// ExtraFiles): the memory files of `as: file` secrets.
 	ExtraFiles []*os.File
-	// Started, if set, is called once with the child's pid as soon as it runs (the caller
-	// starts lease renewal then). It must not block.
+	// Started, if set, is called once per child with its pid as soon as it runs (the caller
+	// starts lease renewal then). It must not block, nor call the Session.
 	Started func(pid int)
+	// Trace, if set, receives the runner's -v traces (a signal dropped because no child was
+	// running, for example). They never contain the environment. It must not block.
+	Trace func(format string, args ...any)
 	// SignalGroup forwards signals (and the stop signal and SIGKILL) to the child's whole
 	// process group instead of the child's pid alone, where the child has a group of its own
 	// (--signal-group). By default a signal reaches the child as `kill <pid>` would reach it
@@ -163,12 +168,39 @@ func Run(ctx context.Context, spec Spec) (status int, err error) {
 	return ex.Status, err
 }
 
-// RunExit is Run, and also tells which signal killed the child, if one did.
+// RunExit is Run, and also tells which signal killed the child, if one did. It is a Session
+// with one child: Open, Start(spec.Env, spec.ExtraFiles), the child's Exit, Close. A
+// terminating signal that reaches secretrun before the child could start makes the run end as
+// if the child had died of it (Exit.Signal set, nil error), so that secretrun dies of it too.
 func RunExit(ctx context.Context, spec Spec) (Exit, error) {
-	if len(spec.Args) == 0 || spec.Args[0] == "" {
-		return Exit{Status: StatusFailure}, &RunError{Status: StatusFailure, Err: errors.New("no command given")}
+	s, err := Open(ctx, spec)
+	if err != nil {
+		return Exit{Status: statusOf(err)}, err
 	}
-	return runChild(ctx, spec)
+	defer s.Close() // a no-op after the Close below; on a panic, it restores the terminal
+	if err := s.Start(spec.Env, spec.ExtraFiles); err != nil {
+		_ = s.Close()
+		var stop *stopError
+		if errors.As(err, &stop) && stop.sig != 0 {
+			return Exit{Status: 128 + int(stop.sig), Signal: stop.sig}, nil
+		}
+		return Exit{Status: statusOf(err)}, err
+	}
+	ex := <-s.Exited()
+	_ = s.Close() // write errors (EPIPE on a closed stdout) already stopped the copy
+	if err := s.lostStatus(); err != nil {
+		return ex, err
+	}
+	return ex, nil
+}
+
+// statusOf returns the exit status a *RunError carries, or StatusFailure.
+func statusOf(err error) int {
+	var re *RunError
+	if errors.As(err, &re) {
+		return re.Status
+	}
+	return StatusFailure
 }
 
 // exitFromWait turns a wait status into the status a shell would show.

@@ -47,6 +47,9 @@ func ignoresSignal(int, syscall.Signal) bool { return false }
 // childReaper reaps nothing outside Linux.
 type childReaper struct{}
 
-func startReaper(int) *childReaper { return nil }
-func (*childReaper) childReaped()  {}
-func (*childReaper) stop()         {}
+func startReaper() *childReaper { return nil }
+
+// spawn runs start.
+func (*childReaper) spawn(start func() (int, error)) error { _, err := start(); return err }
+func (*childReaper) childReaped()                          {}
+func (*childReaper) stop()                                 {}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -16,16 +15,22 @@ import (
 )
 
 // childReaper reaps the zombies re-parented to secretrun when it is PID 1 (a container's
-// ENTRYPOINT), without ever taking the exit status of the direct child away from exec.Cmd.Wait.
+// ENTRYPOINT), for the whole session, without ever taking the exit status of a direct child
+// away from exec.Cmd.Wait.
 //
 // A plain wait4(-1) loop would race with Wait for the direct child. Instead the reaper peeks
 // with waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT), which leaves the zombie in place, and reaps
-// only the pid it saw, by pid, and only if that pid is not the direct child. When the peek
-// shows the direct child, the reaper leaves it to Wait and sweeps again once Wait has
+// only the pid it saw, by pid, and only if that pid is not the current direct child. When the
+// peek shows the direct child, the reaper leaves it to Wait and sweeps again once Wait has
 // collected it (childReaped). Only the reaper and Wait wait for children in secretrun.
+//
+// Across children: a sweep and the start of a child exclude each other (spawn), so that a
+// child that dies at once is never taken for an orphan before the reaper knows its pid.
 type childReaper struct {
-	direct  int
-	reaped  atomic.Bool
+	mu     sync.Mutex // held by each peek-and-reap, and across a child's fork and exec
+	direct int        // the current direct child; 0 before the first
+	reaped bool       // Wait has collected direct
+
 	sigCh   chan os.Signal
 	trigger chan struct{}
 	done    chan struct{}
@@ -33,14 +38,13 @@ type childReaper struct {
 	once    sync.Once
 }
 
-// startReaper starts reaping when secretrun is PID 1 and returns nil otherwise. It must be
-// called after the direct child has started, with its pid.
-func startReaper(direct int) *childReaper {
+// startReaper starts reaping when secretrun is PID 1 and returns nil otherwise.
+func startReaper() *childReaper {
 	if os.Getpid() != 1 {
 		return nil
 	}
 	rp := &childReaper{
-		direct:  direct,
+		reaped:  true,
 		sigCh:   make(chan os.Signal, 1),
 		trigger: make(chan struct{}, 1),
 		done:    make(chan struct{}),
@@ -63,12 +67,30 @@ func startReaper(direct int) *childReaper {
 	return rp
 }
 
+// spawn runs start, which starts a direct child and returns its pid, with sweeps held off;
+// on a nil reaper it just runs start.
+func (rp *childReaper) spawn(start func() (int, error)) error {
+	if rp == nil {
+		_, err := start()
+		return err
+	}
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	pid, err := start()
+	if err == nil {
+		rp.direct, rp.reaped = pid, false
+	}
+	return err
+}
+
 // childReaped tells the reaper that Wait has collected the direct child.
 func (rp *childReaper) childReaped() {
 	if rp == nil {
 		return
 	}
-	rp.reaped.Store(true)
+	rp.mu.Lock()
+	rp.reaped = true
+	rp.mu.Unlock()
 	select {
 	case rp.trigger <- struct{}{}:
 	default:
@@ -89,27 +111,35 @@ func (rp *childReaper) stop() {
 
 // sweep reaps every zombie child except an unreaped direct child.
 func (rp *childReaper) sweep() {
-	for {
-		var info unix.Siginfo
-		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return // ECHILD: no children at all
-		}
-		pid := siginfoPid(&info)
-		if pid == 0 {
-			return // children, but no zombie
-		}
-		if pid == rp.direct && !rp.reaped.Load() {
-			return // exec.Cmd.Wait collects it; childReaped triggers the next sweep
-		}
-		var ws unix.WaitStatus
-		if _, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); err != nil && !errors.Is(err, unix.EINTR) {
-			return
-		}
+	for rp.reapOne() {
 	}
+}
+
+// reapOne reaps one zombie that is not the unreaped direct child, and reports whether it did
+// (or was interrupted and should look again).
+func (rp *childReaper) reapOne() bool {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	if errors.Is(err, unix.EINTR) {
+		return true
+	}
+	if err != nil {
+		return false // ECHILD: no children at all
+	}
+	pid := siginfoPid(&info)
+	if pid == 0 {
+		return false // children, but no zombie
+	}
+	if pid == rp.direct && !rp.reaped {
+		return false // exec.Cmd.Wait collects it; childReaped triggers the next sweep
+	}
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil); err != nil && !errors.Is(err, unix.EINTR) {
+		return false
+	}
+	return true
 }
 
 // siginfoPid reads si_pid from a siginfo filled in by waitid: the union after si_signo,

@@ -28,8 +28,13 @@ import (
 type SecretFiles struct {
 	mode  string     // "memory", "memory-backed directory" or "chosen directory"
 	files []*os.File // memory mode: the memfds, in descriptor order (child fd 3+i)
+	names []string   // memory mode: the variable of each memfd
 	dir   string     // directory modes: the private directory
 	lock  *os.File   // directory modes: the open directory, locked while secretrun lives
+	// rewritable: memory files may be rewritten (FilesOptions.Rewritable); files then holds
+	// secretrun's writable descriptors and childFiles the read-only ones the child inherits.
+	rewritable bool
+	childFiles []*os.File
 	// diskReason is why a chosen directory may be on a disk (nil when it is memory-backed).
 	diskReason error
 }
@@ -39,6 +44,11 @@ type FilesOptions struct {
 	// Dir is a directory the user chose (--secret-files-dir): the files get real paths in a
 	// private subdirectory of it, also when it is on a disk. "" means memory only.
 	Dir string
+	// Rewritable lets Rewrite change a file while the child runs (the `on_change: signal:NAME`
+	// action). Memory files are then not sealed against writes; the child gets a read-only
+	// descriptor of a file of mode 0400, so it still cannot change it. Directory files are
+	// replaced by rename whether or not this is set.
+	Rewritable bool
 
 	// noMemfd and candidates replace the defaults in tests.
 	noMemfd    bool
@@ -75,7 +85,7 @@ func NewSecretFiles(opts FilesOptions) (*SecretFiles, error) {
 	if !opts.noMemfd {
 		err := memfdUsable()
 		if err == nil {
-			return &SecretFiles{mode: "memory"}, nil
+			return &SecretFiles{mode: "memory", rewritable: opts.Rewritable}, nil
 		}
 		reasons = append(reasons, "memory files: "+err.Error())
 	}
@@ -186,17 +196,24 @@ func (f *SecretFiles) ExtraFiles() []*os.File {
 	if f == nil {
 		return nil
 	}
+	if f.rewritable {
+		return f.childFiles
+	}
 	return f.files
 }
 
 // Write stores value as the secret file of variable name and returns the path the child opens.
 func (f *SecretFiles) Write(name, value string) (string, error) {
 	if f.dir == "" {
-		file, err := newMemfd(name, value)
+		file, forChild, err := newMemfd(name, value, f.rewritable)
 		if err != nil {
 			return "", fmt.Errorf("%s: cannot create its memory file: %w", name, err)
 		}
 		f.files = append(f.files, file)
+		f.names = append(f.names, name)
+		if forChild != nil {
+			f.childFiles = append(f.childFiles, forChild)
+		}
 		return "/proc/self/fd/" + strconv.Itoa(2+len(f.files)), nil
 	}
 	p := filepath.Join(f.dir, name)
@@ -220,10 +237,10 @@ func (f *SecretFiles) Remove() error {
 	if f == nil {
 		return nil
 	}
-	for _, file := range f.files {
+	for _, file := range append(f.files, f.childFiles...) {
 		_ = file.Close()
 	}
-	f.files = nil
+	f.files, f.childFiles, f.names = nil, nil, nil
 	var err error
 	if f.dir != "" {
 		err = os.RemoveAll(f.dir)

@@ -14,7 +14,7 @@ import (
 // memfdUsable checks that a memory file can be created and reached by path through
 // /proc/self/fd (which needs /proc to be mounted), as the child will.
 func memfdUsable() error {
-	f, err := newMemfd("probe", "")
+	f, _, err := newMemfd("probe", "", false)
 	if err != nil {
 		return err
 	}
@@ -28,26 +28,51 @@ func memfdUsable() error {
 // newMemfd returns an anonymous memory file holding value, mode 0600 (ssh, libpq and others
 // refuse a key file that others may read), sealed so that nobody can change it. It is
 // close-on-exec: only exec.Cmd.ExtraFiles passes it on.
-func newMemfd(name, value string) (*os.File, error) {
+//
+// With rewritable (FilesOptions.Rewritable), secretrun must be able to change it later
+// (rewriteMemfd): it is sealed against new seals only, its mode is 0400, and forChild is a
+// read-only descriptor of it for the child, which can then neither write through its
+// descriptor nor reopen /proc/self/fd/N for writing.
+func newMemfd(name, value string, rewritable bool) (file, forChild *os.File, err error) {
 	fd, err := unix.MemfdCreate("secretrun:"+name, unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
-		return nil, fmt.Errorf("memfd_create: %w", err)
+		return nil, nil, fmt.Errorf("memfd_create: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "memfd:secretrun:"+name)
-	if err := unix.Fchmod(fd, 0o600); err != nil {
+	mode, seals := uint32(0o600), unix.F_SEAL_SEAL|unix.F_SEAL_SHRINK|unix.F_SEAL_GROW|unix.F_SEAL_WRITE
+	if rewritable {
+		mode, seals = 0o400, unix.F_SEAL_SEAL
+	}
+	if err := unix.Fchmod(fd, mode); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("fchmod: %w", err)
+		return nil, nil, fmt.Errorf("fchmod: %w", err)
 	}
 	if _, err := f.WriteString(value); err != nil {
 		f.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("sealing: %w", err)
+		return nil, nil, fmt.Errorf("sealing: %w", err)
 	}
-	return f, nil
+	if rewritable {
+		ro, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(fd), os.O_RDONLY, 0)
+		if err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("read-only descriptor: %w", describeFSError(err))
+		}
+		return f, ro, nil
+	}
+	return f, nil, nil
+}
+
+// rewriteMemfd replaces the content of a rewritable memory file in place: the new bytes over
+// the old from offset 0, then the size cut to the new length.
+func rewriteMemfd(f *os.File, value string) error {
+	if _, err := f.WriteAt([]byte(value), 0); err != nil {
+		return err
+	}
+	return f.Truncate(int64(len(value)))
 }
 
 // memoryBacked reports, as an error saying why not, whether dir is on a memory-backed

@@ -11,7 +11,11 @@ var errNoMemfd = errors.New("not available on this system")
 
 func memfdUsable() error { return errNoMemfd }
 
-func newMemfd(string, string) (*os.File, error) { return nil, errNoMemfd }
+func newMemfd(string, string, bool) (file, forChild *os.File, err error) {
+	return nil, nil, errNoMemfd
+}
+
+func rewriteMemfd(*os.File, string) error { return errNoMemfd }
 
 // memoryBacked cannot tell a memory-backed filesystem outside Linux: the directory modes then
 // need the user's explicit choice (--secret-files-dir).

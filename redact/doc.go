@@ -24,7 +24,8 @@
 //     display width (width.go). Around terminal escapes (escape.go) it
 //     also matches against the output with its CSI sequences taken out,
 //     masks the raw span of such a match and writes the sequences inside
-//     it after the token.
+//     it after the token. A Writer made from a Live (live.go) switches to
+//     the Live's newest Matcher when secrets rotate.
 //
 // The output of a Writer is exactly what a naive oracle produces on the
 // concatenated input (find every occurrence of every needle, in the input

@@ -364,23 +364,7 @@ func TestRandomizedEscapes(t *testing.T) {
 		for k := 0; k < 1+r.Intn(4); k++ {
 			needles = append(needles, randString(r, alpha, minLen+r.Intn(10)))
 		}
-		var in []byte
-		for len(in) < 150 {
-			if r.Intn(3) == 0 {
-				in = append(in, randString(r, alpha, r.Intn(8))...)
-				continue
-			}
-			n := needles[r.Intn(len(needles))]
-			if r.Intn(4) == 0 {
-				n = n[:1+r.Intn(len(n))]
-			}
-			for i := 0; i < len(n); i++ {
-				in = append(in, n[i])
-				for r.Intn(3) == 0 {
-					in = append(in, fuzzEscapes[r.Intn(len(fuzzEscapes))]...)
-				}
-			}
-		}
+		in := plantedInput(r, alpha, needles, 150, 3)
 		sizes := splitSizes(len(in), func() int {
 			if r.Intn(2) == 0 {
 				return 1
@@ -390,4 +374,28 @@ func TestRandomizedEscapes(t *testing.T) {
 		checkStream(t, needles, nil, in, sizes)
 		checkWidth(t, needles, in, sizes)
 	}
+}
+
+// plantedInput returns at least size bytes of noise drawn from alpha and
+// needles, whole or cut short, with escape sequences inside them (after
+// each byte, each time with odds 1/escOdds).
+func plantedInput(r *rand.Rand, alpha string, needles []string, size, escOdds int) []byte {
+	var in []byte
+	for len(in) < size {
+		if r.Intn(3) == 0 || len(needles) == 0 {
+			in = append(in, randString(r, alpha, r.Intn(8))...)
+			continue
+		}
+		n := needles[r.Intn(len(needles))]
+		if r.Intn(4) == 0 {
+			n = n[:1+r.Intn(len(n))]
+		}
+		for i := 0; i < len(n); i++ {
+			in = append(in, n[i])
+			for r.Intn(escOdds) == 0 {
+				in = append(in, fuzzEscapes[r.Intn(len(fuzzEscapes))]...)
+			}
+		}
+	}
+	return in
 }

@@ -46,6 +46,7 @@ type region struct {
 	id         int32
 	mask       []byte
 	csis       []csiSpan // escape sequences inside the region: written after its token
+	m          *Matcher  // the Matcher whose token names it, when not the Writer's (see Live)
 }
 
 // Writer masks one stream and writes the result to its destination. Create
@@ -82,6 +83,7 @@ type region struct {
 type Writer struct {
 	mu   sync.Mutex
 	m    *Matcher
+	live *Live // the Writer follows its newest Matcher (nil: m for good)
 	a    *automaton
 	dst  io.Writer
 	idle time.Duration
@@ -147,7 +149,7 @@ func (m *Matcher) NewWriter(dst io.Writer, idle time.Duration) *Writer {
 // made explicitly.
 func (m *Matcher) NewTerminalWriter(dst io.Writer, idle time.Duration) *Writer {
 	w := m.NewWriter(dst, idle)
-	w.width = m.tokens == nil && m.token == DefaultToken
+	w.width = m == nil || m.tokens == nil && m.token == DefaultToken
 	return w
 }
 
@@ -163,6 +165,12 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	if w.err != nil {
 		return 0, w.err
+	}
+	if w.live != nil {
+		w.follow()
+		if w.err != nil {
+			return 0, w.err
+		}
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -271,21 +279,34 @@ func (w *Writer) addMatch(s, e int64, id int32, p []byte, base int64) {
 	if w.width {
 		cur.mask = widthMask(nil, w.appendView(nil, p, base, s, e, cur.csis))
 	}
-	for n := len(w.regions); n > 0 && w.regions[n-1].end >= cur.start; n-- {
+	// Matches arrive in the order of their ends, so cur goes last, except
+	// when a swap (live.go) scans held bytes again with pending regions
+	// after them: cur then goes before those it does not reach.
+	k := len(w.regions)
+	for k > 0 && w.regions[k-1].start > cur.end {
+		k--
+	}
+	after := len(w.regions) - k
+	n := k
+	for ; n > 0 && w.regions[n-1].end >= cur.start; n-- {
 		last := w.regions[n-1]
 		if w.width {
 			cur.mask = mergeMasks(last, cur, p, base, w)
 		}
 		cur.csis = mergeCSIs(last.csis, cur.csis)
 		if last.start <= cur.start {
-			cur.start, cur.id = last.start, last.id
+			cur.start, cur.id, cur.m = last.start, last.id, last.m
 		}
 		if last.end > cur.end {
 			cur.end = last.end
 		}
-		w.regions = w.regions[:n-1]
 	}
-	w.regions = append(w.regions, cur)
+	if after == 0 {
+		w.regions = append(w.regions[:n], cur)
+		return
+	}
+	rest := append([]region{cur}, w.regions[k:]...)
+	w.regions = append(w.regions[:n], rest...)
 }
 
 // mergeMasks returns the width-keeping mask of the union of the pending
@@ -347,9 +368,12 @@ func (w *Writer) flushAll(out []byte) []byte {
 // appendPlain.
 func (w *Writer) appendRegion(out, p []byte, base int64, r region) []byte {
 	out = w.appendPlain(out, p, base, w.emitted, r.start)
-	if w.width {
+	switch {
+	case w.width:
 		out = append(out, r.mask...)
-	} else {
+	case r.m != nil:
+		out = append(out, r.m.tokenFor(r.id)...)
+	default:
 		out = append(out, w.m.tokenFor(r.id)...)
 	}
 	for _, c := range r.csis {
@@ -433,6 +457,9 @@ func (w *Writer) Close() error {
 	w.closed = true
 	if w.timer != nil {
 		w.timer.Stop()
+	}
+	if w.live != nil && w.err == nil {
+		w.follow()
 	}
 	if w.a == nil || w.err != nil {
 		return w.err
@@ -528,7 +555,10 @@ func (w *Writer) arm() {
 func (w *Writer) onTick() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed || w.err != nil || !w.releasable() {
+	if w.live != nil && !w.closed && w.err == nil {
+		w.follow()
+	}
+	if w.closed || w.err != nil || w.a == nil || !w.releasable() {
 		w.armed = false
 		return
 	}

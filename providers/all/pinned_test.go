@@ -28,6 +28,7 @@ func TestPinned(t *testing.T) {
 	}{
 		{v, "vault://secret/app?version=3#db", true},
 		{v, "vault://secret/app#db", false},
+		{v, "vault://secret/app?version=0#db", false}, // Vault's "latest"
 		{v, "vault://database/creds/app#password", false},
 		{a, "awssm://prod/db?version_id=a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", true},
 		{a, "awssm://prod/db?version_stage=AWSPREVIOUS", false},

@@ -27,8 +27,14 @@ type authState struct {
 	// can look up or revoke the token, given a policy that allows it, but not authenticate).
 	accessor string
 
+	// The fields below change when secretrun logs in again (relogin): guarded by p.mu.
+
+	// gen counts the logins of this run (1 for the first); leases remember the gen of the token
+	// that obtained them, since they end when it ends.
+	gen       int
+	token     string // the login token (a credential: never shown); "" for method token/none
 	renewable bool
-	ttl       time.Duration
+	ttl       time.Duration // the latest grant
 	expires   time.Time
 }
 
@@ -46,12 +52,18 @@ func (a authState) describe() string {
 }
 
 // login authenticates once per run; later calls return the first outcome.
+// A token secretrun created is replaced first when it is about to expire (refreshToken).
 func (p *Provider) login(ctx context.Context) error {
 	p.authMu.Lock()
-	defer p.authMu.Unlock()
 	if p.authDone {
-		return p.authErr
+		err := p.authErr
+		p.authMu.Unlock()
+		if err == nil {
+			err = p.refreshToken(ctx)
+		}
+		return err
 	}
+	defer p.authMu.Unlock()
 	err := p.doLogin(ctx)
 	// A login cut short by the caller's deadline may be tried again by a later Fetch.
 	if err != nil && ctx.Err() != nil {
@@ -62,16 +74,10 @@ func (p *Provider) login(ctx context.Context) error {
 }
 
 func (p *Provider) doLogin(ctx context.Context) error {
-	a := p.cfg.Auth
-	method := a.Method
-	if method == "" {
-		method = "token"
-	}
+	method := cmp.Or(p.cfg.Auth.Method, "token")
+	p.mu.Lock()
 	p.auth = authState{method: method}
-	mount := strings.Trim(a.Mount, "/")
-	if mount == "" {
-		mount = method
-	}
+	p.mu.Unlock()
 	switch method {
 	case "none":
 		return nil
@@ -83,18 +89,37 @@ func (p *Provider) doLogin(ctx context.Context) error {
 		p.auth.source = src
 		p.client.SetToken(tok)
 		return nil
+	}
+	mount, data, src, err := p.loginData(method)
+	if err != nil {
+		return err
+	}
+	p.auth.source = src
+	return p.loginWith(ctx, mount, data)
+}
+
+// loginData returns what a login with method (approle, kubernetes, jwt) posts to
+// auth/MOUNT/login, read afresh from its sources (a rotated secret id or service-account token
+// file is picked up by a later login), and names where the credentials came from.
+func (p *Provider) loginData(method string) (mount string, data map[string]any, source string, err error) {
+	a := p.cfg.Auth
+	mount = strings.Trim(a.Mount, "/")
+	if mount == "" {
+		mount = method
+	}
+	switch method {
 	case "approle":
 		roleID, roleSrc, err := p.credential(a.RoleID, "providers.vault.auth.role_id", a.RoleIDFile, "VAULT_ROLE_ID")
 		if err != nil {
-			return err
+			return "", nil, "", err
 		}
 		if roleID == "" {
-			return providers.WithHint(fmt.Errorf("%w: vault: approle login: no role id", providers.ErrDenied),
+			return "", nil, "", providers.WithHint(fmt.Errorf("%w: vault: approle login: no role id", providers.ErrDenied),
 				"VAULT_ROLE_ID is not set (or set providers.vault.auth.role_id / role_id_file)")
 		}
 		secretID, secretSrc, err := p.credential("", "", a.SecretIDFile, "VAULT_SECRET_ID")
 		if err != nil {
-			return err
+			return "", nil, "", err
 		}
 		data := map[string]any{"role_id": roleID}
 		src := "role id from " + roleSrc
@@ -104,48 +129,46 @@ func (p *Provider) doLogin(ctx context.Context) error {
 		} else {
 			src += ", no secret id (VAULT_SECRET_ID is not set)"
 		}
-		p.auth.source = fmt.Sprintf("auth/%s: %s", mount, src)
-		return p.loginWith(ctx, mount, data)
+		return mount, data, fmt.Sprintf("auth/%s: %s", mount, src), nil
 	case "kubernetes":
 		if a.Role == "" {
-			return providers.WithHint(fmt.Errorf("%w: vault: kubernetes login: no role", providers.ErrDenied),
+			return "", nil, "", providers.WithHint(fmt.Errorf("%w: vault: kubernetes login: no role", providers.ErrDenied),
 				"set providers.vault.auth.role to the Vault role bound to this service account")
 		}
 		file := cmp.Or(a.JWTFile, DefaultKubernetesTokenFile)
 		jwt, err := readCredentialFile(file)
 		if err != nil {
-			return providers.WithHint(fmt.Errorf("%w: vault: kubernetes login: reading the service-account token: %v", providers.ErrDenied, err),
+			return "", nil, "", providers.WithHint(fmt.Errorf("%w: vault: kubernetes login: reading the service-account token: %v", providers.ErrDenied, err),
 				"run in a pod with a mounted service-account token, or set providers.vault.auth.jwt_file")
 		}
-		p.auth.source = fmt.Sprintf("auth/%s, role %s, service-account token from file %s", mount, a.Role, file)
-		return p.loginWith(ctx, mount, map[string]any{"role": a.Role, "jwt": jwt})
+		return mount, map[string]any{"role": a.Role, "jwt": jwt},
+			fmt.Sprintf("auth/%s, role %s, service-account token from file %s", mount, a.Role, file), nil
 	case "jwt":
 		var jwt, src string
 		switch {
 		case a.JWTEnv != "":
 			jwt, src = strings.TrimSpace(p.opts.getenv(a.JWTEnv)), a.JWTEnv
 			if jwt == "" {
-				return providers.WithHint(fmt.Errorf("%w: vault: jwt login: %s is not set", providers.ErrDenied, a.JWTEnv),
+				return "", nil, "", providers.WithHint(fmt.Errorf("%w: vault: jwt login: %s is not set", providers.ErrDenied, a.JWTEnv),
 					"%s should hold the CI job's OIDC identity token (providers.vault.auth.jwt_env)", a.JWTEnv)
 			}
 		case a.JWTFile != "":
 			var err error
 			if jwt, err = readCredentialFile(a.JWTFile); err != nil {
-				return fmt.Errorf("%w: vault: jwt login: %v", providers.ErrDenied, err)
+				return "", nil, "", fmt.Errorf("%w: vault: jwt login: %v", providers.ErrDenied, err)
 			}
 			src = "file " + a.JWTFile
 		default:
-			return providers.WithHint(fmt.Errorf("%w: vault: jwt login: no token source", providers.ErrDenied),
+			return "", nil, "", providers.WithHint(fmt.Errorf("%w: vault: jwt login: no token source", providers.ErrDenied),
 				"set providers.vault.auth.jwt_env (e.g. VAULT_ID_TOKEN) or providers.vault.auth.jwt_file")
 		}
 		data := map[string]any{"jwt": jwt}
 		if a.Role != "" {
 			data["role"] = a.Role
 		}
-		p.auth.source = fmt.Sprintf("auth/%s, role %q, JWT from %s", mount, a.Role, src)
-		return p.loginWith(ctx, mount, data)
+		return mount, data, fmt.Sprintf("auth/%s, role %q, JWT from %s", mount, a.Role, src), nil
 	}
-	return fmt.Errorf("vault: unknown auth method %q", method)
+	return "", nil, "", fmt.Errorf("vault: unknown auth method %q", method)
 }
 
 // loginWith posts data to auth/MOUNT/login and adopts the token it returns.
@@ -167,12 +190,17 @@ func (p *Provider) loginWith(ctx context.Context, mount string, data map[string]
 	if s == nil || s.Auth == nil || s.Auth.ClientToken == "" {
 		return fmt.Errorf("%w: vault: %s login at auth/%s returned no token", providers.ErrDenied, p.auth.method, mount)
 	}
+	ttl := time.Duration(s.Auth.LeaseDuration) * time.Second
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.client.SetToken(s.Auth.ClientToken)
 	p.auth.created = true
+	p.auth.gen++
+	p.auth.token = s.Auth.ClientToken
 	p.auth.accessor = s.Auth.Accessor
 	p.auth.renewable = s.Auth.Renewable
-	p.auth.ttl = time.Duration(s.Auth.LeaseDuration) * time.Second
-	p.auth.expires = p.opts.now().Add(p.auth.ttl)
+	p.auth.ttl = ttl
+	p.auth.expires = p.opts.now().Add(ttl)
 	return nil
 }
 

@@ -208,6 +208,7 @@ func (p *Provider) readProbing(ctx context.Context, src providers.Ref, asIs moun
 	}
 	secret, err := p.get(ctx, asIs, src)
 	if err == nil {
+		p.setUnversioned(src.Path) // not KV v2: Versions answers "" without asking again
 		return p.decode(asIs, src, secret)
 	}
 	if asIs.refused != nil && (errors.Is(err, providers.ErrNotFound) || blocked(err)) {

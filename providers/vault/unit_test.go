@@ -56,58 +56,93 @@ func TestRenewAt(t *testing.T) {
 	}
 }
 
-// keepAlive with a fake renewal: warnings for non-renewable leases, max TTL, refused renewals,
-// and transient failures retried without a warning.
+// keepAlive with a fake renewal: why it stops for non-renewable grants, the max TTL and refused
+// renewals, transient failures retried, and each renewal passed on.
 func TestKeepAlive(t *testing.T) {
 	t.Parallel()
 	p := &Provider{}
-	run := func(renewable bool, ttl time.Duration, renew renewFunc) ([]string, time.Duration) {
+	run := func(renewable bool, ttl time.Duration, renew renewFunc) (grant, string, int, time.Duration) {
 		ctx, cancel := contextWithTimeout(5 * time.Second)
 		defer cancel()
-		var warns []string
+		renewed := 0
 		start := time.Now()
-		p.keepAlive(ctx, "the lease of vault://db/creds/app", providers.Ref{}, renewable, ttl, time.Now().Add(ttl), renew, func(m string) { warns = append(warns, m) })
-		return warns, time.Since(start)
+		g, why := p.keepAlive(ctx, providers.Ref{}, grant{renewable: renewable, ttl: ttl, expires: time.Now().Add(ttl)}, renew,
+			func(grant) { renewed++ })
+		return g, why, renewed, time.Since(start)
 	}
 	t.Run("not renewable", func(t *testing.T) {
 		t.Parallel()
-		warns, d := run(false, 1500*time.Millisecond, nil)
-		if len(warns) != 1 || !strings.Contains(warns[0], "is not renewable") || d > 1500*time.Millisecond {
-			t.Errorf("warns %q after %v", warns, d)
+		_, why, _, d := run(false, 1500*time.Millisecond, nil)
+		if why != "is not renewable" || d > 100*time.Millisecond {
+			t.Errorf("why %q after %v; want at once", why, d)
 		}
 	})
 	t.Run("max TTL", func(t *testing.T) {
 		t.Parallel()
 		calls := 0
-		warns, d := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+		g, why, renewed, d := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
 			calls++
 			if calls == 1 {
 				return inc, nil
 			}
 			return inc / 3, nil
 		})
-		if calls != 2 || len(warns) != 1 || !strings.Contains(warns[0], "max TTL") || !strings.Contains(warns[0], "vault://db/creds/app") {
-			t.Errorf("%d renewals, warns %q after %v", calls, warns, d)
+		if calls != 2 || renewed != 2 || !strings.Contains(why, "max TTL") || g.ttl != 500*time.Millisecond || time.Until(g.expires) > 500*time.Millisecond {
+			t.Errorf("%d renewals (%d passed on), why %q, last grant %v until +%v, after %v", calls, renewed, why, g.ttl, time.Until(g.expires), d)
 		}
 	})
 	t.Run("refused", func(t *testing.T) {
 		t.Parallel()
-		warns, _ := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+		_, why, _, _ := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
 			return 0, &api.ResponseError{StatusCode: 400, Errors: []string{"lease not found"}}
 		})
-		if len(warns) != 1 || !strings.Contains(warns[0], "could not be renewed (lease not found (HTTP 400))") {
-			t.Errorf("warns %q", warns)
+		if why != "could not be renewed (lease not found (HTTP 400))" {
+			t.Errorf("why %q", why)
+		}
+	})
+	t.Run("past the max TTL", func(t *testing.T) {
+		t.Parallel()
+		calls := 0
+		_, why, _, _ := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+			calls++
+			return 0, &api.ResponseError{StatusCode: 500, Errors: []string{"past the max TTL, cannot renew"}}
+		})
+		if calls != 1 || !strings.Contains(why, "max TTL") {
+			t.Errorf("%d renewals, why %q; want one (Vault's 500 here is final) and the max TTL", calls, why)
+		}
+	})
+	t.Run("rounded grant", func(t *testing.T) {
+		t.Parallel()
+		// Vault rounds grants to whole seconds: a grant is counted as ending up to 500 ms
+		// earlier than it says, so that the next renewal comes before a hidden max TTL.
+		calls := 0
+		g, why, _, _ := run(true, 2*time.Second, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+			calls++
+			if calls == 2 {
+				return inc / 2, nil
+			}
+			return inc, nil
+		})
+		if left := time.Until(g.expires); why == "" || left > 750*time.Millisecond || left < 600*time.Millisecond {
+			t.Errorf("a 1 s grant counted as ending in %v (why %q); want 750 ms minus the time since", left, why)
+		}
+	})
+	t.Run("superseded", func(t *testing.T) {
+		t.Parallel()
+		_, why, _, _ := run(true, 1500*time.Millisecond, func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+			return 0, errSuperseded
+		})
+		if why != "" {
+			t.Errorf("why %q; a token replaced by a newer login stops quietly", why)
 		}
 	})
 	t.Run("transient then ok", func(t *testing.T) {
 		t.Parallel()
 		calls := 0
 		ctx, cancel := contextWithTimeout(5 * time.Second)
-		var warns []string
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			p.keepAlive(ctx, "x", providers.Ref{}, true, 3*time.Second, time.Now().Add(3*time.Second), func(ctx context.Context, inc time.Duration) (time.Duration, error) {
+		defer cancel()
+		_, why := p.keepAlive(ctx, providers.Ref{}, grant{renewable: true, ttl: 3 * time.Second, expires: time.Now().Add(3 * time.Second)},
+			func(ctx context.Context, inc time.Duration) (time.Duration, error) {
 				calls++
 				if calls == 1 {
 					return 0, &api.ResponseError{StatusCode: 503}
@@ -116,12 +151,9 @@ func TestKeepAlive(t *testing.T) {
 					cancel() // renewed: stop here
 				}
 				return inc, nil
-			}, func(m string) { warns = append(warns, m) })
-		}()
-		<-done
-		cancel()
-		if calls != 2 || len(warns) != 0 {
-			t.Errorf("%d renewals, warns %q; want a retry and no warning", calls, warns)
+			}, func(grant) {})
+		if calls != 2 || why != "" {
+			t.Errorf("%d renewals, why %q; want a retry and no reason to stop", calls, why)
 		}
 	})
 }

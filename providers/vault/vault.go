@@ -3,7 +3,10 @@
 // It reads KV v1 and v2 secrets (the version of each mount is detected once per run) and any other
 // readable path, such as dynamic database credentials, whose leases it renews while the child runs
 // (Keep) and revokes when the child exits (Close), together with the token it created by logging
-// in. It logs in at most once per run and reads each distinct path once.
+// in. It logs in once per run (and again before the token it created reaches its max TTL) and
+// reads each distinct path once. For watching, it reports KV v2 versions without reading values
+// (Versions), and when a dynamic secret stops working for good (Expiry), and revokes the leases
+// of replaced credentials (Retire).
 //
 // The Vault SDK (github.com/hashicorp/vault/api) is imported here and nowhere else in secretrun.
 // This package must not import cmd/, inject/ or another provider.
@@ -72,7 +75,8 @@ func WithAttempts(n int) Option {
 }
 
 // Provider reads secrets from Vault. It implements providers.Provider, providers.Validator,
-// providers.Keeper and providers.Closer. It is safe for concurrent use.
+// providers.Keeper, providers.Closer, providers.Versioner and providers.Expirer. It is safe for
+// concurrent use.
 type Provider struct {
 	cfg    config.Vault
 	opts   options
@@ -89,8 +93,21 @@ type Provider struct {
 
 	mu     sync.Mutex
 	leases []*lease
-	closed bool
-	report func(providers.LeaseEvent) // ReportLeases; nil reports nothing
+	// leaseAdded wakes a running Keep when Fetch obtained a lease (capacity 1: one pending
+	// wake-up covers any number of leases, Keep scans them all).
+	leaseAdded chan struct{}
+	// tokenEnds holds, per login (authState.gen), when that token stops working for good, once
+	// known: the leases obtained with it end with it.
+	tokenEnds map[int]time.Time
+	// oldTokens are the earlier login tokens of this run, replaced by logging in again before
+	// their max TTL; Close revokes those that have not expired.
+	oldTokens []oldToken
+	// unversioned holds the paths whose version cannot be read from metadata (metadata read
+	// denied, or a mount of unknown kind read as is): Versions answers "" for them at no cost.
+	unversioned map[string]bool
+	closed      bool
+	report      func(providers.LeaseEvent) // ReportLeases; nil reports nothing
+	trace       func(string)               // ReportTraces; nil traces nothing
 }
 
 var (
@@ -98,6 +115,8 @@ var (
 	_ providers.Validator = (*Provider)(nil)
 	_ providers.Keeper    = (*Provider)(nil)
 	_ providers.Closer    = (*Provider)(nil)
+	_ providers.Versioner = (*Provider)(nil)
+	_ providers.Expirer   = (*Provider)(nil)
 )
 
 // Entry returns the registry entry for the Vault provider built from cfg. Open builds the
@@ -201,7 +220,8 @@ func New(cfg config.Vault, opts ...Option) (*Provider, error) {
 	if cfg.RevokeOnExit != nil {
 		revoke = *cfg.RevokeOnExit
 	}
-	return &Provider{cfg: cfg, opts: o, client: client, addr: addr, revoke: revoke}, nil
+	return &Provider{cfg: cfg, opts: o, client: client, addr: addr, revoke: revoke,
+		leaseAdded: make(chan struct{}, 1)}, nil
 }
 
 // checkAddress refuses plain http to anything but a loopback address unless allowed.
@@ -273,25 +293,13 @@ func (p *Provider) Validate(ref providers.Ref) error {
 // the secret's data. Leases of dynamic secrets are remembered for Keep and Close.
 func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
 	out := make([]providers.Secret, len(refs))
-	var errs []error
-	valid := make([]providers.Ref, 0, len(refs))
-	idx := make([]int, 0, len(refs))
-	for i, r := range refs {
-		if err := p.Validate(r); err != nil {
-			errs = append(errs, &providers.RefError{Ref: r, Err: err})
-			continue
-		}
-		valid = append(valid, r)
-		idx = append(idx, i)
-	}
-	if len(valid) == 0 {
+	idx, errs := p.begin(ctx, refs)
+	if len(idx) == 0 {
 		return out, errors.Join(errs...)
 	}
-	if err := p.login(ctx); err != nil {
-		for _, r := range valid {
-			errs = append(errs, &providers.RefError{Ref: r, Err: err})
-		}
-		return out, errors.Join(errs...)
+	valid := make([]providers.Ref, len(idx))
+	for j, i := range idx {
+		valid[j] = refs[i]
 	}
 	results := p.readAll(ctx, valid)
 	for j, r := range valid {
@@ -307,8 +315,34 @@ func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers
 		}
 		out[idx[j]] = providers.NewSecret(v, res.version.id)
 		out[idx[j]].Created = res.version.created
+		out[idx[j]].Leased = res.version.leased
 	}
 	return out, errors.Join(errs...)
+}
+
+// begin validates refs and logs in (once per run, or again when the token is about to
+// expire). It returns the indexes of the refs left to serve, and one *RefError per ref that
+// cannot be served: invalid, or any when the login failed (then no index is returned).
+func (p *Provider) begin(ctx context.Context, refs []providers.Ref) ([]int, []error) {
+	var errs []error
+	idx := make([]int, 0, len(refs))
+	for i, r := range refs {
+		if err := p.Validate(r); err != nil {
+			errs = append(errs, &providers.RefError{Ref: r, Err: err})
+			continue
+		}
+		idx = append(idx, i)
+	}
+	if len(idx) == 0 {
+		return nil, errs
+	}
+	if err := p.login(ctx); err != nil {
+		for _, i := range idx {
+			errs = append(errs, &providers.RefError{Ref: refs[i], Err: err})
+		}
+		return nil, errs
+	}
+	return idx, errs
 }
 
 type readResult struct {
@@ -327,12 +361,27 @@ func (p *Provider) readAll(ctx context.Context, refs []providers.Ref) map[provid
 			sources = append(sources, r.Source())
 		}
 	}
+	p.each(ctx, len(sources), func(ctx context.Context, i int) {
+		res := results[sources[i]] // each call writes only its own result
+		if err := ctx.Err(); err != nil {
+			res.err = fmt.Errorf("%w: vault: not read before the deadline: %v", providers.ErrUnavailable, err)
+			return
+		}
+		res.data, res.version, res.err = p.read(ctx, sources[i])
+	})
+	return results
+}
+
+// each calls fn(ctx, i) for i in [0, n), at most maxParallel at a time, and returns when all
+// calls have. A call whose turn comes after ctx is done still runs: fn must check ctx.Err()
+// first (when a slot is free and ctx is done, select picks either at random, and a request
+// must not start once ctx is done).
+func (p *Provider) each(ctx context.Context, n int, fn func(ctx context.Context, i int)) {
 	var (
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, p.opts.maxParallel)
 	)
-	for _, src := range sources {
-		res := results[src] // each goroutine writes only its own result
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -341,17 +390,10 @@ func (p *Provider) readAll(ctx context.Context, refs []providers.Ref) map[provid
 				defer func() { <-sem }()
 			case <-ctx.Done():
 			}
-			// Checked after the select too: when a slot is free and ctx is done, select picks
-			// either at random, and a read must not start once ctx is done.
-			if err := ctx.Err(); err != nil {
-				res.err = fmt.Errorf("%w: vault: not read before the deadline: %v", providers.ErrUnavailable, err)
-				return
-			}
-			res.data, res.version, res.err = p.read(ctx, src)
+			fn(ctx, i)
 		}()
 	}
 	wg.Wait()
-	return results
 }
 
 // selectValue applies a ref's #key to a secret's data (compact JSON of a map).
@@ -474,7 +516,8 @@ func (p *Provider) decode(m mount, src providers.Ref, secret *api.Secret) ([]byt
 		}
 		data = inner
 	}
-	if secret.LeaseID != "" {
+	leased := secret.LeaseID != ""
+	if leased {
 		p.addLease(src, secret)
 	}
 	var buf bytes.Buffer
@@ -483,12 +526,14 @@ func (p *Provider) decode(m mount, src providers.Ref, secret *api.Secret) ([]byt
 	if err := enc.Encode(data); err != nil {
 		return nil, kvVersion{}, fmt.Errorf("%w: %s: the secret's data cannot be encoded as JSON", providers.ErrUnavailable, src.Path)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), kvVersion{id: ver, created: created}, nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), kvVersion{id: ver, created: created, leased: leased}, nil
 }
 
 // kvVersion is the version a read resolved: its KV v2 number and creation time, both empty when
-// the engine keeps none.
+// the engine keeps none, and whether the value came with a lease (a dynamic secret, created by
+// this read).
 type kvVersion struct {
 	id      string
 	created time.Time
+	leased  bool
 }
