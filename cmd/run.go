@@ -14,6 +14,7 @@ import (
 	"github.com/secretrun/secretrun/audit"
 	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/redact"
 )
 
 func newRunCommand(a *app) *cobra.Command {
@@ -46,6 +47,12 @@ func (a *app) run(ctx context.Context, args []string) error {
 	p, err := a.loadSecrets()
 	if err != nil {
 		a.auditLoadFailure(args)
+		return err
+	}
+	ws, err := a.watchSettings(p) // a bad watch: block or flag is refused before anything is fetched
+	if err != nil {
+		a.auditLoadFailure(args)
+		a.closeProviders(p)
 		return err
 	}
 	au, err := a.openAudit(p, "run", args) // audit.go
@@ -96,10 +103,17 @@ func (a *app) run(ctx context.Context, args []string) error {
 		ExtraFiles:  files.ExtraFiles(),
 		SignalGroup: a.opts.sigGroup,
 	}
+	live := redact.NewLive(m) // under watch: the matcher of every value so far
 	if a.opts.noMask {
 		a.ui().Warnf("--no-mask: the command's output is not masked")
 	} else {
 		spec.Wrap = func(name string, dst io.Writer, tty bool) io.WriteCloser {
+			if ws.Enabled { // the writers follow the live matcher, which each change widens (watch.go)
+				if name == "pty" && tty {
+					return live.NewTerminalWriter(dst, a.idle(p, tty))
+				}
+				return live.NewWriter(dst, a.idle(p, tty))
+			}
 			if name == "pty" && tty { // masks as wide as what they hide: full-screen programs keep their layout
 				return m.NewTerminalWriter(dst, a.idle(p, tty))
 			}
@@ -111,17 +125,23 @@ func (a *app) run(ctx context.Context, args []string) error {
 	var keepers sync.WaitGroup
 	defer keepers.Wait() // after stopKeeping: no renewal or warning outlives the run
 	defer stopKeeping()
+	var keeping sync.Once // a restarted child (watch) keeps the same renewals
 	spec.Started = func(pid int) {
 		a.ui().Tracef("started %s (pid %d)", args[0], pid)
 		au.childStarted(pid)
 		if err := a.privacy.Release(pid); err != nil {
 			a.ui().Tracef("could not give the command secretrun's core-file size limit back: %v", err)
 		}
-		for _, prov := range p.registry.Opened() {
-			if k, ok := prov.(providers.Keeper); ok {
-				keepers.Go(func() { a.keep(keepCtx, k) })
+		keeping.Do(func() {
+			for _, prov := range p.registry.Opened() {
+				if k, ok := prov.(providers.Keeper); ok {
+					keepers.Go(func() { a.keep(keepCtx, k) })
+				}
 			}
-		}
+		})
+	}
+	if ws.Enabled {
+		return a.runWatched(ctx, p, au, ws, results, live, files, env, spec)
 	}
 	ex, err := inject.RunExit(ctx, spec)
 	au.childExited(ex, err)

@@ -73,7 +73,11 @@ type fakeChild struct {
 	exited   chan inject.Exit
 	running  bool
 	startErr error // returned by the next Start
+	stopping chan struct{}
 }
+
+// Stopping is closed by terminate, as *inject.Session's is by a SIGTERM to secretrun.
+func (c *fakeChild) Stopping() <-chan struct{} { return c.stopping }
 
 func (c *fakeChild) Start(env []string, _ []*os.File) error {
 	c.mu.Lock()

@@ -36,7 +36,7 @@ type outcome struct {
 func startRun(t *testing.T, ev *events, items []Item, opts Options, cfg Config) *run {
 	t.Helper()
 	ev.clear()
-	r := &run{t: t, ev: ev, child: &fakeChild{ev: ev}, done: make(chan outcome, 1)}
+	r := &run{t: t, ev: ev, child: &fakeChild{ev: ev, stopping: make(chan struct{})}, done: make(chan outcome, 1)}
 	opts.Warn = func(msg string) { ev.add("warn: %s", msg) }
 	if opts.Rand == nil {
 		opts.Rand = func() float64 { return 0.5 } // no jitter unless a test wants it

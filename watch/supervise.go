@@ -133,7 +133,17 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// stopper is a Child that tells when a terminating signal reached secretrun (*inject.Session):
+// from then on no action is taken, and the run waits for the child to exit.
+type stopper interface {
+	Stopping() <-chan struct{}
+}
+
 func (s *supervisor) run(ctx context.Context, changes <-chan []Change) (inject.Exit, error) {
+	var stopping <-chan struct{}
+	if st, ok := s.child.(stopper); ok {
+		stopping = st.Stopping()
+	}
 	var due <-chan time.Time
 	var timer *time.Timer
 	defer func() {
@@ -146,8 +156,11 @@ func (s *supervisor) run(ctx context.Context, changes <-chan []Change) (inject.E
 		case <-ctx.Done():
 			s.child.Stop()
 			return <-s.child.Exited(), nil
+		case <-stopping: // the child got the signal too: wait for its exit
+			stopping, changes, due = nil, nil, nil
+			s.pending = nil
 		case ex := <-s.child.Exited():
-			if !s.failedAtOnce(ex) {
+			if changes == nil || !s.failedAtOnce(ex) {
 				return ex, nil
 			}
 			if ex, err, done := s.retry(ctx, changes, ex); done {
@@ -257,7 +270,7 @@ func (s *supervisor) start(ctx context.Context, env []string, files []*os.File, 
 	err := s.child.Start(env, files)
 	s.record(Acted{Changes: cs, Stopped: &old, Err: err})
 	if err != nil {
-		if errors.Is(err, errStopping) {
+		if errors.Is(err, inject.ErrStopping) {
 			return old, nil, true
 		}
 		var re *inject.RunError

@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -148,7 +149,7 @@ func TestTerminatedDuringRestart(t *testing.T) {
 		ev := newEvents()
 		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
 		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{}, Config{Debounce: time.Second})
-		r.child.startErr = fmt.Errorf("start: %w", errStopping)
+		r.child.startErr = fmt.Errorf("start: %w", inject.ErrStopping)
 
 		fs.rewrite("token", "v2")
 		r.after(2 * time.Second)
@@ -157,10 +158,31 @@ func TestTerminatedDuringRestart(t *testing.T) {
 		if got.exit.Status != 143 || got.err != nil {
 			t.Errorf("terminated during a restart: status %d, %v; want 143 (the stopped child's), nil", got.exit.Status, got.err)
 		}
-		r.want("start|stop", "0s start TOKEN=v1", "1.1s stop", "1.1s start refused: start: stopping")
-		if want := []string{"restart TOKEN stopped 143 start: stopping"}; !slices.Equal(r.acted, want) {
+		r.want("start|stop", "0s start TOKEN=v1", "1.1s stop", "1.1s start refused: start: secretrun is stopping")
+		if want := []string{"restart TOKEN stopped 143 start: secretrun is stopping"}; !slices.Equal(r.acted, want) {
 			t.Errorf("acted %q, want %q", r.acted, want)
 		}
+	})
+}
+
+// After a SIGTERM to secretrun, a change is no longer acted on: the run waits for the child,
+// which got the signal too, and ends with its status.
+func TestNoActionAfterSIGTERM(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{}, Config{Debounce: time.Second})
+		r.child.mu.Lock()
+		r.child.running = false // the child takes its time to exit on SIGTERM
+		r.child.mu.Unlock()
+		close(r.child.stopping)
+		fs.rewrite("token", "v2")
+		r.after(time.Minute)
+		r.child.exited <- inject.Exit{Status: 143}
+		if got := r.ended(); got.exit.Status != 143 {
+			t.Errorf("status %d, want the child's 143", got.exit.Status)
+		}
+		r.want("start|stop", "0s start TOKEN=v1")
 	})
 }
 
