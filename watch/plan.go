@@ -42,7 +42,7 @@ type PlanEntry struct {
 	// before it expires), or "" when the reference is not watched.
 	Mode string
 	// How is one phrase: "file events", "versions every 5m ±10%", "value compared every 5m
-	// ±10%", "lease replaced before it expires", "not watched: pinned to a version".
+	// ±10%", "lease replaced before it expires", "not watched: cannot change".
 	How string
 }
 
@@ -58,7 +58,7 @@ func Plan(items []Item, opts Options) []PlanEntry {
 		e := PlanEntry{Name: it.Name, Ref: it.Ref, Mode: "poll"}
 		switch how(it) {
 		case notPinned:
-			e.Mode, e.How = "", "not watched: pinned to a version"
+			e.Mode, e.How = "", "not watched: cannot change" // a pinned version, secretrun's environment
 		case notRenewable:
 			e.Mode, e.How = "", "not watched: a lease its provider renews"
 		case byLease:

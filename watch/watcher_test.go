@@ -135,7 +135,7 @@ func TestPlan(t *testing.T) {
 	}
 	want := []string{
 		"APP poll: versions every 5m ±10%",
-		"OLD : not watched: pinned to a version",
+		"OLD : not watched: cannot change",
 		"DB poll: version compared every 5m ±10%",
 		"X poll: value compared every 5m ±10%",
 		"F events: file events",
