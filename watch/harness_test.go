@@ -24,7 +24,7 @@ type run struct {
 	done  chan outcome
 	mu    sync.Mutex
 	notes []string // what Supervise said it does
-	acted []string // what the Acted hook was told: "restart PGPASSWORD stopped 143 <nil>"
+	acted []string // what the Acted hook was told: "restart PGPASSWORD stopped 143"
 }
 
 type outcome struct {
@@ -54,7 +54,7 @@ func startRun(t *testing.T, ev *events, items []Item, opts Options, cfg Config) 
 		if a.Stopped != nil {
 			stopped = fmt.Sprint(a.Stopped.Status)
 		}
-		r.acted = append(r.acted, fmt.Sprintf("%s %s stopped %s %v", a.Action, strings.Join(names(a.Changes), ","), stopped, a.Err))
+		r.acted = append(r.acted, fmt.Sprintf("%s %s stopped %s", a.Action, strings.Join(names(a.Changes), ","), stopped))
 	}
 	cfg.Mask = func(cs []Change) { ev.add("mask %s", strings.Join(names(cs), ",")) }
 	if cfg.Env == nil {

@@ -41,7 +41,9 @@ type Hooks struct {
 	// new child took: release what only the old child used (RetireLeases for old leases, old
 	// secret files). RetireLeases when nil.
 	Retire func(ctx context.Context, changes []Change)
-	// Acted is called after each action (restart, signal, exit), for the audit trail.
+	// Acted is called for each action, for the audit trail: a restart once the old child has
+	// stopped and before the new one starts (a failure to start ends the run with an error);
+	// a signal once sent; an exit once the child has stopped.
 	Acted func(Acted)
 	// Warn reports problems; Note reports what an action does. Neither ever gets a value.
 	Warn, Note func(msg string)
@@ -53,10 +55,9 @@ type Acted struct {
 	// Changes are the changes acted on (none for the start again of a child that failed at
 	// once).
 	Changes []Change
-	// Stopped is the exit of the child stopped by a restart or exit (nil for a signal).
+	// Stopped is the exit of the child stopped by a restart or exit, or of the restarted child
+	// that failed at once (nil for a signal).
 	Stopped *inject.Exit
-	// Err is a restart's failure to start the new child.
-	Err error
 }
 
 // Config is how Supervise decides.
@@ -267,8 +268,8 @@ func (s *supervisor) restart(ctx context.Context, cs []Change) (inject.Exit, err
 
 // start starts a child after old stopped, then retires what old used.
 func (s *supervisor) start(ctx context.Context, env []string, files []*os.File, old inject.Exit, cs []Change) (inject.Exit, error, bool) {
+	s.record(Acted{Changes: cs, Stopped: &old})
 	err := s.child.Start(env, files)
-	s.record(Acted{Changes: cs, Stopped: &old, Err: err})
 	if err != nil {
 		if errors.Is(err, inject.ErrStopping) {
 			return old, nil, true
