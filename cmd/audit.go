@@ -328,8 +328,8 @@ func (a *app) auditLoadFailure(args []string) {
 
 // acted records an action of the watch (docs/watch.md): a `restart` record naming the changed
 // references with their new versions (never a value), the action (reason: restart, signal:NAME
-// or exit; start_failed when the new child could not start), and the exit status of the child
-// it stopped.
+// or exit), and the exit status of the child it stopped. A new child that cannot start ends
+// the run: child_exited says so.
 func (au *auditor) acted(act watch.Acted) {
 	if au == nil {
 		return
@@ -349,9 +349,6 @@ func (au *auditor) acted(act watch.Acted) {
 		if act.Stopped.Signal != 0 {
 			r.Signal = act.Stopped.Signal.String()
 		}
-	}
-	if act.Err != nil { // the new child could not start: the run ends
-		r.Reason = "start_failed"
 	}
 	au.note(r)
 }
