@@ -55,6 +55,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 		a.closeProviders(p)
 		return err
 	}
+	p.rewritable = ws.Enabled && ws.Action() == "signal" // signal:NAME rewrites the files in place
 	au, err := a.openAudit(p, "run", args) // audit.go
 	if err != nil {
 		a.closeProviders(p)
@@ -171,8 +172,8 @@ func (a *app) keep(ctx context.Context, k providers.Keeper) {
 
 // newSecretFiles opens the private store of the run's secret files (`as: file` and whole-profile
 // files): memory files, or --secret-files-dir when given.
-func (a *app) newSecretFiles() (*inject.SecretFiles, error) {
-	files, err := inject.NewSecretFiles(inject.FilesOptions{Dir: a.v.GetString("secret-files-dir")})
+func (a *app) newSecretFiles(p *plan) (*inject.SecretFiles, error) {
+	files, err := inject.NewSecretFiles(inject.FilesOptions{Dir: a.v.GetString("secret-files-dir"), Rewritable: p.rewritable})
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +204,7 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 		if p.requests[i].asFile {
 			if files == nil {
 				var err error
-				if files, err = a.newSecretFiles(); err != nil {
+				if files, err = a.newSecretFiles(p); err != nil {
 					return nil, nil, fmt.Errorf("%s (as: file): %w", r.Name, err)
 				}
 			}

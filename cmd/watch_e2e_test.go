@@ -84,12 +84,18 @@ type watchedProcess struct {
 // startWatched runs `secretrun run FLAGS -- sh -c watchChild` in dir.
 func startWatched(t *testing.T, dir string, flags ...string) *watchedProcess {
 	t.Helper()
+	return startScript(t, dir, watchChild, flags...)
+}
+
+// startScript runs `secretrun run FLAGS -- sh -c SCRIPT` in dir.
+func startScript(t *testing.T, dir, script string, flags ...string) *watchedProcess {
+	t.Helper()
 	w := &watchedProcess{t: t, dir: dir, out: &lockedBuffer{}, err: &lockedBuffer{}, status: make(chan int, 1)}
 	d := testDeps()
 	d.Dir = dir
 	d.Environ = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}
 	d.Streams = inject.Streams{In: strings.NewReader(""), Out: w.out, Err: w.err}
-	args := append(append([]string{"run"}, flags...), "--", "sh", "-c", watchChild)
+	args := append(append([]string{"run"}, flags...), "--", "sh", "-c", script)
 	go func() { w.status <- Execute(d, args) }()
 	t.Cleanup(func() { w.stop() })
 	return w
@@ -377,6 +383,61 @@ func TestWatchAuditRestart(t *testing.T) {
 	}
 	if got := strings.Join(events, " "); got != "start fetched child_started restart child_started child_exited" {
 		t.Errorf("audit events %q", got)
+	}
+}
+
+// on_change: signal:HUP rewrites an `as: file` secret in place and signals the child, which
+// reads the new value from the same path; nothing restarts, and both values are masked.
+func TestWatchSignalRewritesFile(t *testing.T) {
+	dir := t.TempDir()
+	old, fresh := "CANARY-signal-old-"+randHex(t, 8), "CANARY-signal-new-"+randHex(t, 8)
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(old), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
+		"    watch: { debounce: 100ms, on_change: signal:HUP }\n"+
+		"    secrets:\n      V: {ref: file://token.txt, as: file}\n"), 0o600))
+	w := startScript(t, dir, `trap 'echo "reloaded $(cat "$V" | sha256sum | cut -c1-16) [$(cat "$V")]"' HUP
+echo "start $(cat "$V" | sha256sum | cut -c1-16)"
+echo "value [$(cat "$V")]"
+while [ ! -e stop ]; do sleep 0.02; done`)
+	w.waitFor(old, 15*time.Second)
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(fresh), 0o600))
+	want := "reloaded " + shortHash(fresh) + " [***"
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(w.out.String(), want) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st := w.stop(); st != 0 {
+		t.Errorf("status %d\n%s", st, w.err)
+	}
+	out := w.out.String()
+	if !strings.Contains(out, want) || w.starts() != 1 {
+		t.Errorf("want one start, then a reload with the new value (masked):\n%s\nstderr:\n%s", out, w.err)
+	}
+	if strings.Contains(out+w.err.String(), old) || strings.Contains(out+w.err.String(), fresh) {
+		t.Errorf("a value was not masked:\n%s%s", out, w.err)
+	}
+}
+
+// on_change: exit stops the child and exits 75 (EX_TEMPFAIL), for the orchestrator.
+func TestWatchExitAction(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte("CANARY-exit-old-1234"), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
+		"    watch: { debounce: 100ms, on_change: exit }\n    secrets:\n      V: file://token.txt\n"), 0o600))
+	w := startWatched(t, dir)
+	w.waitFor("CANARY-exit-old-1234", 15*time.Second)
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte("CANARY-exit-new-5678"), 0o600))
+	select {
+	case st := <-w.status:
+		w.status <- st
+		if st != 75 {
+			t.Errorf("status %d, want 75\n%s", st, w.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("secretrun did not exit after the change\n%s", w.err)
+	}
+	if w.starts() != 1 || !strings.Contains(w.err.String(), "exiting with status 75") {
+		t.Errorf("want one start and a note of the exit:\n%s\n%s", w.out, w.err)
 	}
 }
 
