@@ -55,7 +55,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 		a.closeProviders(p)
 		return err
 	}
-	p.rewritable = ws.Enabled && ws.Action() == "signal" // signal:NAME rewrites the files in place
+	// signal:NAME rewrites the secret files in place
+	p.rewritable = ws.Enabled && ws.Action() == "signal"
+
 	au, err := a.openAudit(p, "run", args) // audit.go
 	if err != nil {
 		a.closeProviders(p)
