@@ -275,16 +275,27 @@ func (l *leases) Fetch(_ context.Context, refs []providers.Ref) ([]providers.Sec
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := make([]providers.Secret, len(refs))
+	made := map[providers.Ref]int{} // one credential per source, like one read of Vault
 	for i, r := range refs {
-		l.n++
-		out[i] = l.issue(r)
-		l.ev.add("lease %s cred-%d", r.Path, l.n)
+		n, ok := made[r.Source()]
+		if !ok {
+			l.n++
+			n = l.n
+			made[r.Source()] = n
+			l.ev.add("lease %s cred-%d", r.Source().Path, n)
+		}
+		out[i] = l.issue(r, n)
 	}
 	return out, nil
 }
 
-func (l *leases) issue(r providers.Ref) providers.Secret {
-	s := providers.NewSecret([]byte(fmt.Sprintf("cred-%d", l.n)), "")
+// issue is credential n, or its user or password field for a ref with a #key.
+func (l *leases) issue(r providers.Ref, n int) providers.Secret {
+	v := fmt.Sprintf("cred-%d", n)
+	if r.Key != "" {
+		v = fmt.Sprintf("%s-%d", r.Key, n)
+	}
+	s := providers.NewSecret([]byte(v), "")
 	s.Leased = true
 	if l.expiry == nil {
 		l.expiry = map[providers.Ref]time.Time{}

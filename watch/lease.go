@@ -9,15 +9,16 @@ import (
 	"github.com/secretrun/secretrun/providers"
 )
 
-// lease replaces one leased credential before it expires. It is never polled (each read creates
-// a credential): it looks at the provider's Expiry (a local call) every few seconds, and once an
-// expiry is known, fetches a new credential at [renewAt]: a third of the remaining life before
-// expiry, at least 10 s and at most 10 min before, never before halfway. A renewal that keeps
-// the credential alive is not a change.
+// lease replaces one leased credential before it expires: the refs of one source (the
+// username and the password of one database credential), fetched together so that they stay a
+// pair. It is never polled (each read creates a credential): it looks at the provider's Expiry
+// (a local call) every few seconds, and once an expiry is known, fetches a new credential at
+// [renewAt]: a third of the remaining life before expiry, at least 10 s and at most 10 min
+// before, never before halfway. A renewal that keeps the credential alive is not a change.
 type lease struct {
-	w   *Watcher
-	v   *watched
-	exp providers.Expirer
+	w    *Watcher
+	refs []*watched
+	exp  providers.Expirer
 }
 
 func (l *lease) run(ctx context.Context) {
@@ -25,7 +26,7 @@ func (l *lease) run(ctx context.Context) {
 	var done time.Time     // the expiry of the credential last replaced
 	fails := 0
 	for {
-		expiry := l.exp.Expiry(l.v.ref)
+		expiry := l.exp.Expiry(l.refs[0].ref)
 		if expiry.Equal(done) { // the provider has not told the new credential's expiry yet
 			expiry = time.Time{}
 		}
@@ -33,7 +34,7 @@ func (l *lease) run(ctx context.Context) {
 			seen = expiry
 			if !expiry.IsZero() {
 				at = renewAt(time.Now(), expiry)
-				l.w.opts.Trace(fmt.Sprintf("watch: %s expires at %s; replaced at %s", l.v.ref,
+				l.w.opts.Trace(fmt.Sprintf("watch: %s expires at %s; replaced at %s", l.refs[0].ref.Source(),
 					expiry.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
 			}
 		}
@@ -63,21 +64,33 @@ func (l *lease) run(ctx context.Context) {
 func (l *lease) replace(ctx context.Context, fails int) bool {
 	cctx, cancel := context.WithTimeout(ctx, l.w.opts.Timeout)
 	defer cancel()
-	secrets, err := l.v.prov.Fetch(cctx, []providers.Ref{l.v.ref})
+	secrets, err := l.refs[0].prov.Fetch(cctx, refOf(l.refs))
 	if ctx.Err() != nil {
 		return true
 	}
-	if err != nil || len(secrets) != 1 {
+	if err != nil || len(secrets) != len(l.refs) {
 		if fails == 0 {
-			l.w.opts.Warn(fmt.Sprintf("watch: could not replace %s (%s) before it expires; retrying: %v",
-				strings.Join(l.v.names, ", "), l.v.ref, err))
+			l.w.opts.Warn(fmt.Sprintf("watch: could not replace %s before it expires; retrying: %v", l.names(), err))
 		}
 		return false
 	}
 	if fails > 0 {
-		l.w.opts.Warn(fmt.Sprintf("watch: %s (%s) replaced after %d failed attempts", strings.Join(l.v.names, ", "), l.v.ref, fails))
+		l.w.opts.Warn(fmt.Sprintf("watch: %s replaced after %d failed attempts", l.names(), fails))
 	}
-	l.v.state.update(secrets[0])
-	l.w.emit(ctx, []Change{l.v.change(secrets[0])})
+	changes := make([]Change, len(l.refs))
+	for i, v := range l.refs {
+		v.state.update(secrets[i])
+		changes[i] = v.change(secrets[i])
+	}
+	l.w.emit(ctx, changes)
 	return true
+}
+
+// names names the variables of l and its source, for messages.
+func (l *lease) names() string {
+	var names []string
+	for _, v := range l.refs {
+		names = append(names, v.names...)
+	}
+	return fmt.Sprintf("%s (%s)", strings.Join(names, ", "), l.refs[0].ref.Source())
 }

@@ -98,6 +98,24 @@ func TestLeaseReplacedBeforeExpiry(t *testing.T) {
 	})
 }
 
+// The username and password of one database credential are replaced together, by one read,
+// so that they stay a pair; one restart, one retirement.
+func TestLeaseKeysReplacedTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		db := &leases{ev: ev, ttl: time.Hour}
+		user, pass := ref(t, "vault://database/creds/app#user"), ref(t, "vault://database/creds/app#pass")
+		secrets, _ := db.Fetch(t.Context(), []providers.Ref{user, pass})
+		items := []Item{{Name: "PGUSER", Ref: user, Provider: db, Secret: secrets[0]}, {Name: "PGPASSWORD", Ref: pass, Provider: db, Secret: secrets[1]}}
+		r := startRun(t, ev, items, Options{}, Config{Debounce: 5 * time.Second, MinInterval: time.Minute})
+		r.after(time.Hour)
+		r.want("", "0s start PGUSER=user-1 PGPASSWORD=pass-1",
+			"50m0s lease database/creds/app cred-2", "50m0s mask PGUSER,PGPASSWORD",
+			"50m5s stop", "50m5s start PGUSER=user-2 PGPASSWORD=pass-2", "50m5s retire database/creds/app,database/creds/app")
+		r.end()
+	})
+}
+
 // signal:HUP rewrites the file secrets, then signals; a changed environment variable is warned
 // about, by name, since the running child cannot see it.
 func TestSignalActionRewritesFilesThenSignals(t *testing.T) {

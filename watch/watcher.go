@@ -49,9 +49,21 @@ func New(items []Item, opts Options) *Watcher {
 		order = append(order, v)
 	}
 	byProv := map[providers.Provider]*group{}
+	type source struct {
+		prov providers.Provider
+		ref  providers.Ref
+	}
+	bySource := map[source]*lease{}
 	for _, v := range order {
-		if v.state.leased {
-			w.leases = append(w.leases, &lease{w: w, v: v, exp: v.prov.(providers.Expirer)})
+		if v.state.leased { // the keys of one read share its lease: replaced together
+			src := source{v.prov, v.ref.Source()}
+			if l := bySource[src]; l != nil {
+				l.refs = append(l.refs, v)
+				continue
+			}
+			l := &lease{w: w, refs: []*watched{v}, exp: v.prov.(providers.Expirer)}
+			bySource[src] = l
+			w.leases = append(w.leases, l)
 			continue
 		}
 		g := byProv[v.prov]
