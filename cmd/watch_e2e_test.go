@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	vaultapi "github.com/hashicorp/vault/api"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -464,4 +466,74 @@ func TestWatchRestartLatency(t *testing.T) {
 	}
 	slices.Sort(took)
 	t.Logf("restart latency over %d changes: median %v, min %v, max %v", len(took), (took[9]+took[10])/2, took[0], took[len(took)-1])
+}
+
+// A Vault database credential with a short max TTL (ttl 2s, max_ttl 8s) is replaced before it
+// expires: the child is restarted once with a new username and password (a pair from one read)
+// that log in, both pairs are masked, and once the old child has stopped its lease is revoked,
+// leaving one lease under the mount while the new child runs.
+func TestWatchReplacesExpiringDatabaseCredential(t *testing.T) {
+	env := testenv.Require(t, testenv.VaultAddr, testenv.VaultToken, testenv.PGHost, testenv.PGPort, testenv.PGUser, testenv.PGPassword)
+	vaultAddr, vaultToken, pgHost, pgPort := env[0], env[1], env[2], env[3]
+	admin := vaultAdmin(t, vaultAddr, vaultToken)
+	mnt := "watchdb-" + randHex(t, 6)
+	must(t, admin.Sys().Mount(mnt, &vaultapi.MountInput{Type: "database"}))
+	t.Cleanup(func() { _ = admin.Sys().Unmount(mnt) })
+	_, err := admin.Logical().Write(mnt+"/config/pg", map[string]any{
+		"plugin_name": "postgresql-database-plugin", "allowed_roles": "*",
+		"connection_url": "postgresql://{{username}}:{{password}}@" + pgHost + ":" + pgPort + "/postgres?sslmode=disable",
+		"username":       env[4], "password": env[5],
+	})
+	must(t, err)
+	_, err = admin.Logical().Write(mnt+"/roles/app", map[string]any{
+		"db_name": "pg", "default_ttl": "2s", "max_ttl": "8s",
+		"creation_statements": []string{`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`},
+	})
+	must(t, err)
+	t.Setenv("VAULT_ADDR", vaultAddr)
+	t.Setenv("VAULT_TOKEN", vaultToken)
+
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+e2eWatchBlock+
+		"    secrets:\n      PGUSER: vault://"+mnt+"/creds/app#username\n      PGPASSWORD: vault://"+mnt+"/creds/app#password\n"), 0o600))
+	w := startScript(t, dir, `echo "start $(printf %s "$PGUSER" | sha256sum | cut -c1-16)"
+echo "login $(PGCONNECT_TIMEOUT=5 psql -h `+pgHost+` -p `+pgPort+` -d postgres -Atc 'select 1' 2>&1) as [$PGUSER]"
+while [ ! -e stop ]; do sleep 0.02; done`)
+	leases := func() int {
+		s, err := admin.Logical().List("sys/leases/lookup/" + mnt + "/creds/app/")
+		must(t, err)
+		if s == nil {
+			return 0
+		}
+		keys, _ := s.Data["keys"].([]any)
+		return len(keys)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for w.starts() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if w.starts() != 2 {
+		t.Fatalf("no restart before the credential's max TTL:\n%s\n%s", w.out, w.err)
+	}
+	time.Sleep(500 * time.Millisecond) // the old lease is revoked after the old child stopped
+	if n := leases(); n != 1 {
+		t.Errorf("%d leases under %s after the restart; want the new one only (the old one revoked)", n, mnt)
+	}
+	if st := w.stop(); st != 0 {
+		t.Errorf("status %d\n%s", st, w.err)
+	}
+	out := w.out.String()
+	starts := regexp.MustCompile(`(?m)^start (\w+)$`).FindAllStringSubmatch(out, -1)
+	if len(starts) < 2 || starts[0][1] == starts[1][1] {
+		t.Errorf("the restarted child did not get a new username:\n%s", out)
+	}
+	if n := strings.Count(out, "login 1 as [***"); n < 2 {
+		t.Errorf("want both credentials to log in, masked:\n%s\n%s", out, w.err)
+	}
+	if regexp.MustCompile(`v-\w+-app-`).MatchString(out + w.err.String()) {
+		t.Errorf("a database username was not masked:\n%s%s", out, w.err)
+	}
+	if n := leases(); n != 0 {
+		t.Errorf("%d leases left after the run", n)
+	}
 }
