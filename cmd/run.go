@@ -148,11 +148,17 @@ func (a *app) run(ctx context.Context, args []string) error {
 	}
 	ex, err := inject.RunExit(ctx, spec)
 	au.childExited(ex, err)
+	return exitWith(ex, err)
+}
+
+// exitWith is what the run returns for the (last) child's exit: its status, its signal, which
+// secretrun dies of once everything is cleaned up, or the failure to start it.
+func exitWith(ex inject.Exit, err error) error {
 	if err != nil {
 		return withStatus(ex.Status, err)
 	}
 	if ex.Signal != 0 {
-		return withSignal(ex.Signal, nil) // secretrun dies of it once everything is cleaned up
+		return withSignal(ex.Signal, nil)
 	}
 	if ex.Status != 0 {
 		return withStatus(ex.Status, nil)

@@ -128,16 +128,7 @@ func (a *app) runWatched(ctx context.Context, p *plan, au *auditor, ws watchSett
 		a.ui().Tracef("closing the session: %v", cerr)
 	}
 	au.childExited(ex, err)
-	if err != nil {
-		return withStatus(ex.Status, err)
-	}
-	if ex.Signal != 0 {
-		return withSignal(ex.Signal, nil)
-	}
-	if ex.Status != 0 {
-		return withStatus(ex.Status, nil)
-	}
-	return nil
+	return exitWith(ex, err)
 }
 
 // runErrorStatus is the status of a failure to start the first child: the *inject.RunError's
