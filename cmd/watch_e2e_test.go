@@ -537,3 +537,40 @@ while [ ! -e stop ]; do sleep 0.02; done`)
 		t.Errorf("%d leases left after the run", n)
 	}
 }
+
+// A file rewritten every 100 ms for 4 s restarts the child no faster than min_interval (1 s):
+// the first restart after the debounce, then at most one a second.
+func TestWatchChurnRestartsAtMinInterval(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte("CANARY-churn-0000"), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
+		"    watch: { debounce: 200ms, min_interval: 1s }\n    secrets:\n      V: file://token.txt\n"), 0o600))
+	w := startWatched(t, dir)
+	w.waitFor("CANARY-churn-0000", 15*time.Second)
+	var starts []time.Time
+	seen := 1
+	churned := time.Now()
+	for i := 1; time.Since(churned) < 4*time.Second; i++ {
+		must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(fmt.Sprintf("CANARY-churn-%04d", i)), 0o600))
+		for end := time.Now().Add(100 * time.Millisecond); time.Now().Before(end); time.Sleep(2 * time.Millisecond) {
+			if n := w.starts(); n > seen {
+				seen = n
+				starts = append(starts, time.Now())
+			}
+		}
+	}
+	if st := w.stop(); st != 0 {
+		t.Errorf("status %d", st)
+	}
+	if len(starts) < 2 || len(starts) > 5 {
+		t.Errorf("%d restarts in 4 s of changes every 100 ms; want about one a second", len(starts))
+	}
+	for i := 1; i < len(starts); i++ {
+		if gap := starts[i].Sub(starts[i-1]); gap < 900*time.Millisecond {
+			t.Errorf("restarts %d and %d only %v apart (min_interval 1s)", i, i+1, gap.Round(time.Millisecond))
+		}
+	}
+	if strings.Contains(w.out.String()+w.err.String(), "CANARY-churn-") {
+		t.Errorf("a value was not masked")
+	}
+}
