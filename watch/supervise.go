@@ -112,6 +112,8 @@ type supervisor struct {
 	// a change, and fails the restarted children that failed at once, in a row.
 	acted, restarted time.Time
 	fails            int
+	// stopping is closed once a terminating signal reached secretrun (nil: never).
+	stopping <-chan struct{}
 }
 
 func (c Config) withDefaults() Config {
@@ -141,10 +143,10 @@ type stopper interface {
 }
 
 func (s *supervisor) run(ctx context.Context, changes <-chan []Change) (inject.Exit, error) {
-	var stopping <-chan struct{}
 	if st, ok := s.child.(stopper); ok {
-		stopping = st.Stopping()
+		s.stopping = st.Stopping()
 	}
+	stopping := s.stopping
 	var due <-chan time.Time
 	var timer *time.Timer
 	defer func() {
@@ -202,6 +204,9 @@ func (s *supervisor) known(cs []Change) {
 
 // act carries out the action for the pending changes. done is true when the run ends.
 func (s *supervisor) act(ctx context.Context) (ex inject.Exit, err error, done bool) {
+	if len(s.pending) == 0 { // a child started again after failing took them already
+		return inject.Exit{}, nil, false
+	}
 	cs := s.pending
 	s.pending = nil
 	s.acted = time.Now()
@@ -313,6 +318,8 @@ func (s *supervisor) retry(ctx context.Context, changes <-chan []Change, failed 
 	for waiting := true; waiting; {
 		select {
 		case <-ctx.Done():
+			return failed, nil, true
+		case <-s.stopping:
 			return failed, nil, true
 		case cs := <-changes:
 			s.known(cs)

@@ -335,3 +335,41 @@ func TestRestartWithoutEnvironmentIsTriedAgain(t *testing.T) {
 		r.end()
 	})
 }
+
+// A change that arrives while a restarted child that failed at once waits to be started again
+// is taken by that start; its debounce then finds nothing left to do (no second restart).
+func TestChangeDuringRetryIsTakenByTheRetry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
+			Config{Debounce: 3 * time.Second, MinInterval: time.Second, Settle: 10 * time.Second, Retries: 3})
+		fs.rewrite("token", "v2")
+		r.after(4 * time.Second) // restarted at 3.1s
+		r.child.exit(1)          // fails at once: started again at 5s
+		r.after(500 * time.Millisecond)
+		fs.rewrite("token", "v3") // during the backoff
+		r.after(10 * time.Second)
+		r.want("start|stop|exit", "0s start TOKEN=v1", "3.1s stop", "3.1s start TOKEN=v2", "4s exit 1", "5s start TOKEN=v3")
+		r.end()
+	})
+}
+
+// A SIGTERM during the backoff before a failed child is started again ends the run at once.
+func TestSIGTERMDuringRetryBackoff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
+			Config{Debounce: time.Second, MinInterval: time.Minute, Settle: 10 * time.Second, Retries: 3})
+		fs.rewrite("token", "v2")
+		r.after(2 * time.Second)
+		r.child.exit(1)
+		r.after(100 * time.Millisecond)
+		close(r.child.stopping)
+		if got := r.ended(); got.exit.Status != 1 {
+			t.Errorf("status %d, want the failed child's 1", got.exit.Status)
+		}
+		r.want("start", "0s start TOKEN=v1", "1.1s start TOKEN=v2")
+	})
+}
