@@ -336,8 +336,8 @@ func TestRestartWithoutEnvironmentIsTriedAgain(t *testing.T) {
 	})
 }
 
-// A change that arrives while a restarted child that failed at once waits to be started again
-// is taken by that start; its debounce then finds nothing left to do (no second restart).
+// A change still in its debounce when a restarted child fails at once is taken by the start
+// again after the backoff; the debounce then finds nothing left to do (no second restart).
 func TestChangeDuringRetryIsTakenByTheRetry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ev := newEvents()
@@ -345,10 +345,10 @@ func TestChangeDuringRetryIsTakenByTheRetry(t *testing.T) {
 		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
 			Config{Debounce: 3 * time.Second, MinInterval: time.Second, Settle: 10 * time.Second, Retries: 3})
 		fs.rewrite("token", "v2")
-		r.after(4 * time.Second) // restarted at 3.1s
-		r.child.exit(1)          // fails at once: started again at 5s
+		r.after(3500 * time.Millisecond) // restarted at 3.1s
+		fs.rewrite("token", "v3")        // seen at 3.6s: due at 6.6s
 		r.after(500 * time.Millisecond)
-		fs.rewrite("token", "v3") // during the backoff
+		r.child.exit(1) // fails at once at 4s: started again at 5s, with v3
 		r.after(10 * time.Second)
 		r.want("start|stop|exit", "0s start TOKEN=v1", "3.1s stop", "3.1s start TOKEN=v2", "4s exit 1", "5s start TOKEN=v3")
 		r.end()
