@@ -96,8 +96,13 @@ func (a *app) runWatched(ctx context.Context, p *plan, au *auditor, ws watchSett
 		return withStatus(ex.Status, err)
 	}
 	if err := sess.Start(env, spec.ExtraFiles); err != nil {
-		ex := inject.Exit{Status: runErrorStatus(err)}
 		_ = sess.Close()
+		if sig := inject.StopSignal(err); sig != 0 { // a SIGTERM before the first start: as RunExit
+			ex := inject.Exit{Status: 128 + int(sig), Signal: sig}
+			au.childExited(ex, nil)
+			return exitWith(ex, nil)
+		}
+		ex := inject.Exit{Status: runErrorStatus(err)}
 		au.childExited(ex, err)
 		return withStatus(ex.Status, err)
 	}
