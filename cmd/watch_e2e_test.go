@@ -574,3 +574,33 @@ func TestWatchChurnRestartsAtMinInterval(t *testing.T) {
 		t.Errorf("a value was not masked")
 	}
 }
+
+// A watched run's checks cost, counted at the (fake) Azure Key Vault server, one GET per secret
+// per check, as a fetch does: nothing more for watching.
+func TestWatchRequestsPerCheckAzure(t *testing.T) {
+	kvs := azkvtest.New(t)
+	caFile := filepath.Join(t.TempDir(), "azkv-ca.pem")
+	must(t, os.WriteFile(caFile, kvs.CAPEM(), 0o600))
+	t.Setenv(e2eAzkvAddr, kvs.Addr())
+	t.Setenv(e2eAzkvCAFile, caFile)
+	kvs.Put("count-kv", "a", "CANARY-count-a-1234")
+	kvs.Put("count-kv", "b", "CANARY-count-b-1234")
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+e2eWatchBlock+
+		"    secrets:\n      A: azkv://count-kv/a\n      B: azkv://count-kv/b\n"), 0o600))
+	w := startWatched(t, dir, "-v")
+	w.waitFor("", 15*time.Second) // V is unset here: the hash of ""
+	time.Sleep(3 * time.Second)
+	if st := w.stop(); st != 0 {
+		t.Fatalf("status %d\n%s", st, w.err)
+	}
+	checks := strings.Count(w.err.String(), "trace: watch: checked the 2 azkv secrets")
+	if checks < 3 {
+		t.Fatalf("%d checks in 3 s at a 500 ms interval:\n%s", checks, w.err)
+	}
+	// A check under way when the run ended made its requests without a trace: 2 more at most.
+	if got, want := kvs.Reads(), 2+2*checks; got != want && got != want+2 {
+		t.Errorf("%d GETs at the server for a fetch and %d checks of 2 secrets; want %d\n%v", got, checks, want, kvs.Gets())
+	}
+	t.Logf("%d checks of 2 secrets: %d GETs (2 for the fetch at start)", checks, kvs.Reads())
+}
