@@ -87,12 +87,16 @@ func (p Providers) Names() []string {
 // Section.Decode. providers/all builds the schema of the built-in stores, and the command line
 // parses with it, so a typo in a provider's settings is reported with the file's other problems.
 //
-// The zero Schema knows no stores: Parse then accepts any section that is a mapping, unchecked,
-// and each store finds its own problems when it decodes its section.
+// The zero Schema knows no stores: Parse then accepts any section that is a mapping, unchecked
+// (each store finds its own problems when it decodes its section), and any scheme-shaped name
+// in allow_sources.
 type Schema struct {
 	// Sections maps each known section name to the function that checks it. A nil function
 	// accepts the section unchecked.
 	Sections map[string]func(Section) error
+	// Schemes are the reference schemes of the stores, in the order messages list them: a
+	// profile's allow_sources may name only these. Nil accepts any scheme-shaped name.
+	Schemes []string
 }
 
 // Parse is the package-level Parse with this schema's sections known and checked.

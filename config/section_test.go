@@ -15,7 +15,7 @@ var testSchema = Schema{Sections: map[string]func(Section) error{
 	"gcp":   decodeAs[testGCP],
 	"azure": decodeAs[testAzure],
 	"loose": nil, // known, checked by nobody
-}}
+}, Schemes: []string{"vault", "awssm", "ssm", "gcpsm", "azkv", "dotenv", "file", "sops", "env"}}
 
 type testVault struct {
 	Address     string `yaml:"address"`
@@ -96,6 +96,26 @@ func TestSchemaSections(t *testing.T) {
 	_, err = testSchema.Parse("f.yaml", []byte("providers:\n  aws: hunter2\n  loose: [hunter2]\n"))
 	if n := len(Errors(err)); n != 2 || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "f.yaml:2: providers.aws: must be a mapping of fields, got a string") {
 		t.Errorf("got %d errors: %v", n, err)
+	}
+}
+
+// Without a schema, allow_sources takes any scheme-shaped name; with one, only its schemes.
+func TestSchemaSchemes(t *testing.T) {
+	src := "profiles:\n  prod:\n    allow_sources: [nosuch, \"vault://\"]\n"
+	c, err := Parse("f.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Profiles["prod"].AllowSources; !reflect.DeepEqual(got, []string{"nosuch", "vault"}) {
+		t.Errorf("AllowSources = %q", got)
+	}
+	_, err = Parse("f.yaml", []byte("profiles:\n  prod:\n    allow_sources: [\"No Such\"]\n"))
+	if err == nil || err.Error() != `f.yaml:3: profiles.prod.allow_sources: "No Such" is not a scheme name, such as vault or awssm` {
+		t.Errorf("malformed scheme: %v", err)
+	}
+	_, err = Schema{Schemes: []string{"vault"}}.Parse("f.yaml", []byte(src))
+	if err == nil || err.Error() != `f.yaml:3: profiles.prod.allow_sources: unknown scheme "nosuch" (known: vault)` {
+		t.Errorf("with schemes: %v", err)
 	}
 }
 

@@ -34,7 +34,6 @@ func stores(baseDir string, lookup func(string) (string, bool)) []store {
 		configured("aws", ssm.Entry),
 		configured("gcp", gcpsm.Entry),
 		configured("azure", azkv.Entry),
-		local(sops.Entry(baseDir)),
 		local(providers.Entry{
 			Scheme:  dotenv.Scheme,
 			Summary: "a variable of a dotenv file: dotenv://PATH#NAME",
@@ -45,6 +44,7 @@ func stores(baseDir string, lookup func(string) (string, bool)) []store {
 			Summary: "a file's content, or #key of its JSON/YAML: file://PATH[#key]",
 			Open:    func() (providers.Provider, error) { return file.New(baseDir), nil },
 		}),
+		local(sops.Entry(baseDir)),
 		local(providers.Entry{
 			Scheme:  env.Scheme,
 			Summary: "a variable of secretrun's own environment: env://NAME[#key]",
@@ -67,7 +67,8 @@ func Registry(cfg *config.Config, baseDir string, lookup func(string) (string, b
 }
 
 // Schema returns the `providers:` sections the built-in stores read, each checked by decoding
-// it into its store's settings type: parse configuration files with Schema().Load.
+// it into its store's settings type, and their schemes (what allow_sources may name): parse
+// configuration files with Schema().Load.
 func Schema() config.Schema {
 	return schemaOf(stores("", nil))
 }

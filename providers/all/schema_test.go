@@ -40,6 +40,9 @@ func TestSchemaErrors(t *testing.T) {
 			[]string{`secretrun.yaml:3: providers.gcp: plaintext: refusing plaintext gRPC to "emulator", which is not a loopback address (set allow_remote_plaintext: true if you really mean it)`}},
 		{"azure: unknown field", "providers:\n  azure: {vault: kv, tenant: t}\n",
 			[]string{`secretrun.yaml:2: providers.azure: unknown field "tenant"`}},
+		{"allow_sources names the stores' schemes",
+			"profiles:\n  prod:\n    allow_sources: [vault, awsm]\n",
+			[]string{`secretrun.yaml:3: profiles.prod.allow_sources: unknown scheme "awsm" (did you mean "awssm"?) (known: vault, awssm, ssm, gcpsm, azkv, dotenv, file, sops, env)`}},
 		{"problems of two sections and a profile, in line order", "providers:\n  vault: {max_parallel: many}\n  aws: {regoin: x}\nprofiles:\n  dev: {secret: {}}\n",
 			[]string{
 				`secretrun.yaml:2: providers.vault.max_parallel: must be an integer, got a string`,

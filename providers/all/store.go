@@ -56,12 +56,13 @@ func local(e providers.Entry) store {
 	return store{entry: func(config.Section) providers.Entry { return e }}
 }
 
-// schemaOf builds the config schema of list. Two stores that read one section as different
+// schemaOf builds the config schema of list: its sections, and its schemes in list order. Two stores that read one section as different
 // types are a programmer error and panic.
 func schemaOf(list []store) config.Schema {
 	s := config.Schema{Sections: map[string]func(config.Section) error{}}
 	types := map[string]reflect.Type{}
 	for _, st := range list {
+		s.Schemes = append(s.Schemes, st.entry(config.Section{}).Scheme)
 		if st.section == "" {
 			continue
 		}
