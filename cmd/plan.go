@@ -24,8 +24,11 @@ type plan struct {
 	registry *providers.Registry
 	// env holds the plain values: the profile's env, then literal --env-file entries.
 	env []inject.Var
-	// requests are the secrets to fetch, with their delivery and masking options.
+	// requests are the secrets to fetch, with their delivery and masking options. resolve
+	// appends the variables of imports to them (imports.go).
 	requests []request
+	// imports are the profile's `import:` entries (imports.go).
+	imports []*planImport
 	// searched names the places config discovery looked at, for the "nothing to do" error.
 	searched []string
 	// noFallback: check reports the fallback snapshot, never uses it; fallbackUsed: the values
@@ -77,6 +80,9 @@ func (a *app) loadPlan() (*plan, error) {
 			})
 		}
 	}
+	if err := a.addImports(p); err != nil {
+		return nil, err
+	}
 	if err := a.addEnvFiles(p); err != nil {
 		return nil, err
 	}
@@ -122,7 +128,7 @@ func (a *app) loadSecrets() (*plan, error) {
 	}
 	a.privacy = priv
 	p, err := a.loadPlan()
-	if err != nil || p.cfg.Path != "" || len(p.requests) > 0 {
+	if err != nil || p.cfg.Path != "" || len(p.requests) > 0 || len(p.imports) > 0 {
 		return p, err
 	}
 	if a.v.GetBool("allow-empty") {
@@ -227,6 +233,9 @@ var scrubAlways = []string{"SECRETRUN_*"}
 // fetched and the results and matcher are nil.
 func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Matcher, error) {
 	if a.opts.fake { // nothing is fetched: no protected profile to confirm (fake.go)
+		for _, pi := range p.imports {
+			a.ui().Warnf("--fake: import %s (%s) is not run: its variables are not set", inject.DisplayRef(pi.req.Ref, p.registry), pi.req.Origin)
+		}
 		results, err := a.fakeResolve(p)
 		return results, a.matcher(p, results), err
 	}
@@ -238,7 +247,16 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 		reqs[i] = r.Request
 	}
 	resolver := &inject.Resolver{Registry: p.registry, Timeout: a.opts.timeout}
+	var imps []inject.ImportResult
+	imported := make(chan struct{})
+	go func() { // imports run alongside the other fetches, under the same --timeout
+		defer close(imported)
+		imps, _ = a.runImports(ctx, p) // their errors are in imps, reported by mergeImports
+	}()
 	results, err := resolver.Resolve(ctx, reqs)
+	<-imported
+	results, ierr := a.mergeImports(p, results, imps)
+	err = errors.Join(err, ierr)
 	for _, r := range results {
 		switch {
 		case r.Skipped:
