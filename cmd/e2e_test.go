@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	vaultapi "github.com/hashicorp/vault/api"
 	"github.com/rogpeppe/go-internal/testscript"
 	"google.golang.org/api/option"
@@ -118,12 +120,13 @@ func TestEndToEnd(t *testing.T) {
 	var (
 		vaultUser, vaultPassword, vaultToken1 = canary("VAULT_USER"), canary("VAULT_PASSWORD"), canary("VAULT_TOKEN1")
 		awsUser, awsPassword, awsAPI          = canary("AWS_USER"), canary("AWS_PASSWORD"), canary("AWS_API")
+		ssmAPI, ssmPassword                   = canary("SSM_API"), canary("SSM_PASSWORD")
 		gcpAPI, gcpKey                        = canary("GCP_API"), canary("GCP_KEY")
 		azConn, azPassword                    = canary("AZ_CONN"), canary("AZ_PASSWORD")
 		dotenvDSN, fileTLS                    = canary("DOTENV_DSN"), canary("FILE_TLS")
 		awsSecretKey                          = "e2e-aws-secret-access-key-" + run + "-" + randHex(t, 8) // a credential, not a secret to fetch
 	)
-	canaries := []e2eCanary{vaultUser, vaultPassword, vaultToken1, awsUser, awsPassword, awsAPI, gcpAPI, gcpKey, azConn, azPassword, dotenvDSN, fileTLS}
+	canaries := []e2eCanary{vaultUser, vaultPassword, vaultToken1, awsUser, awsPassword, awsAPI, ssmAPI, ssmPassword, gcpAPI, gcpKey, azConn, azPassword, dotenvDSN, fileTLS}
 
 	const (
 		gcpProject = "secretrun-e2e"
@@ -137,6 +140,7 @@ func TestEndToEnd(t *testing.T) {
 		"RUN":         run,
 		"AZ_VAULT":    azVault,
 		"GCP_PROJECT": gcpProject,
+		"SSM_PREFIX":  "/e2e/" + run, // SecureStrings SSM_PREFIX/api, SSM_PREFIX/db (JSON)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -176,6 +180,21 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 
+	// SSM Parameter Store (moto, the same endpoint): each put over an existing parameter adds a
+	// version.
+	pstore := ssm.New(ssm.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(awsEndpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDE2EADMIN", "e2e-admin-secret", ""),
+	})
+	putSSM := func(name, value string) {
+		if _, err := pstore.PutParameter(ctx, &ssm.PutParameterInput{
+			Name: aws.String(name), Value: aws.String(value), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(true),
+		}); err != nil {
+			t.Fatalf("seed ssm %s: %v", name, err)
+		}
+	}
+
 	// GCP Secret Manager emulator: create (already there is fine), then add a version.
 	gc, err := secretmanager.NewClient(ctx, option.WithEndpoint(gcpAddr), option.WithoutAuthentication(),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
@@ -209,6 +228,8 @@ func TestEndToEnd(t *testing.T) {
 		putVault(names["VAULT_PATH"]+"/token", map[string]any{"value": vaultToken1.value})
 		putAWS(names["AWS_PREFIX"]+"/db", jsonOf(map[string]string{"username": awsUser.value, "password": awsPassword.value}))
 		putAWS(names["AWS_PREFIX"]+"/api", awsAPI.value)
+		putSSM(names["SSM_PREFIX"]+"/api", ssmAPI.value)
+		putSSM(names["SSM_PREFIX"]+"/db", jsonOf(map[string]string{"password": ssmPassword.value}))
 		putGCP(names["GCP_PREFIX"]+"-api", gcpAPI.value)
 		putGCP(names["GCP_PREFIX"]+"-json", jsonOf(map[string]string{"api_key": gcpKey.value}))
 	}
@@ -244,7 +265,7 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := proxy.AddToxic("", "timeout", "downstream", 1, toxiproxy.Attributes{"timeout": 0}); err != nil {
 		t.Fatalf("add toxic: %v", err)
 	}
-	t.Logf("seeded %d canaries in 4 stores in %v", len(canaries), time.Since(start).Round(time.Millisecond))
+	t.Logf("seeded %d canaries in 5 stores in %v", len(canaries), time.Since(start).Round(time.Millisecond))
 	// The scripts run as parallel subtests, after this function returns; cleanups run after them.
 	t.Cleanup(func() { t.Logf("seeding and scripts took %v", time.Since(start).Round(time.Millisecond)) })
 

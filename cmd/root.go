@@ -72,10 +72,10 @@ func (a *app) configEnv() string {
 const rootLong = `secretrun runs a command with secrets in its environment and masks every secret
 value in the command's output.
 
-It resolves a profile's references (vault://, awssm://, gcpsm://, azkv://, dotenv://,
-file://, env://), fetches the values, runs COMMAND with them in a scrubbed environment,
-and passes its stdout and stderr through a redactor. If any required secret cannot be
-fetched, COMMAND never starts.
+It resolves a profile's references (vault://, awssm://, ssm://, gcpsm://, azkv://,
+dotenv://, file://, env://), fetches the values, runs COMMAND with them in a scrubbed
+environment, and passes its stdout and stderr through a redactor. If any required secret
+cannot be fetched, COMMAND never starts.
 
 ` + exitHelp
 
@@ -127,7 +127,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f := root.PersistentFlags()
 	f.StringVarP(&a.opts.profile, "profile", "p", "", "profile to use (default: the config's default_profile)")
 	f.StringVarP(&a.opts.configPath, "config", "c", "", "config file (default: discovered; env SECRETRUN_CONFIG)")
-	f.StringArrayVar(&a.opts.envFiles, "env-file", nil, "dotenv file of literals; an unquoted vault://, awssm://, gcpsm:// or azkv:// reference is fetched (repeatable)")
+	f.StringArrayVar(&a.opts.envFiles, "env-file", nil, "dotenv file of literals; an unquoted vault://, awssm://, ssm://, gcpsm:// or azkv:// reference is fetched (repeatable)")
 	f.BoolVar(&a.opts.pristine, "pristine", false, "inherit only PATH HOME USER LOGNAME SHELL TERM LANG LC_* TZ TMPDIR")
 	f.BoolVar(&a.opts.noMask, "no-mask", false, "do not mask secrets in the command's output")
 	f.BoolVar(&a.opts.pty, "pty", false, "always give the command a pseudo-terminal")

@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// AWS is the `providers.aws` section: connection settings for AWS Secrets Manager (awssm://).
+// AWS is the `providers.aws` section: connection settings for AWS Secrets Manager (awssm://)
+// and SSM Parameter Store (ssm://), which share them: one account, region and role for both.
 // Credentials never go here. Empty fields fall back to the AWS SDK's default chain: the
 // environment (AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID, ...), the shared config and
 // credentials files, SSO, web identity, and the ECS/EKS and EC2 metadata services.
@@ -27,14 +28,15 @@ type AWS struct {
 	// RoleSessionName names the assumed-role session in CloudTrail. Empty: "secretrun-<time>".
 	// It needs RoleARN.
 	RoleSessionName string `yaml:"role_session_name"`
-	// AllowHTTP permits a plain http:// Secrets Manager or STS endpoint (AWS_ENDPOINT_URL,
-	// endpoint_url in a profile) that is not on a loopback address. Off by default: such an
-	// endpoint is refused before any request is sent.
+	// AllowHTTP permits a plain http:// Secrets Manager, Parameter Store or STS endpoint
+	// (AWS_ENDPOINT_URL, endpoint_url in a profile) that is not on a loopback address. Off by
+	// default: such an endpoint is refused before any request is sent.
 	AllowHTTP bool `yaml:"allow_http"`
 	// Agent, when set, is the address of an AWS Secrets Manager Agent (the local caching
 	// service, e.g. http://localhost:2773). Secrets are then read through it with its SSRF token
 	// (AWS_TOKEN, AWS_SESSION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN; file:// allowed), and
-	// secretrun itself needs no AWS credentials, region or SDK configuration.
+	// secretrun itself needs no AWS credentials, region or SDK configuration. It applies to
+	// awssm:// only (the agent serves no parameters): ssm:// always reads through the SDK.
 	Agent string `yaml:"agent"`
 }
 

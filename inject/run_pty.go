@@ -49,34 +49,6 @@ func newOuterTerm(s Streams, l layout) *outerTerm {
 	return t
 }
 
-// childPTY is one child's pseudo-terminal: a new one per child, so that a child starts with
-// the user's settings and not what the last one left (echo off, raw mode), the end of a
-// child's output is the hangup of its own terminal, and what the old child's descendants still
-// write never mixes into the new child's output.
-type childPTY struct {
-	outer         *outerTerm
-	master, slave *os.File
-	closeOnce     sync.Once
-	slaveOnce     sync.Once
-	copyDone      chan struct{}
-
-	wakeR, wakeW *os.File
-	relayDone    chan struct{}
-}
-
-// newPTY allocates a child's pseudo-terminal with the user's settings and window size.
-func (t *outerTerm) newPTY() (*childPTY, error) {
-	master, slave, err := openPTY()
-	if err != nil {
-		return nil, err
-	}
-	if t.tio != nil {
-		_ = withFd(slave, func(fd int) error { return unix.IoctlSetTermios(fd, ioctlSetTermios, t.tio) })
-	}
-	t.resize(master)
-	return &childPTY{outer: t, master: master, slave: slave}, nil
-}
-
 // getTermios returns the terminal settings of f.
 func getTermios(f *os.File) (*unix.Termios, error) {
 	var tio *unix.Termios

@@ -14,6 +14,7 @@ import (
 	"github.com/secretrun/secretrun/providers/env"
 	"github.com/secretrun/secretrun/providers/file"
 	"github.com/secretrun/secretrun/providers/gcpsm"
+	"github.com/secretrun/secretrun/providers/ssm"
 	"github.com/secretrun/secretrun/providers/vault"
 )
 
@@ -24,6 +25,7 @@ func Registry(cfg *config.Config, baseDir string, lookup func(string) (string, b
 	return providers.NewRegistry(
 		vault.Entry(cfg.Providers.Vault),
 		awssm.Entry(cfg.Providers.AWS),
+		ssm.Entry(cfg.Providers.AWS),
 		gcpsm.Entry(cfg.Providers.GCP),
 		azkv.Entry(cfg.Providers.Azure),
 		providers.Entry{

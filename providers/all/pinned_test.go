@@ -8,6 +8,7 @@ import (
 	"github.com/secretrun/secretrun/providers/azkv"
 	"github.com/secretrun/secretrun/providers/env"
 	"github.com/secretrun/secretrun/providers/gcpsm"
+	"github.com/secretrun/secretrun/providers/ssm"
 	"github.com/secretrun/secretrun/providers/vault"
 )
 
@@ -20,6 +21,7 @@ func TestPinned(t *testing.T) {
 		g  providers.Pinner = (*gcpsm.Provider)(nil)
 		az providers.Pinner = (*azkv.Provider)(nil)
 		e  providers.Pinner = (*env.Provider)(nil)
+		s  providers.Pinner = (*ssm.Provider)(nil)
 	)
 	for _, tc := range []struct {
 		p      providers.Pinner
@@ -40,6 +42,9 @@ func TestPinned(t *testing.T) {
 		{az, "azkv://kv/name/0123456789abcdef0123456789abcdef", true},
 		{az, "azkv://kv/name", false},
 		{e, "env://HOME", true},
+		{s, "ssm:///app/db?version=4", true},
+		{s, "ssm:///app/db?label=prod", false},
+		{s, "ssm:///app/db", false},
 		{a, "awssm://prod/db?version_id=not%20an%20id", false}, // invalid: never pinned
 	} {
 		ref, err := providers.ParseRef(tc.ref)

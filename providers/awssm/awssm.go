@@ -47,20 +47,6 @@ const (
 	defaultMaxBackoff  = 2 * time.Second
 )
 
-// credentialVars are the environment variables holding AWS credential material that the SDK
-// reads. They are removed from the child when this provider was used. Pointers to credentials
-// (AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_CONTAINER_CREDENTIALS_*_URI,
-// AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) stay: removing them would protect nothing, since the
-// child can read the same files and endpoints, and would break AWS programs run as children.
-var credentialVars = []string{
-	"AWS_ACCESS_KEY_ID",
-	"AWS_SECRET_ACCESS_KEY",
-	"AWS_SESSION_TOKEN",
-	"AWS_ACCESS_KEY",                    // legacy spelling the SDK still reads
-	"AWS_SECRET_KEY",                    // legacy spelling the SDK still reads
-	"AWS_CONTAINER_AUTHORIZATION_TOKEN", // bearer token for the container credentials endpoint
-}
-
 // Option changes how a Provider works. The defaults suit production; tests and benchmarks use
 // options to tighten bounds.
 type Option func(*options)

@@ -5,19 +5,14 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/secretrun/secretrun/config"
-	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -53,74 +48,6 @@ func TestNoCredentials(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 	t.Logf("%v\nhint: %s", err, hint)
-}
-
-// authMoto starts a private moto server that checks signatures and IAM policies after the first
-// n actions (INITIAL_NO_AUTH_ACTION_COUNT), and stops it when the test ends.
-func authMoto(t *testing.T, n int) string {
-	t.Helper()
-	testenv.Get(t, testenv.AWSEndpoint) // the shared server proves moto is installed and wanted
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Fatalf("moto_server: %v", err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), fmt.Sprintf("INITIAL_NO_AUTH_ACTION_COUNT=%d", n))
-	logf, err := os.Create(t.TempDir() + "/moto.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return endpoint
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logf.Name())
-			t.Fatalf("moto with auth did not start: %v\n%s", err, b)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// iamCall makes one IAM query-protocol call to moto during its no-auth phase (moto reads the
-// service from the credential scope and does not check the signature then).
-func iamCall(t *testing.T, endpoint string, form url.Values) []byte {
-	t.Helper()
-	form.Set("Version", "2010-05-08")
-	req, err := http.NewRequest("POST", endpoint+"/", strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDADMIN/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("IAM %s: %s: %s", form.Get("Action"), resp.Status, body)
-	}
-	return body
 }
 
 // TestCredentialErrors runs against a moto that checks credentials and IAM policies:

@@ -20,47 +20,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/secretrun/secretrun/config"
-	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf/awstest"
 )
 
-const testRegion = "us-east-1"
+const testRegion = awstest.Region
 
-// awsEnv points the SDK's default chain at endpoint with static test credentials, and makes
-// sure nothing else in the chain (files, metadata services) is consulted.
-func awsEnv(t *testing.T, endpoint string) {
-	t.Helper()
-	dir := t.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL":                       endpoint,
-		"AWS_ACCESS_KEY_ID":                      "AKIDTESTTESTTEST",
-		"AWS_SECRET_ACCESS_KEY":                  "test-secret-key",
-		"AWS_SESSION_TOKEN":                      "",
-		"AWS_REGION":                             testRegion,
-		"AWS_DEFAULT_REGION":                     "",
-		"AWS_PROFILE":                            "",
-		"AWS_EC2_METADATA_DISABLED":              "true",
-		"AWS_CONFIG_FILE":                        dir + "/config",
-		"AWS_SHARED_CREDENTIALS_FILE":            dir + "/credentials",
-		"AWS_ROLE_ARN":                           "",
-		"AWS_WEB_IDENTITY_TOKEN_FILE":            "",
-		"AWS_MAX_ATTEMPTS":                       "",
-		"AWS_RETRY_MODE":                         "",
-		"AWS_ENDPOINT_URL_SECRETS_MANAGER":       "",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI":     "",
-		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
-	} {
-		t.Setenv(k, v)
-	}
-}
-
-// moto returns the address of the shared moto server, with the environment set up for it.
-func moto(t *testing.T) string {
-	t.Helper()
-	endpoint := testenv.Get(t, testenv.AWSEndpoint)
-	awsEnv(t, endpoint)
-	return endpoint
-}
+// The environment and the moto server the AWS providers' tests share (awstest).
+var (
+	awsEnv = awstest.Env
+	moto   = awstest.Moto
+	// a private moto that checks signatures and IAM policies, and IAM calls to it
+	authMoto = awstest.AuthMoto
+	iamCall  = awstest.IAMCall
+)
 
 // admin is a Secrets Manager client that talks to endpoint directly, to set up test data.
 func admin(endpoint string) *secretsmanager.Client {
