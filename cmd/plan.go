@@ -255,8 +255,7 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 	}()
 	results, err := resolver.Resolve(ctx, reqs)
 	<-imported
-	results, ierr := a.mergeImports(p, results, imps)
-	err = errors.Join(err, ierr)
+	results, ierr := a.mergeImports(p, results, imps) // kept apart: a fallback never covers a failed import
 	for _, r := range results {
 		switch {
 		case r.Skipped:
@@ -264,6 +263,9 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 		case r.Err == nil:
 			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, inject.DisplayRef(r.Ref, p.registry), float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
 		}
+	}
+	if ierr != nil { // a failed import fails the run: no snapshot covers it, none is written
+		return results, a.matcher(p, results), errors.Join(err, ierr)
 	}
 	results, err = a.applyFallback(ctx, p, results, err) // after the traces: its values were not fetched
 	return results, a.matcher(p, results), err
