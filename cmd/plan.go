@@ -251,7 +251,9 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 	imported := make(chan struct{})
 	go func() { // imports run alongside the other fetches, under the same --timeout
 		defer close(imported)
-		imps, _ = a.runImports(ctx, p) // their errors are in imps, reported by mergeImports
+		if !resolver.Invalid(reqs) { // else Resolve fetches nothing, and neither do imports
+			imps, _ = a.runImports(ctx, p) // their errors are in imps, reported by mergeImports
+		}
 	}()
 	results, err := resolver.Resolve(ctx, reqs)
 	<-imported

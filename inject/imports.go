@@ -77,6 +77,18 @@ func (r *Resolver) CheckImport(req ImportRequest) (providers.Ref, error) {
 	return ref, nil
 }
 
+// Invalid reports whether Resolve would refuse reqs before fetching anything: a reference that is
+// malformed, names an unknown scheme or fails its provider's check. Imports are not started
+// then either, so that nothing is fetched.
+func (r *Resolver) Invalid(reqs []Request) bool {
+	for _, req := range reqs {
+		if _, err := r.check(req.Ref); err != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // importer returns the provider of scheme as a providers.Importer.
 func (r *Resolver) importer(scheme string) (providers.Importer, error) {
 	p, err := r.Registry.Provider(scheme)
