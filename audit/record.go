@@ -21,7 +21,9 @@ const (
 	ChildStarted Event = "child_started"
 	// ChildExited: the command ended (exit status or signal), or could not be started.
 	ChildExited Event = "child_exited"
-	// Restart is reserved for the watch feature (restart on a secret's rotation); not emitted.
+	// Restart: under watch, a change was acted on; Reason is the action (restart, signal:NAME,
+	// exit), Refs the changed references with their new versions, ExitStatus (and Signal) the
+	// stopped child's.
 	Restart Event = "restart"
 	// LeaseRenewed: a lease (a Vault dynamic secret, or secretrun's own login token) was renewed
 	// while the command ran; Lease says which, and for how long.

@@ -17,6 +17,7 @@ import (
 	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/redact"
+	"github.com/secretrun/secretrun/watch"
 )
 
 // auditor writes one run's audit trail (docs/audit.md). A nil *auditor writes nothing.
@@ -323,4 +324,31 @@ func (a *app) auditLoadFailure(args []string) {
 		au.refuse(audit.ReasonLoad, nil)
 		au.close()
 	}
+}
+
+// acted records an action of the watch (docs/watch.md): a `restart` record naming the changed
+// references with their new versions (never a value), the action (reason: restart, signal:NAME
+// or exit), and the exit status of the child it stopped. A new child that cannot start ends
+// the run: child_exited says so.
+func (au *auditor) acted(act watch.Acted) {
+	if au == nil {
+		return
+	}
+	r := audit.Record{Event: audit.Restart, Reason: act.Action.String(), Refs: []audit.Ref{}}
+	for _, c := range act.Changes {
+		for _, name := range c.Names {
+			ref := audit.Ref{Name: name, Ref: c.Ref.String(), Status: "ok"}
+			if v := c.Secret.Version; v != "" {
+				ref.Version = &v
+			}
+			r.Refs = append(r.Refs, ref)
+		}
+	}
+	if act.Stopped != nil {
+		r.ExitStatus = audit.Int(act.Stopped.Status)
+		if act.Stopped.Signal != 0 {
+			r.Signal = act.Stopped.Signal.String()
+		}
+	}
+	au.note(r)
 }

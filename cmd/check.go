@@ -12,6 +12,7 @@ import (
 	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/validate"
+	"github.com/secretrun/secretrun/watch"
 )
 
 // checkRow is one line of `secretrun check`: never a value.
@@ -92,6 +93,10 @@ rotate_every but no known age (docs/rotation.md).`,
 			rows := make([]checkRow, len(results))
 			rots := make([]rotation, len(results))
 			modes := make([]string, len(results))
+			watched := map[string]watch.PlanEntry{} // by variable: how it is watched (watch.go)
+			for _, e := range a.watchPlan(p, results, ws) {
+				watched[e.Name] = e
+			}
 			for i, r := range results {
 				row := checkRow{Name: r.Name, Ref: inject.DisplayRef(r.Request.Ref, p.registry), Provider: r.Parsed.Scheme, Status: "ok",
 					Version: r.Secret.Version, Millis: r.Elapsed.Milliseconds(), Origin: r.Origin, Fallback: snap.row(r)}
@@ -124,7 +129,7 @@ rotate_every but no known age (docs/rotation.md).`,
 					row.Overdue = rots[i].overdue > 0
 				}
 				if ws.Enabled && r.Err == nil {
-					modes[i] = watchMode(r.Request.Ref, r.Secret.Leased, p.registry.RemoteSchemes())
+					modes[i] = watched[r.Name].Mode
 					row.Watch = modes[i]
 				}
 				rows[i] = row
@@ -159,6 +164,9 @@ rotate_every but no known age (docs/rotation.md).`,
 				}
 				if line := ws.summary(modes); line != "" {
 					fmt.Fprintln(out, line)
+					if err := printWatchPlan(out, p, watched, results); err != nil {
+						return err
+					}
 				}
 			}
 			rotationErr := a.checkRotation(p, results, rots, strictRotation)

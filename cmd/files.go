@@ -34,7 +34,7 @@ func (a *app) renderFiles(p *plan, results []inject.Result, files **inject.Secre
 			return nil, fmt.Errorf("%s:%d: files.%s: %w", p.cfg.Path, f.Line, f.Name, err)
 		}
 		if *files == nil {
-			if *files, err = a.newSecretFiles(); err != nil {
+			if *files, err = a.newSecretFiles(p); err != nil {
 				return nil, fmt.Errorf("files.%s: %w", f.Name, err)
 			}
 		}

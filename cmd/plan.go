@@ -35,6 +35,9 @@ type plan struct {
 	// that came from it (cmd/fallback.go; audit: fallback_used).
 	noFallback   bool
 	fallbackUsed *fallbackUse
+	// rewritable: the secret files can be rewritten while the child runs (watch's
+	// on_change: signal:NAME).
+	rewritable bool
 }
 
 // request is one secret to fetch and how to deliver it.

@@ -14,6 +14,7 @@ import (
 	"github.com/secretrun/secretrun/audit"
 	"github.com/secretrun/secretrun/inject"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/redact"
 )
 
 func newRunCommand(a *app) *cobra.Command {
@@ -48,6 +49,15 @@ func (a *app) run(ctx context.Context, args []string) error {
 		a.auditLoadFailure(args)
 		return err
 	}
+	ws, err := a.watchSettings(p) // a bad watch: block or flag is refused before anything is fetched
+	if err != nil {
+		a.auditLoadFailure(args)
+		a.closeProviders(p)
+		return err
+	}
+	// signal:NAME rewrites the secret files in place
+	p.rewritable = ws.Enabled && ws.Action() == "signal"
+
 	au, err := a.openAudit(p, "run", args) // audit.go
 	if err != nil {
 		a.closeProviders(p)
@@ -96,10 +106,17 @@ func (a *app) run(ctx context.Context, args []string) error {
 		ExtraFiles:  files.ExtraFiles(),
 		SignalGroup: a.opts.sigGroup,
 	}
+	live := redact.NewLive(m) // under watch: the matcher of every value so far
 	if a.opts.noMask {
 		a.ui().Warnf("--no-mask: the command's output is not masked")
 	} else {
 		spec.Wrap = func(name string, dst io.Writer, tty bool) io.WriteCloser {
+			if ws.Enabled { // the writers follow the live matcher, which each change widens (watch.go)
+				if name == "pty" && tty {
+					return live.NewTerminalWriter(dst, a.idle(p, tty))
+				}
+				return live.NewWriter(dst, a.idle(p, tty))
+			}
 			if name == "pty" && tty { // masks as wide as what they hide: full-screen programs keep their layout
 				return m.NewTerminalWriter(dst, a.idle(p, tty))
 			}
@@ -111,25 +128,37 @@ func (a *app) run(ctx context.Context, args []string) error {
 	var keepers sync.WaitGroup
 	defer keepers.Wait() // after stopKeeping: no renewal or warning outlives the run
 	defer stopKeeping()
+	var keeping sync.Once // a restarted child (watch) keeps the same renewals
 	spec.Started = func(pid int) {
 		a.ui().Tracef("started %s (pid %d)", args[0], pid)
 		au.childStarted(pid)
 		if err := a.privacy.Release(pid); err != nil {
 			a.ui().Tracef("could not give the command secretrun's core-file size limit back: %v", err)
 		}
-		for _, prov := range p.registry.Opened() {
-			if k, ok := prov.(providers.Keeper); ok {
-				keepers.Go(func() { a.keep(keepCtx, k) })
+		keeping.Do(func() {
+			for _, prov := range p.registry.Opened() {
+				if k, ok := prov.(providers.Keeper); ok {
+					keepers.Go(func() { a.keep(keepCtx, k) })
+				}
 			}
-		}
+		})
+	}
+	if ws.Enabled {
+		return a.runWatched(ctx, p, au, ws, results, live, files, env, spec)
 	}
 	ex, err := inject.RunExit(ctx, spec)
 	au.childExited(ex, err)
+	return exitWith(ex, err)
+}
+
+// exitWith is what the run returns for the (last) child's exit: its status, its signal, which
+// secretrun dies of once everything is cleaned up, or the failure to start it.
+func exitWith(ex inject.Exit, err error) error {
 	if err != nil {
 		return withStatus(ex.Status, err)
 	}
 	if ex.Signal != 0 {
-		return withSignal(ex.Signal, nil) // secretrun dies of it once everything is cleaned up
+		return withSignal(ex.Signal, nil)
 	}
 	if ex.Status != 0 {
 		return withStatus(ex.Status, nil)
@@ -151,8 +180,8 @@ func (a *app) keep(ctx context.Context, k providers.Keeper) {
 
 // newSecretFiles opens the private store of the run's secret files (`as: file` and whole-profile
 // files): memory files, or --secret-files-dir when given.
-func (a *app) newSecretFiles() (*inject.SecretFiles, error) {
-	files, err := inject.NewSecretFiles(inject.FilesOptions{Dir: a.v.GetString("secret-files-dir")})
+func (a *app) newSecretFiles(p *plan) (*inject.SecretFiles, error) {
+	files, err := inject.NewSecretFiles(inject.FilesOptions{Dir: a.v.GetString("secret-files-dir"), Rewritable: p.rewritable})
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +212,7 @@ func (a *app) childEnv(p *plan, results []inject.Result) (*inject.SecretFiles, [
 		if p.requests[i].asFile {
 			if files == nil {
 				var err error
-				if files, err = a.newSecretFiles(); err != nil {
+				if files, err = a.newSecretFiles(p); err != nil {
 					return nil, nil, fmt.Errorf("%s (as: file): %w", r.Name, err)
 				}
 			}

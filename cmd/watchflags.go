@@ -229,48 +229,12 @@ func (v *onChangeAction) Set(s string) error {
 func (v *onChangeAction) String() string { return v.action }
 func (v *onChangeAction) Type() string   { return "action" }
 
-// How a watched secret is watched (watchMode; `check`'s WATCH column and "watch" field).
+// How a watched secret is watched (watch.PlanEntry.Mode; `check`'s "watch" field).
 const (
 	watchPoll   = "poll"   // a remote store, checked every Interval
 	watchEvents = "events" // file:// and dotenv://: file-system events, at once
 	watchLease  = "lease"  // a leased (dynamic) value: replaced before its lease runs out, never polled
 )
-
-// watchMode says how the secret behind ref is watched: watchPoll, watchEvents, watchLease, or ""
-// for a value that cannot change under secretrun (env://, a pinned version) or a reference that
-// does not parse.
-func watchMode(ref string, leased bool, remote []string) string {
-	r, err := providers.ParseRef(ref)
-	switch {
-	case err != nil || pinnedVersion(r):
-		return ""
-	case leased:
-		return watchLease
-	case containsString(remote, r.Scheme):
-		return watchPoll
-	case r.Scheme == "file" || r.Scheme == "dotenv":
-		return watchEvents
-	}
-	return ""
-}
-
-// pinnedVersion reports whether r names one fixed version, which never changes (docs/watch.md,
-// "What is watched"): vault ?version=N, awssm ?version_id= (a stage such as AWSCURRENT moves),
-// gcpsm …/versions/N with a number (latest and aliases move), azkv VAULT/NAME/VERSION.
-func pinnedVersion(r providers.Ref) bool {
-	switch r.Scheme {
-	case "vault":
-		return r.Option("version") != ""
-	case "awssm":
-		return r.Option("version_id") != ""
-	case "gcpsm":
-		_, v, ok := strings.Cut(r.Path, "/versions/")
-		return ok && v != "" && strings.Trim(v, "0123456789") == ""
-	case "azkv":
-		return strings.Count(strings.Trim(r.Path, "/"), "/") >= 2
-	}
-	return false
-}
 
 // summary is `check`'s line about watching, such as "watch (--watch): on change restart; 2
 // polled every 5m0s ±10%, 1 watched for file events; debounce 5s, at most one action per 1m0s".

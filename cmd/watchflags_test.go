@@ -65,31 +65,3 @@ profiles:
 		}
 	}
 }
-
-func TestWatchMode(t *testing.T) {
-	remote := []string{"vault", "awssm", "gcpsm", "azkv"}
-	for _, tt := range []struct {
-		ref    string
-		leased bool
-		want   string
-	}{
-		{"vault://secret/app#db", false, watchPoll},
-		{"vault://database/creds/app#password", true, watchLease},
-		{"awssm://prod/db#password", false, watchPoll},
-		{"file:///run/secrets/tls.key", false, watchEvents},
-		{"dotenv://.env#DB", false, watchEvents},
-		{"env://HOME", false, ""},
-		{"vault://secret/app?version=3#db", false, ""},
-		{"awssm://prod/db?version_id=EXAMPLE1-90ab-cdef#password", false, ""},
-		{"awssm://prod/db?version_stage=AWSPREVIOUS#password", false, watchPoll},
-		{"gcpsm://projects/p/secrets/db/versions/4", false, ""},
-		{"gcpsm://projects/p/secrets/db/versions/latest", false, watchPoll},
-		{"azkv://myvault/db/0123456789abcdef", false, ""},
-		{"azkv://myvault/db", false, watchPoll},
-		{"not a reference", false, ""},
-	} {
-		if got := watchMode(tt.ref, tt.leased, remote); got != tt.want {
-			t.Errorf("watchMode(%q, leased=%v) = %q, want %q", tt.ref, tt.leased, got, tt.want)
-		}
-	}
-}

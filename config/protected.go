@@ -9,7 +9,7 @@ import (
 
 // KnownSchemes are the reference schemes `allow_sources` may name: those of the providers
 // secretrun is built with (a test in cmd keeps the two lists equal).
-var KnownSchemes = []string{"vault", "awssm", "ssm", "gcpsm", "azkv", "dotenv", "file", "env"}
+var KnownSchemes = []string{"vault", "awssm", "ssm", "gcpsm", "azkv", "dotenv", "file", "sops", "env"}
 
 // implicitProtectedMsg refuses to choose the protected profile name without it being named; how
 // says how it would have been chosen (see docs/config.md, "Protected profiles").

@@ -26,7 +26,7 @@ func TestProtectedErrors(t *testing.T) {
 			[]string{`secretrun.yaml:2: profiles.prod: unknown field "protect" (did you mean "protected"?)`}},
 		{"allow_sources: unknown scheme",
 			"profiles:\n  prod:\n    allow_sources: [vault, awsm]\n",
-			[]string{`secretrun.yaml:3: profiles.prod.allow_sources: unknown scheme "awsm" (did you mean "awssm"?) (known: vault, awssm, ssm, gcpsm, azkv, dotenv, file, env)`}},
+			[]string{`secretrun.yaml:3: profiles.prod.allow_sources: unknown scheme "awsm" (did you mean "awssm"?) (known: vault, awssm, ssm, gcpsm, azkv, dotenv, file, sops, env)`}},
 		{"allow_sources: empty list",
 			"profiles:\n  prod:\n    allow_sources: []\n",
 			[]string{`secretrun.yaml:3: profiles.prod.allow_sources: must list at least one scheme, such as [vault, awssm]`}},

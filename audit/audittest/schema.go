@@ -25,6 +25,7 @@ var byEvent = map[string]struct{ must, may []string }{
 	"child_exited":      {must: []string{"exit_status"}, may: []string{"duration_ms", "signal", "masked", "reason"}},
 	"refused":           {must: []string{"reason", "duration_ms"}, may: []string{"failed"}},
 	"fallback_used":     {must: []string{"fallback"}},
+	"restart":           {must: []string{"refs", "reason"}, may: []string{"exit_status", "signal"}},
 	"lease_renewed":     {must: []string{"lease"}},
 	"lease_revoked":     {must: []string{"lease"}},
 }

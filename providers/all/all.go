@@ -14,6 +14,7 @@ import (
 	"github.com/secretrun/secretrun/providers/env"
 	"github.com/secretrun/secretrun/providers/file"
 	"github.com/secretrun/secretrun/providers/gcpsm"
+	"github.com/secretrun/secretrun/providers/sops"
 	"github.com/secretrun/secretrun/providers/ssm"
 	"github.com/secretrun/secretrun/providers/vault"
 )
@@ -28,6 +29,7 @@ func Registry(cfg *config.Config, baseDir string, lookup func(string) (string, b
 		ssm.Entry(cfg.Providers.AWS),
 		gcpsm.Entry(cfg.Providers.GCP),
 		azkv.Entry(cfg.Providers.Azure),
+		sops.Entry(baseDir),
 		providers.Entry{
 			Scheme:  dotenv.Scheme,
 			Summary: "a variable of a dotenv file: dotenv://PATH#NAME",
