@@ -113,7 +113,9 @@ func (a *app) mergeImports(p *plan, results []inject.Result, imps []inject.Impor
 				Request: inject.Request{Name: name, Ref: item.Ref.String(), Optional: res.Optional, Origin: res.Origin + " import " + inject.DisplayRef(res.Ref, p.registry)},
 				masked:  true,
 				rules:   profileRules(config.SecretSpec{}),
-				policy:  rotationPolicy{profile: true},
+				// no place to declare owner and rotate_every: not held to --strict-rotation's
+				// requirement of them, as for an --env-file reference (rotation.go)
+				policy: rotationPolicy{},
 			}
 			p.requests = append(p.requests, req)
 			results = append(results, inject.Result{Request: req.Request, Parsed: item.Ref, Secret: item.Secret, Elapsed: res.Elapsed})
