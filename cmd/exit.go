@@ -66,4 +66,6 @@ const exitHelp = `Exit status:
          reference, a secret that could not be fetched or failed validation
          (nothing was run)
   126    the command was found but could not be executed
-  127    the command was not found`
+  127    the command was not found
+  75     (with watch, on_change: exit) a watched secret changed and the command was
+         stopped so that its supervisor restarts it (watch.exit_code sets another)`

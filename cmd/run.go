@@ -77,6 +77,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 		return aerr
 	}
 	au.reportLeases(p)
+	a.reportTraces(p)
 	if verr := a.validateResults(p, results); err != nil || verr != nil {
 		au.validationFailed(verr)
 		return errors.Join(err, verr) // every fetch and validation failure at once
@@ -105,6 +106,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 		// the memory files of `as: file` secrets, which their variables name as /proc/self/fd/N
 		ExtraFiles:  files.ExtraFiles(),
 		SignalGroup: a.opts.sigGroup,
+		Trace:       a.ui().Tracef, // a signal dropped while no child runs (under watch)
 	}
 	live := redact.NewLive(m) // under watch: the matcher of every value so far
 	if a.opts.noMask {
@@ -164,6 +166,16 @@ func exitWith(ex inject.Exit, err error) error {
 		return withStatus(ex.Status, nil)
 	}
 	return nil
+}
+
+// reportTraces gives every opened provider that explains its decisions (providers.Tracer) the
+// -v trace.
+func (a *app) reportTraces(p *plan) {
+	for _, prov := range p.registry.Opened() {
+		if t, ok := prov.(providers.Tracer); ok {
+			t.ReportTraces(func(msg string) { a.ui().Tracef("%s", msg) })
+		}
+	}
 }
 
 // keep runs a provider's Keeper while the child runs. A panic in it is a bug: it is reported

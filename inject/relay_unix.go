@@ -44,8 +44,12 @@ func (s *Session) handleSignal(sig syscall.Signal) {
 		s.resize()
 		return
 	case syscall.SIGTSTP:
-		s.suspend()
-		return
+		if !tstpStartedIgnored {
+			s.suspend()
+			return
+		}
+		// Started with SIGTSTP ignored: the bare program would ignore it too (or catch it),
+		// so it is forwarded like the other signals secretrun was started with ignored.
 	case syscall.SIGCONT:
 		s.term.resumed()
 		s.resize()
@@ -87,6 +91,10 @@ func (s *Session) handleSignal(sig syscall.Signal) {
 // drop it at that moment without secretrun: it has not started, or not yet replaced the ignore.
 func (s *Session) startIgnoring(cmd *exec.Cmd) error {
 	keep := startIgnoredForwarded()
+	if tstpStartedIgnored && s.layout.group == groupSession {
+		// caught in pty mode only (Open); in the other modes it stays ignored, and exec keeps it
+		keep = append(keep, syscall.SIGTSTP)
+	}
 	if len(keep) == 0 {
 		return startChild(cmd)
 	}

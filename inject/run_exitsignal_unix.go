@@ -35,6 +35,14 @@ func inheritedIgnored() map[syscall.Signal]bool {
 	return ign
 }
 
+// tstpStartedIgnored says secretrun was started with SIGTSTP ignored (a supervisor or script
+// that ran it after `trap "" TSTP`). The Go runtime installs no handler of its own for SIGTSTP,
+// so the kernel still holds the inherited disposition when the package is initialised (Linux:
+// /proc/self/status; elsewhere it cannot be told and counts as not ignored). In pty mode, where
+// secretrun catches SIGTSTP, each child then starts with it ignored, as the bare program
+// would, and a SIGTSTP sent to secretrun is forwarded instead of suspending (handleSignal).
+var tstpStartedIgnored = ignoresSignal(os.Getpid(), syscall.SIGTSTP)
+
 // StartedIgnored reports whether secretrun was started with sig ignored (see startIgnored for
 // SIGQUIT), so that it can leave the signal alone until the child runs, as the child would.
 func StartedIgnored(sig os.Signal) bool {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // SecretFiles holds the secrets the child receives as file paths (`as: file`). They never touch
@@ -107,9 +108,11 @@ func NewSecretFiles(opts FilesOptions) (*SecretFiles, error) {
 // noMemoryError explains why no memory-backed place was usable, and the opt-in.
 type noMemoryError struct{ reasons []string }
 
+// optIn is what a user who accepts a disk-backed directory can do.
+const optIn = "secretrun never writes a secret to a disk; to accept a directory that may be on one, pass --secret-files-dir DIR (or set SECRETRUN_SECRET_FILES_DIR)"
+
 func (e *noMemoryError) Error() string {
-	return fmt.Sprintf("%s (%s): secretrun never writes a secret to a disk; to accept a directory that may be on one, pass --secret-files-dir DIR (or set SECRETRUN_SECRET_FILES_DIR)",
-		ErrNoMemory, strings.Join(e.reasons, "; "))
+	return fmt.Sprintf("%s (%s): %s", ErrNoMemory, strings.Join(e.reasons, "; "), optIn)
 }
 
 func (e *noMemoryError) Unwrap() error { return ErrNoMemory }
@@ -123,6 +126,11 @@ func newDirFiles(parent string, memoryOnly bool) (*SecretFiles, error) {
 		}
 	}
 	sweepStale(parent)
+	// A full tmpfs still lets a directory and an empty file be made, and fails the write:
+	// refuse it here, so that the next memory-backed place is tried.
+	if err := hasRoom(parent); err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp(parent, dirPrefix)
 	if err != nil {
 		return nil, describeFSError(err)
@@ -219,16 +227,27 @@ func (f *SecretFiles) Write(name, value string) (string, error) {
 	p := filepath.Join(f.dir, name)
 	file, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", fmt.Errorf("%s: cannot create its secret file: %w", name, err)
+		return "", f.writeError(name, "create", err)
 	}
 	if _, err := file.WriteString(value); err != nil {
 		file.Close()
-		return "", fmt.Errorf("%s: cannot write its secret file: %w", name, err)
+		return "", f.writeError(name, "write", err)
 	}
 	if err := file.Close(); err != nil {
-		return "", fmt.Errorf("%s: cannot write its secret file: %w", name, err)
+		return "", f.writeError(name, "write", err)
 	}
 	return p, nil
+}
+
+// writeError says why a secret file could not be created or written in the directory, and
+// where. In a memory-backed directory that ran out of room it wraps ErrNoMemory and names the
+// opt-in: the file is not written anywhere else.
+func (f *SecretFiles) writeError(name, what string, err error) error {
+	err = describeFSError(err)
+	if f.mode == "memory-backed directory" && (errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)) {
+		return fmt.Errorf("%s: cannot %s its secret file in %s: %w (%w): %s", name, what, f.dir, ErrNoMemory, err, optIn)
+	}
+	return fmt.Errorf("%s: cannot %s its secret file in %s (%s): %w", name, what, f.dir, f.mode, err)
 }
 
 // Remove closes the memory files and deletes the directory and every file in it. It is safe to

@@ -91,3 +91,21 @@ func memoryBacked(dir string) error {
 	}
 	return fmt.Errorf("not a memory-backed filesystem (type 0x%x)", st.Type)
 }
+
+// hasRoom reports, as an error saying why not, whether dir's filesystem has no free block left.
+// A filesystem that reports no size (ramfs, a tmpfs of unlimited size) has room as far as can
+// be told, and so has one that cannot be asked: creating the directory then says.
+func hasRoom(dir string) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil || st.Blocks == 0 {
+		return nil
+	}
+	free := st.Bavail
+	if os.Geteuid() == 0 {
+		free = st.Bfree // root may use the blocks reserved for it
+	}
+	if free == 0 {
+		return errors.New("full (no space left on the filesystem)")
+	}
+	return nil
+}

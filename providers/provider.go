@@ -119,3 +119,10 @@ type Expirer interface {
 type Pinner interface {
 	Pinned(ref Ref) bool
 }
+
+// Tracer is implemented by providers that can explain their decisions for `-v` (a version read
+// that was refused and replaced by comparing values, for example). trace is set once, after the
+// first fetch, and may be called from any goroutine; its messages never hold a value.
+type Tracer interface {
+	ReportTraces(trace func(msg string))
+}

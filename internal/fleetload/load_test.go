@@ -34,6 +34,11 @@ func TestComputeIssueFleet(t *testing.T) {
 		// 33.3/s of 100/s; 10 % needs 10,000 × 1 / 10 = 1,000 s, rounded up to 20m
 		{"awssm", "Batch", 1, 33.33, 33.33, 20 * time.Minute, "raise the interval to 20m, or put the AWS Secrets Manager Agent"},
 		{"awssm", "GetSecretValue", 20, 666.67, 6.667, 5 * time.Minute, "safe at 5m: 6.67% of the quota"},
+		// ⌈20/10⌉ = 2 GetParameters: 66.7/s of 40/s; 10 % needs 20,000 / 4 = 5,000 s, rounded
+		// up to 2h: past an hour, higher throughput is the fix
+		{"ssm", "GetParameters, ⌈N/10⌉ (standard", 2, 66.67, 166.67, 2 * time.Hour, "turn on Parameter Store's higher throughput"},
+		// the same 66.7/s of 1,000/s
+		{"ssm", "GetParameters, ⌈N/10⌉ (higher", 2, 66.67, 6.667, 5 * time.Minute, "safe at 5m: 6.67% of the quota"},
 		// 1,500/s quota: 10 % needs 200,000 / 150 = 1,333 s, rounded up to 30m
 		{"gcpsm", "Access", 20, 666.67, 44.44, 30 * time.Minute, "raise the interval to 30m"},
 		// 10/s quota: 200,000 / 1 = 200,000 s = 55.6 h, rounded up to 56h
@@ -59,6 +64,10 @@ func TestComputeDetails(t *testing.T) {
 	if r := Compute(base, store(t, "awssm", "Batch")); r.PerCheck != 2 || !near(r.PerProcessPerMin, 2) {
 		t.Errorf("21 secrets: %d batch calls, %.2f/min; want 2, 2", r.PerCheck, r.PerProcessPerMin)
 	}
+	// ⌈21/10⌉ = 3 GetParameters calls
+	if r := Compute(base, store(t, "ssm", "GetParameters, ⌈N/10⌉ (standard")); r.PerCheck != 3 || !near(r.PerProcessPerMin, 3) {
+		t.Errorf("ssm, 21 secrets: %d GetParameters calls, %.2f/min; want 3, 3", r.PerCheck, r.PerProcessPerMin)
+	}
 	// Vault: one read per distinct path, not per secret
 	withPaths := base
 	withPaths.Paths = 3
@@ -77,9 +86,12 @@ func TestComputeDetails(t *testing.T) {
 	if r := Compute(agents, store(t, "awssm", "GetSecretValue")); !near(r.AgentRPS, r.FleetRPS/10) || !near(r.AgentPercent, r.Percent/10) {
 		t.Errorf("agent: %.3f/s (%.3f%%), want a tenth of %.3f/s (%.3f%%)", r.AgentRPS, r.AgentPercent, r.FleetRPS, r.Percent)
 	}
-	// no agent exists for Azure Key Vault: no agent figure
-	if r := Compute(agents, store(t, "azkv", "GET")); r.AgentRPS != 0 || strings.Contains(r.Advice, "agent per host") {
-		t.Errorf("azkv has an agent figure: %.3f/s, %q", r.AgentRPS, r.Advice)
+	// no agent exists for Azure Key Vault, nor for Parameter Store (the Secrets Manager Agent
+	// serves no parameters): no agent figure
+	for _, s := range []Store{store(t, "azkv", "GET"), store(t, "ssm", "GetParameters")} {
+		if r := Compute(agents, s); r.AgentRPS != 0 || strings.Contains(r.Advice, "agent per host") {
+			t.Errorf("%s has an agent figure: %.3f/s, %q", s.Name, r.AgentRPS, r.Advice)
+		}
 	}
 }
 
@@ -109,6 +121,8 @@ func TestRun(t *testing.T) {
 		"awssm  BatchGetSecretValue, ⌈N/20⌉ per check   1          0.2              33.3         100/s per account per Region",
 		"azkv (GET secret per secret): spread the secrets over several vaults",
 		"https://learn.microsoft.com/en-us/azure/key-vault/general/service-limits",
+		"ssm    GetParameters, ⌈N/10⌉ (standard)        2          0.4              66.7         40/s per account per Region, default",
+		"https://docs.aws.amazon.com/general/latest/gr/ssm.html",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())

@@ -19,6 +19,9 @@ const (
 	GCPReadsPerSecret = 1
 	// AzureGetsPerSecret: one GET secret (latest version) per secret.
 	AzureGetsPerSecret = 1
+	// SSMBatchSize: ssm:// has no Versioner; a check reads again with GetParameters, up to 10
+	// names per call, so ⌈N/10⌉ calls per region (refs pinned with ?version=N are not checked).
+	SSMBatchSize = 10
 )
 
 // Published quotas, per second (docs/watch.md, "At fleet scale", cites the same pages).
@@ -39,6 +42,16 @@ const (
 	// region; the subscription-wide limit is five times that.
 	// https://learn.microsoft.com/en-us/azure/key-vault/general/service-limits
 	AzureQuota = 4000.0 / 10
+	// SSMStandardQuota: Parameter Store's default ("standard") throughput, 40 transactions per
+	// second per account and Region, shared by GetParameter, GetParameters and
+	// GetParametersByPath. https://docs.aws.amazon.com/general/latest/gr/ssm.html
+	SSMStandardQuota = 40.0
+	// SSMHigherQuota: with higher throughput turned on (a paid account setting,
+	// https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html),
+	// 1,000 GetParameters per second per account and Region: the smaller of the figures found
+	// (GetParameter alone is given 10,000, and an older copy of the table gave 3,000 shared by
+	// GetParameter and GetParameters); see docs/providers/ssm.md, "Watching".
+	SSMHigherQuota = 1000.0
 )
 
 // Pages cited for the quotas and for the agents the recommendations name.
@@ -47,6 +60,8 @@ const (
 	awsAgentURL   = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/secrets-manager-agent.html"
 	gcpQuotaURL   = "https://cloud.google.com/secret-manager/quotas"
 	azureQuotaURL = "https://learn.microsoft.com/en-us/azure/key-vault/general/service-limits"
+	ssmQuotaURL   = "https://docs.aws.amazon.com/general/latest/gr/ssm.html"
+	ssmHigherURL  = "https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-throughput.html"
 	vaultQuotaURL = "https://developer.hashicorp.com/vault/docs/concepts/resource-quotas"
 	vaultProxyURL = "https://developer.hashicorp.com/vault/docs/agent-and-proxy/proxy/caching"
 )
@@ -98,6 +113,18 @@ var Stores = []Store{
 		PerCheck: func(f Fleet) int { return AWSCallsPerSecret * f.Secrets },
 		Quota:    AWSGetQuota, QuotaText: "10,000/s per account per Region (with DescribeSecret)", Source: awsQuotaURL, Agent: true,
 		Advice: "put the AWS Secrets Manager Agent on each host (localhost:2773, TTL = interval; " + awsAgentURL + ")",
+	},
+	{
+		Name: "ssm", Method: "GetParameters, ⌈N/10⌉ (standard)",
+		PerCheck: func(f Fleet) int { return ceilDiv(f.Secrets, SSMBatchSize) },
+		Quota:    SSMStandardQuota, QuotaText: "40/s per account per Region, default", Source: ssmQuotaURL,
+		Advice: "turn on Parameter Store's higher throughput (paid; " + ssmHigherURL + "), or move the secrets that must be watched closely to Secrets Manager",
+	},
+	{
+		Name: "ssm", Method: "GetParameters, ⌈N/10⌉ (higher)",
+		PerCheck: func(f Fleet) int { return ceilDiv(f.Secrets, SSMBatchSize) },
+		Quota:    SSMHigherQuota, QuotaText: "1,000/s per account per Region, higher throughput", Source: ssmQuotaURL,
+		Advice: "spread the parameters over several accounts or Regions (the quota is per account and Region), or move them to Secrets Manager",
 	},
 	{
 		Name: "gcpsm", Method: "AccessSecretVersion per secret",

@@ -15,6 +15,7 @@ import (
 
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
 
 // agentTokenVars are where the AWS Secrets Manager Agent reads its SSRF token by default, in its
@@ -90,7 +91,7 @@ func (p *Provider) fetchAgent(ctx context.Context, refs []providers.Ref) ([]prov
 		u.RawQuery = q.Encode()
 		return p.agentGet(ctx, client, u.String(), token, from, t)
 	}
-	return providers.FetchEach(ctx, refs, p.opts.concurrency, fetch, nil)
+	return providers.FetchEach(ctx, refs, p.opts.Concurrency, fetch, nil)
 }
 
 // agentGet makes one agent request, retrying connection failures, 429 and 5xx answers with
@@ -106,10 +107,10 @@ func (p *Provider) agentGet(ctx context.Context, client *http.Client, u, token, 
 			return nil, "", err
 		}
 		last = err
-		if attempt >= p.opts.maxAttempts || ctx.Err() != nil {
+		if attempt >= p.opts.Retry.MaxAttempts || ctx.Err() != nil {
 			break
 		}
-		backoff := min(p.opts.maxBackoff, 100*time.Millisecond<<attempt)
+		backoff := min(p.opts.Retry.MaxBackoff, 100*time.Millisecond<<attempt)
 		timer := time.NewTimer(rand.N(backoff) + time.Millisecond)
 		select {
 		case <-ctx.Done():
@@ -121,7 +122,7 @@ func (p *Provider) agentGet(ctx context.Context, client *http.Client, u, token, 
 		}
 	}
 	if ctx.Err() != nil {
-		return nil, "", withSuffix(last, "; gave up at the deadline")
+		return nil, "", awsconf.WithSuffix(last, "; gave up at the deadline")
 	}
 	return nil, "", last
 }
@@ -136,12 +137,12 @@ func (p *Provider) agentOnce(ctx context.Context, client *http.Client, u, token,
 	req.Header.Set(agentTokenHeader, token)
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, "", fmt.Errorf("awssm: %s of secret %q via %s: %w: %s", op, t.id, t.region, providers.ErrUnavailable, describeTransport(ctx, err)), ctx.Err() == nil
+		return nil, "", fmt.Errorf("awssm: %s of secret %q via %s: %w: %s", op, t.id, t.region, providers.ErrUnavailable, awsconf.DescribeTransport(ctx, err)), ctx.Err() == nil
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20)) // 64 KiB secrets plus JSON overhead fit easily
 	if err != nil {
-		return nil, "", fmt.Errorf("awssm: %s of secret %q via %s: %w: %s", op, t.id, t.region, providers.ErrUnavailable, describeTransport(ctx, err)), ctx.Err() == nil
+		return nil, "", fmt.Errorf("awssm: %s of secret %q via %s: %w: %s", op, t.id, t.region, providers.ErrUnavailable, awsconf.DescribeTransport(ctx, err)), ctx.Err() == nil
 	}
 	if resp.StatusCode == http.StatusOK {
 		var a agentAnswer

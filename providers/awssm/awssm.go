@@ -25,6 +25,7 @@ import (
 
 	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
 
 // Scheme is the reference scheme this provider serves.
@@ -40,30 +41,16 @@ const (
 // maxBatch is the most secret ids BatchGetSecretValue accepts in one call.
 const maxBatch = 20
 
-// Defaults that Options can change.
-const (
-	defaultConcurrency = 8
-	defaultMaxAttempts = 4
-	defaultMaxBackoff  = 2 * time.Second
-)
-
 // Option changes how a Provider works. The defaults suit production; tests and benchmarks use
 // options to tighten bounds.
 type Option func(*options)
 
-type options struct {
-	concurrency int
-	maxAttempts int
-	maxBackoff  time.Duration
-}
+// options are the settings shared with ssm:// (awsconf.DefaultOptions).
+type options = awsconf.Options
 
 // WithConcurrency bounds the number of Secrets Manager calls in flight at once (default 8).
 func WithConcurrency(n int) Option {
-	return func(o *options) {
-		if n > 0 {
-			o.concurrency = n
-		}
-	}
+	return func(o *options) { o.SetConcurrency(n) }
 }
 
 // WithRetry sets the SDK's standard retryer: at most maxAttempts attempts per call (default 4;
@@ -71,14 +58,7 @@ func WithConcurrency(n int) Option {
 // 2s). Only retryable errors (throttling, 5xx, connection errors, timeouts) are retried, and never
 // past the deadline of Fetch's context.
 func WithRetry(maxAttempts int, maxBackoff time.Duration) Option {
-	return func(o *options) {
-		if maxAttempts > 0 {
-			o.maxAttempts = maxAttempts
-		}
-		if maxBackoff > 0 {
-			o.maxBackoff = maxBackoff
-		}
-	}
+	return func(o *options) { o.SetRetry(maxAttempts, maxBackoff) }
 }
 
 // Provider reads secrets from AWS Secrets Manager. It implements providers.Provider and
@@ -91,8 +71,7 @@ type Provider struct {
 	awsCfg   aws.Config
 	initErr  error
 
-	mu      sync.Mutex
-	clients map[string]*secretsmanager.Client // by region
+	clients awsconf.Clients[*secretsmanager.Client]
 
 	// batchOff is set once BatchGetSecretValue was denied or is not supported by the endpoint;
 	// from then on every read is a GetSecretValue.
@@ -115,14 +94,14 @@ var (
 // New returns a provider configured by cfg. It checks cfg but makes no network call and does not
 // load the SDK configuration: that happens on the first Fetch.
 func New(cfg config.AWS, opts ...Option) (*Provider, error) {
-	o := options{concurrency: defaultConcurrency, maxAttempts: defaultMaxAttempts, maxBackoff: defaultMaxBackoff}
+	o := awsconf.DefaultOptions()
 	for _, fn := range opts {
 		fn(&o)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("awssm: providers.aws: %w", err)
 	}
-	return &Provider{cfg: cfg, opts: o, clients: make(map[string]*secretsmanager.Client)}, nil
+	return &Provider{cfg: cfg, opts: o}, nil
 }
 
 // Entry returns the registry entry of the AWS Secrets Manager provider configured by cfg.
@@ -151,7 +130,7 @@ func Entry(cfg config.AWS) providers.Entry {
 }
 
 func credentialVarsFor(cfg config.AWS) []string {
-	vars := append([]string(nil), credentialVars...)
+	vars := append([]string(nil), awsconf.CredentialVars...)
 	if cfg.Agent != "" {
 		vars = append(vars, "AWS_TOKEN") // the agent's SSRF token
 	}

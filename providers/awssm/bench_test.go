@@ -61,7 +61,7 @@ func TestLatencyBench(t *testing.T) {
 
 	var walls []time.Duration
 	for range 5 {
-		cnt.reset()
+		cnt.Reset()
 		p := newProvider(t) // fresh: SDK config loading is part of every real run
 		start := time.Now()
 		got, err := p.Fetch(fetchCtx(t, 30*time.Second), refs)
@@ -74,7 +74,7 @@ func TestLatencyBench(t *testing.T) {
 				t.Fatalf("ref %d: wrong value", i)
 			}
 		}
-		if c := cnt.snapshot(); c["BatchGetSecretValue"] != 5 || c["GetSecretValue"] != 0 {
+		if c := cnt.Actions(); c["BatchGetSecretValue"] != 5 || c["GetSecretValue"] != 0 {
 			t.Fatalf("requests = %v, want 5 BatchGetSecretValue", c)
 		}
 		walls = append(walls, wall)

@@ -44,7 +44,7 @@ func TestConformance(t *testing.T) {
 		},
 		Binary: true,
 		Reads: func(t *testing.T) int {
-			c := cnt.snapshot()
+			c := cnt.Actions()
 			return c["GetSecretValue"] + c["BatchGetSecretValue"]
 		},
 	})

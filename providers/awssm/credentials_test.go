@@ -41,7 +41,7 @@ func TestNoCredentials(t *testing.T) {
 			t.Errorf("hint %q does not mention %s", hint, want)
 		}
 	}
-	if c := cnt.snapshot(); len(c) != 0 {
+	if c := cnt.Actions(); len(c) != 0 {
 		t.Errorf("requests = %v, want none", c)
 	}
 	if d := time.Since(start); d > 2*time.Second {
@@ -111,7 +111,7 @@ func TestCredentialErrors(t *testing.T) {
 		if got[0].Reveal() != v1 || got[1].Reveal() != v2 {
 			t.Error("wrong values")
 		}
-		if c := cnt.snapshot(); c["BatchGetSecretValue"] != 1 || c["GetSecretValue"] != 2 {
+		if c := cnt.Actions(); c["BatchGetSecretValue"] != 1 || c["GetSecretValue"] != 2 {
 			t.Errorf("requests = %v, want 1 denied batch then 2 single reads", c)
 		}
 	})
@@ -157,13 +157,11 @@ func TestAssumeRole(t *testing.T) {
 			t.Fatalf("Fetch: %v", err)
 		}
 	}
-	c := cnt.snapshot()
+	c := cnt.Actions()
 	if c["AssumeRole"] != 1 {
 		t.Errorf("AssumeRole calls = %d, want 1 for the whole run (requests %v)", c["AssumeRole"], c)
 	}
-	cnt.mu.Lock()
-	keys := cnt.keys
-	cnt.mu.Unlock()
+	keys := cnt.Keys()
 	if keys["AKIDTESTTESTTEST"] != 1 {
 		t.Errorf("the base key signed %d requests, want only the AssumeRole call (keys %v)", keys["AKIDTESTTESTTEST"], keys)
 	}

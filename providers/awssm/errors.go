@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
@@ -21,7 +19,7 @@ func batchUnsupported(err error) bool {
 
 // callError maps a failed SDK call to a sentinel-wrapping error that names the secret and
 // region, and never carries response bodies (which could hold secret material).
-func (p *Provider) callError(ctx context.Context, log *attemptLog, op string, t target, credSrc string, err error) error {
+func (p *Provider) callError(ctx context.Context, log *awsconf.AttemptLog, op string, t target, credSrc string, err error) error {
 	return awsconf.CallError(ctx, log, fmt.Sprintf("awssm: %s of secret %q in %s", op, t.id, t.region), err,
 		func(code, msg string, status, attempts int) error {
 			return p.codeError(op, t, credSrc, code, msg, status, attempts)
@@ -60,9 +58,4 @@ func resourceFor(t target) string {
 		return t.id
 	}
 	return fmt.Sprintf("arn:aws:secretsmanager:%s:ACCOUNT:secret:%s-*", t.region, t.id)
-}
-
-// credentialError maps a failure to get credentials from the chain.
-func (p *Provider) credentialError(ctx context.Context, cfg aws.Config, err error) error {
-	return awsconf.CredentialError(ctx, Scheme, p.cfg, cfg, err)
 }

@@ -2,7 +2,6 @@ package awssm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
 
 // source is one distinct read: a Ref without its key, and what became of it.
@@ -34,51 +34,26 @@ type source struct {
 // returns one Secret per ref, in order, and an errors.Join of one *providers.RefError per failed
 // ref. Every call is bounded by ctx, SDK retries included.
 func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
-	out := make([]providers.Secret, len(refs))
-	if len(refs) == 0 {
-		return out, nil
-	}
-	if p.cfg.Agent != "" {
+	if p.cfg.Agent != "" && len(refs) > 0 {
 		return p.fetchAgent(ctx, refs)
 	}
-	sources := make(map[providers.Ref]*source)
-	var pending []*source
-	for _, r := range refs {
-		src := r.Source()
-		if _, ok := sources[src]; ok {
-			continue
-		}
-		s := &source{ref: src}
-		sources[src] = s
-		if s.t, s.err = parseRef(src); s.err != nil {
-			s.done = true
-			continue
-		}
-		pending = append(pending, s)
-	}
-	if len(pending) > 0 {
-		p.fetchSources(ctx, pending)
-	}
+	return providers.FetchSources(refs, openSource, func(pending []*source) { p.fetchSources(ctx, pending) }, (*source).result)
+}
 
-	var errs []error
-	for i, r := range refs {
-		s := sources[r.Source()]
-		if s.err != nil {
-			errs = append(errs, &providers.RefError{Ref: r, Err: s.err})
-			continue
-		}
-		value := s.value
-		if r.Key != "" {
-			var err error
-			if value, err = providers.SelectKey(value, r.Key); err != nil {
-				errs = append(errs, &providers.RefError{Ref: r, Err: err})
-				continue
-			}
-		}
-		out[i] = providers.NewSecret(value, s.version)
-		out[i].Created = s.created
+// openSource starts the read of src (providers.FetchSources): it is pending unless src is not a
+// valid reference.
+func openSource(src providers.Ref) (*source, bool) {
+	s := &source{ref: src}
+	if s.t, s.err = parseRef(src); s.err != nil {
+		s.done = true
+		return s, false
 	}
-	return out, errors.Join(errs...)
+	return s, true
+}
+
+// result is what became of s (providers.FetchSources).
+func (s *source) result() ([]byte, string, time.Time, error) {
+	return s.value, s.version, s.created, s.err
 }
 
 func (p *Provider) fetchSources(ctx context.Context, pending []*source) {
@@ -107,19 +82,15 @@ func (p *Provider) fetchSources(ctx context.Context, pending []*source) {
 	if !slices.ContainsFunc(pending, func(s *source) bool { return !s.done }) {
 		return
 	}
-	if cfg.Credentials == nil {
-		fail(providers.WithHint(fmt.Errorf("awssm: no AWS credentials: %w", providers.ErrDenied), "%s", chainHint))
-		return
-	}
 	// One authentication per run: the credentials cache is shared by every client and call.
 	// Retrieving here first gives a clear error (and its source) before any secret is read.
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		fail(p.credentialError(ctx, cfg, err))
+	credSrc, err := awsconf.Ready(ctx, Scheme, p.cfg, cfg)
+	if err != nil {
+		fail(err)
 		return
 	}
-	credSrc := p.credentialSource(cfg)
 
-	r := &run{p: p, ctx: ctx, cfg: cfg, credSrc: credSrc, sem: make(chan struct{}, p.opts.concurrency)}
+	r := &run{Calls: providers.NewCalls(ctx, p.opts.Concurrency), p: p, ctx: ctx, cfg: cfg, credSrc: credSrc}
 	batches := make(map[string][]*source) // by region
 	for _, s := range pending {
 		if s.done {
@@ -128,7 +99,7 @@ func (p *Provider) fetchSources(ctx context.Context, pending []*source) {
 		if s.t.batchable() {
 			batches[s.t.region] = append(batches[s.t.region], s)
 		} else {
-			r.spawn(func() { r.single(s) })
+			r.Go(func() { r.single(s) })
 		}
 	}
 	regions := make([]string, 0, len(batches))
@@ -150,36 +121,20 @@ func (p *Provider) fetchSources(ctx context.Context, pending []*source) {
 		sort.Strings(ids)
 		for start := 0; start < len(ids); start += maxBatch {
 			chunk := ids[start:min(start+maxBatch, len(ids))]
-			r.spawn(func() { r.batch(region, chunk, byID) })
+			r.Go(func() { r.batch(region, chunk, byID) })
 		}
 	}
-	r.wg.Wait()
+	r.Wait()
 }
 
 // run is one Fetch's set of concurrent calls.
 type run struct {
+	*providers.Calls
 	p       *Provider
 	ctx     context.Context
 	cfg     aws.Config
 	credSrc string
-	sem     chan struct{}
-	wg      sync.WaitGroup
 	mu      sync.Mutex
-}
-
-// spawn runs fn in a goroutine once a slot is free (or at once when ctx is done, so that the call
-// fails fast with the context's error). fn may spawn more work.
-func (r *run) spawn(fn func()) {
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		select {
-		case r.sem <- struct{}{}:
-			defer func() { <-r.sem }()
-		case <-r.ctx.Done():
-		}
-		fn()
-	}()
 }
 
 func (r *run) set(s *source, value []byte, version string, err error) {
@@ -204,7 +159,7 @@ func (r *run) single(s *source) {
 	if s.t.stage != "" {
 		in.VersionStage = aws.String(s.t.stage)
 	}
-	ctx, log := withAttemptLog(r.ctx)
+	ctx, log := awsconf.WithAttemptLog(r.ctx)
 	o, err := r.p.client(r.cfg, s.t.region).GetSecretValue(ctx, in)
 	if err != nil {
 		r.set(s, nil, "", r.p.callError(r.ctx, log, "GetSecretValue", s.t, r.credSrc, err))
@@ -220,7 +175,7 @@ func (r *run) batch(region string, ids []string, byID map[string][]*source) {
 	fallback := func(ids []string) {
 		for _, id := range ids {
 			for _, s := range byID[id] {
-				r.spawn(func() { r.single(s) })
+				r.Go(func() { r.single(s) })
 			}
 		}
 	}
@@ -235,7 +190,7 @@ func (r *run) batch(region string, ids []string, byID map[string][]*source) {
 		apiErrs []types.APIErrorType
 	)
 	for page := 0; ; page++ {
-		ctx, log := withAttemptLog(r.ctx)
+		ctx, log := awsconf.WithAttemptLog(r.ctx)
 		o, err := client.BatchGetSecretValue(ctx, in)
 		if err != nil {
 			if batchUnsupported(err) {

@@ -7,11 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,83 +88,39 @@ func newProvider(t *testing.T, opts ...Option) *Provider {
 	return p
 }
 
-// counter is a reverse proxy in front of an AWS endpoint that counts the requests it forwards
-// by action (X-Amz-Target for JSON protocols, Action= for STS's query protocol), and records
-// the access key ids that signed them. It can deny BatchGetSecretValue as IAM would.
+// counter is awstest.Counter, the counting proxy both AWS providers' tests use, with what the
+// awssm tests add: the number of secret ids of each BatchGetSecretValue call, and a switch that
+// denies BatchGetSecretValue as IAM would (set it before the first request).
 type counter struct {
-	URL string
-
-	mu         sync.Mutex
-	actions    map[string]int
-	batchSizes []int
-	keys       map[string]int
-	denyBatch  bool
+	*awstest.Counter
+	denyBatch bool
 }
 
 func newCounter(t *testing.T, upstream string) *counter {
 	t.Helper()
-	u, err := url.Parse(upstream)
-	if err != nil {
-		t.Fatal(err)
+	c := &counter{Counter: awstest.NewCounter(t, upstream)}
+	c.Intercept = func(w http.ResponseWriter, action string, _ []byte) bool {
+		if !c.denyBatch || action != "BatchGetSecretValue" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
+		w.WriteHeader(400)
+		_, _ = io.WriteString(w, `{"__type":"AccessDeniedException","Message":"User: arn:aws:iam::123456789012:user/test is not authorized to perform: secretsmanager:BatchGetSecretValue on resource: * because no identity-based policy allows the secretsmanager:BatchGetSecretValue action"}`)
+		return true
 	}
-	c := &counter{actions: map[string]int{}, keys: map[string]int{}}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(strings.NewReader(string(body)))
-		action := r.Header.Get("X-Amz-Target")
-		if i := strings.LastIndexByte(action, '.'); i >= 0 {
-			action = action[i+1:]
-		}
-		if action == "" {
-			if q, err := url.ParseQuery(string(body)); err == nil {
-				action = q.Get("Action")
-			}
-		}
-		key := ""
-		if _, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential="); ok {
-			key, _, _ = strings.Cut(cred, "/")
-		}
-		c.mu.Lock()
-		c.actions[action]++
-		c.keys[key]++
-		if action == "BatchGetSecretValue" {
-			var in struct{ SecretIdList []string }
-			_ = json.Unmarshal(body, &in)
-			c.batchSizes = append(c.batchSizes, len(in.SecretIdList))
-		}
-		deny := c.denyBatch && action == "BatchGetSecretValue"
-		c.mu.Unlock()
-		if deny {
-			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-			w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
-			w.WriteHeader(400)
-			_, _ = io.WriteString(w, `{"__type":"AccessDeniedException","Message":"User: arn:aws:iam::123456789012:user/test is not authorized to perform: secretsmanager:BatchGetSecretValue on resource: * because no identity-based policy allows the secretsmanager:BatchGetSecretValue action"}`)
-			return
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	c.URL = srv.URL
 	return c
 }
 
-func (c *counter) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.actions = map[string]int{}
-	c.keys = map[string]int{}
-	c.batchSizes = nil
-}
-
-func (c *counter) snapshot() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range c.actions {
-		out[k] = v
+// batchSizes returns the number of secret ids each BatchGetSecretValue call asked for, in order.
+func (c *counter) batchSizes() []int {
+	var sizes []int
+	for _, b := range c.Bodies("BatchGetSecretValue") {
+		var in struct{ SecretIdList []string }
+		_ = json.Unmarshal(b, &in)
+		sizes = append(sizes, len(in.SecretIdList))
 	}
-	return out
+	return sizes
 }
 
 func fetchCtx(t *testing.T, d time.Duration) context.Context {

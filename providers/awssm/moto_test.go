@@ -166,12 +166,10 @@ func TestBatchCounts(t *testing.T) {
 			t.Fatalf("secret %d: wrong values", i)
 		}
 	}
-	if c := cnt.snapshot(); c["BatchGetSecretValue"] != 3 || c["GetSecretValue"] != 0 || len(c) != 1 {
+	if c := cnt.Actions(); c["BatchGetSecretValue"] != 3 || c["GetSecretValue"] != 0 || len(c) != 1 {
 		t.Errorf("requests = %v, want exactly 3 BatchGetSecretValue (45 secrets / 20)", c)
 	}
-	cnt.mu.Lock()
-	sizes := fmt.Sprint(cnt.batchSizes)
-	cnt.mu.Unlock()
+	sizes := fmt.Sprint(cnt.batchSizes())
 	if total := strings.Count(sizes, "20") * 20; !strings.Contains(sizes, "5") || total != 40 {
 		t.Errorf("batch sizes = %s, want 20, 20 and 5", sizes)
 	}
@@ -200,7 +198,7 @@ func TestBatchMixedFoundMissing(t *testing.T) {
 	if got[0].Len() == 0 || got[2].Len() == 0 || got[1].Len() != 0 {
 		t.Errorf("values: found secrets empty or missing secret non-empty")
 	}
-	if c := cnt.snapshot(); c["BatchGetSecretValue"] != 1 || c["GetSecretValue"] != 0 {
+	if c := cnt.Actions(); c["BatchGetSecretValue"] != 1 || c["GetSecretValue"] != 0 {
 		t.Errorf("requests = %v, want one BatchGetSecretValue", c)
 	}
 	noValues(t, err, got[0].Reveal(), got[2].Reveal())
@@ -233,15 +231,15 @@ func TestBatchDeniedFallsBack(t *testing.T) {
 			t.Errorf("secret %d: wrong value", i)
 		}
 	}
-	if c := cnt.snapshot(); c["BatchGetSecretValue"] != 1 || c["GetSecretValue"] != 6 {
+	if c := cnt.Actions(); c["BatchGetSecretValue"] != 1 || c["GetSecretValue"] != 6 {
 		t.Errorf("requests = %v, want 1 denied BatchGetSecretValue then 6 GetSecretValue", c)
 	}
 	// The provider remembers: the next Fetch goes straight to GetSecretValue.
-	cnt.reset()
+	cnt.Reset()
 	if _, err := p.Fetch(fetchCtx(t, 10*time.Second), refs[:2]); err != nil {
 		t.Fatal(err)
 	}
-	if c := cnt.snapshot(); c["BatchGetSecretValue"] != 0 || c["GetSecretValue"] != 2 {
+	if c := cnt.Actions(); c["BatchGetSecretValue"] != 0 || c["GetSecretValue"] != 2 {
 		t.Errorf("second Fetch requests = %v, want 2 GetSecretValue", c)
 	}
 }

@@ -9,43 +9,23 @@ import (
 	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
 
-// Names this package's files use for what it shares with the other AWS provider (ssm://)
-// through providers/internal/awsconf.
-type attemptLog = awsconf.AttemptLog
-
-var (
-	withAttemptLog    = awsconf.WithAttemptLog
-	describeTransport = awsconf.DescribeTransport
-	withSuffix        = awsconf.WithSuffix
-	credentialVars    = awsconf.CredentialVars
-)
-
-const chainHint = awsconf.ChainHint
-
 // load reads the SDK configuration once (awsconf.Load): the shared config files, the
 // environment and the credential chain (constructed, not yet called). It makes no network call.
 func (p *Provider) load(ctx context.Context) (aws.Config, error) {
-	p.initOnce.Do(func() {
-		p.awsCfg, p.initErr = awsconf.Load(ctx, Scheme, p.cfg, awsconf.Retry{MaxAttempts: p.opts.maxAttempts, MaxBackoff: p.opts.maxBackoff})
-	})
+	p.initOnce.Do(func() { p.awsCfg, p.initErr = awsconf.Load(ctx, Scheme, p.cfg, p.opts.Retry) })
 	return p.awsCfg, p.initErr
 }
 
 // client returns the Secrets Manager client for region, sharing the configuration and thus the
 // credentials cache: one authentication per run, whatever the number of regions.
 func (p *Provider) client(cfg aws.Config, region string) *secretsmanager.Client {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.clients[region]; ok {
-		return c
-	}
-	c := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
-		o.Region = region
-		o.HTTPClient = awsconf.Guard(o.HTTPClient, p.cfg.AllowHTTP)
-		o.APIOptions = append(o.APIOptions, awsconf.AddAttemptLog)
+	return p.clients.Get(region, func() *secretsmanager.Client {
+		return secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
+			o.Region = region
+			o.HTTPClient = awsconf.Guard(o.HTTPClient, p.cfg.AllowHTTP)
+			o.APIOptions = append(o.APIOptions, awsconf.AddAttemptLog)
+		})
 	})
-	p.clients[region] = c
-	return c
 }
 
 // credentialSource describes, for hints, where the configured chain gets credentials from.

@@ -44,17 +44,15 @@ func TestWatchCheckMoto(t *testing.T) {
 	}
 
 	// One check: what the watcher pays every interval.
-	cnt.reset()
+	cnt.Reset()
 	again, err := p.Fetch(fetchCtx(t, 30*time.Second), refs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := cnt.snapshot(), map[string]int{"BatchGetSecretValue": 3}; !maps.Equal(got, want) {
+	if got, want := cnt.Actions(), map[string]int{"BatchGetSecretValue": 3}; !maps.Equal(got, want) {
 		t.Errorf("one check of %d refs made %v, want %v", n, got, want)
 	}
-	cnt.mu.Lock()
-	sizes := slices.Sorted(slices.Values(cnt.batchSizes))
-	cnt.mu.Unlock()
+	sizes := slices.Sorted(slices.Values(cnt.batchSizes()))
 	if !slices.Equal(sizes, []int{5, 20, 20}) {
 		t.Errorf("batch sizes %v, want [5 20 20]", sizes)
 	}

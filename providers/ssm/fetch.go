@@ -2,7 +2,6 @@ package ssm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -35,48 +34,23 @@ type source struct {
 // per ref, in order, and an errors.Join of one *providers.RefError per failed ref. Every call is
 // bounded by ctx, SDK retries included.
 func (p *Provider) Fetch(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
-	out := make([]providers.Secret, len(refs))
-	if len(refs) == 0 {
-		return out, nil
-	}
-	sources := make(map[providers.Ref]*source)
-	var pending []*source
-	for _, r := range refs {
-		src := r.Source()
-		if _, ok := sources[src]; ok {
-			continue
-		}
-		s := &source{ref: src}
-		sources[src] = s
-		if s.t, s.err = parseRef(src); s.err != nil {
-			s.done = true
-			continue
-		}
-		pending = append(pending, s)
-	}
-	if len(pending) > 0 {
-		p.fetchSources(ctx, pending)
-	}
+	return providers.FetchSources(refs, openSource, func(pending []*source) { p.fetchSources(ctx, pending) }, (*source).result)
+}
 
-	var errs []error
-	for i, r := range refs {
-		s := sources[r.Source()]
-		if s.err != nil {
-			errs = append(errs, &providers.RefError{Ref: r, Err: s.err})
-			continue
-		}
-		value := s.value
-		if r.Key != "" {
-			var err error
-			if value, err = providers.SelectKey(value, r.Key); err != nil {
-				errs = append(errs, &providers.RefError{Ref: r, Err: err})
-				continue
-			}
-		}
-		out[i] = providers.NewSecret(value, s.version)
-		out[i].Created = s.created
+// openSource starts the read of src (providers.FetchSources): it is pending unless src is not a
+// valid reference.
+func openSource(src providers.Ref) (*source, bool) {
+	s := &source{ref: src}
+	if s.t, s.err = parseRef(src); s.err != nil {
+		s.done = true
+		return s, false
 	}
-	return out, errors.Join(errs...)
+	return s, true
+}
+
+// result is what became of s (providers.FetchSources).
+func (s *source) result() ([]byte, string, time.Time, error) {
+	return s.value, s.version, s.created, s.err
 }
 
 // fetchSources reads the pending sources: it loads the SDK configuration, settles each
@@ -112,7 +86,7 @@ func (p *Provider) fetchSources(ctx context.Context, pending []*source) {
 		fail(err)
 		return
 	}
-	r := &run{p: p, ctx: ctx, cfg: cfg, credSrc: credSrc, sem: make(chan struct{}, p.opts.concurrency)}
+	r := &run{Calls: providers.NewCalls(ctx, p.opts.Concurrency), p: p, ctx: ctx, cfg: cfg, credSrc: credSrc}
 	byRegion := make(map[string][]*source)
 	for _, s := range pending {
 		if !s.done {
@@ -126,10 +100,10 @@ func (p *Provider) fetchSources(ctx context.Context, pending []*source) {
 	sort.Strings(regions)
 	for _, region := range regions {
 		for _, b := range batches(byRegion[region]) {
-			r.spawn(func() { r.batch(region, b) })
+			r.Go(func() { r.batch(region, b) })
 		}
 	}
-	r.wg.Wait()
+	r.Wait()
 }
 
 // request is one selector (NAME, NAME:N or NAME:LABEL) of a GetParameters call and the sources
@@ -179,28 +153,12 @@ func batches(group []*source) [][]*request {
 
 // run is one Fetch's set of concurrent calls.
 type run struct {
+	*providers.Calls
 	p       *Provider
 	ctx     context.Context
 	cfg     aws.Config
 	credSrc string
-	sem     chan struct{}
-	wg      sync.WaitGroup
 	mu      sync.Mutex
-}
-
-// spawn runs fn in a goroutine once a slot is free (or at once when ctx is done, so that the call
-// fails fast with the context's error). fn may spawn more work.
-func (r *run) spawn(fn func()) {
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		select {
-		case r.sem <- struct{}{}:
-			defer func() { <-r.sem }()
-		case <-r.ctx.Done():
-		}
-		fn()
-	}()
 }
 
 // settle records the outcome of one request for each of its sources.
@@ -271,7 +229,7 @@ func (r *run) batch(region string, reqs []*request) {
 // each reads every request with a GetParameters call of its own.
 func (r *run) each(region string, reqs []*request) {
 	for _, rq := range reqs {
-		r.spawn(func() { r.batch(region, []*request{rq}) })
+		r.Go(func() { r.batch(region, []*request{rq}) })
 	}
 }
 

@@ -11,23 +11,18 @@ import (
 
 // load reads the SDK configuration once (awsconf.Load).
 func (p *Provider) load(ctx context.Context) (aws.Config, error) {
-	p.initOnce.Do(func() { p.awsCfg, p.initErr = awsconf.Load(ctx, Scheme, p.cfg, p.opts.retry) })
+	p.initOnce.Do(func() { p.awsCfg, p.initErr = awsconf.Load(ctx, Scheme, p.cfg, p.opts.Retry) })
 	return p.awsCfg, p.initErr
 }
 
 // client returns the Parameter Store client for region, sharing the configuration and thus the
 // credentials cache: one authentication per run, whatever the number of regions.
 func (p *Provider) client(cfg aws.Config, region string) *ssm.Client {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.clients[region]; ok {
-		return c
-	}
-	c := ssm.NewFromConfig(cfg, func(o *ssm.Options) {
-		o.Region = region
-		o.HTTPClient = awsconf.Guard(o.HTTPClient, p.cfg.AllowHTTP)
-		o.APIOptions = append(o.APIOptions, awsconf.AddAttemptLog)
+	return p.clients.Get(region, func() *ssm.Client {
+		return ssm.NewFromConfig(cfg, func(o *ssm.Options) {
+			o.Region = region
+			o.HTTPClient = awsconf.Guard(o.HTTPClient, p.cfg.AllowHTTP)
+			o.APIOptions = append(o.APIOptions, awsconf.AddAttemptLog)
+		})
 	})
-	p.clients[region] = c
-	return c
 }

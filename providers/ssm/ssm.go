@@ -36,29 +36,16 @@ const Scheme = "ssm"
 // maxBatch is the most names GetParameters accepts in one call.
 const maxBatch = 10
 
-// Defaults that Options can change.
-const (
-	defaultConcurrency = 8
-	defaultMaxAttempts = 4
-	defaultMaxBackoff  = 2 * time.Second
-)
-
 // Option changes how a Provider works. The defaults suit production; tests use options to
 // tighten bounds.
 type Option func(*options)
 
-type options struct {
-	concurrency int
-	retry       awsconf.Retry
-}
+// options are the settings shared with awssm:// (awsconf.DefaultOptions).
+type options = awsconf.Options
 
 // WithConcurrency bounds the number of Parameter Store calls in flight at once (default 8).
 func WithConcurrency(n int) Option {
-	return func(o *options) {
-		if n > 0 {
-			o.concurrency = n
-		}
-	}
+	return func(o *options) { o.SetConcurrency(n) }
 }
 
 // WithRetry sets the SDK's standard retryer: at most maxAttempts attempts per call (default 4;
@@ -66,14 +53,7 @@ func WithConcurrency(n int) Option {
 // 2s). Only retryable errors (throttling, 5xx, connection errors, timeouts) are retried, and never
 // past the deadline of Fetch's context.
 func WithRetry(maxAttempts int, maxBackoff time.Duration) Option {
-	return func(o *options) {
-		if maxAttempts > 0 {
-			o.retry.MaxAttempts = maxAttempts
-		}
-		if maxBackoff > 0 {
-			o.retry.MaxBackoff = maxBackoff
-		}
-	}
+	return func(o *options) { o.SetRetry(maxAttempts, maxBackoff) }
 }
 
 // Provider reads parameters from AWS SSM Parameter Store. It implements providers.Provider and
@@ -86,8 +66,7 @@ type Provider struct {
 	awsCfg   aws.Config
 	initErr  error
 
-	mu      sync.Mutex
-	clients map[string]*ssm.Client // by region
+	clients awsconf.Clients[*ssm.Client]
 }
 
 var (
@@ -99,14 +78,14 @@ var (
 // awssm://). It checks cfg but makes no network call and does not load the SDK configuration:
 // that happens on the first Fetch.
 func New(cfg config.AWS, opts ...Option) (*Provider, error) {
-	o := options{concurrency: defaultConcurrency, retry: awsconf.Retry{MaxAttempts: defaultMaxAttempts, MaxBackoff: defaultMaxBackoff}}
+	o := awsconf.DefaultOptions()
 	for _, fn := range opts {
 		fn(&o)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("ssm: providers.aws: %w", err)
 	}
-	return &Provider{cfg: cfg, opts: o, clients: make(map[string]*ssm.Client)}, nil
+	return &Provider{cfg: cfg, opts: o}, nil
 }
 
 // Entry returns the registry entry of the Parameter Store provider configured by cfg.

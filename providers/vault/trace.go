@@ -1,6 +1,10 @@
 package vault
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/secretrun/secretrun/providers"
+)
 
 // ReportTraces makes the provider report its decisions (a version read refused and replaced by
 // value comparison, a login renewed by logging in again) to trace, for -v. Messages never hold
@@ -20,3 +24,6 @@ func (p *Provider) tracef(format string, args ...any) {
 		trace(fmt.Sprintf(format, args...))
 	}
 }
+
+// The command layer finds ReportTraces by this interface.
+var _ providers.Tracer = (*Provider)(nil)

@@ -7,6 +7,7 @@ package awstest
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -212,6 +213,13 @@ func (c *Counter) Total() int {
 		n += v
 	}
 	return n
+}
+
+// Actions returns how many requests of each action were counted so far.
+func (c *Counter) Actions() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.actions)
 }
 
 // Keys returns how many requests each access key id signed so far.
