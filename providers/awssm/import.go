@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
 
 var _ providers.Importer = (*Provider)(nil)
@@ -105,11 +106,9 @@ func (p *Provider) importPrefix(ctx context.Context, src providers.Ref, recursiv
 		return nil, providers.WithHint(fmt.Errorf("awssm: %w: no AWS region", providers.ErrInvalidRef),
 			"set providers.aws.region, AWS_REGION, a region in the AWS profile, or add ?region= to the reference")
 	}
-	if cfg.Credentials == nil {
-		return nil, providers.WithHint(fmt.Errorf("awssm: no AWS credentials: %w", providers.ErrDenied), "%s", chainHint)
-	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, p.credentialError(ctx, cfg, err)
+	credSrc, err := awsconf.Ready(ctx, Scheme, p.cfg, cfg)
+	if err != nil {
+		return nil, err
 	}
 	client := p.client(cfg, t.region)
 	in := &secretsmanager.ListSecretsInput{
@@ -119,10 +118,10 @@ func (p *Provider) importPrefix(ctx context.Context, src providers.Ref, recursiv
 	}
 	var names []string
 	for {
-		lctx, log := withAttemptLog(ctx)
+		lctx, log := awsconf.WithAttemptLog(ctx)
 		o, err := client.ListSecrets(lctx, in)
 		if err != nil {
-			return nil, p.callError(ctx, log, "ListSecrets", t, p.credentialSource(cfg), err)
+			return nil, p.callError(ctx, log, "ListSecrets", t, credSrc, err)
 		}
 		for _, e := range o.SecretList {
 			name := aws.ToString(e.Name)

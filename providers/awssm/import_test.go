@@ -57,10 +57,8 @@ func TestImportPrefix100(t *testing.T) {
 			t.Errorf("item %q (%s): wrong value, ref or no version", it.Key, it.Ref)
 		}
 	}
-	c := cnt.snapshot()
-	cnt.mu.Lock()
-	sizes := fmt.Sprint(cnt.batchSizes)
-	cnt.mu.Unlock()
+	c := cnt.Actions()
+	sizes := fmt.Sprint(cnt.batchSizes())
 	// 101 names below the prefix (and the other-case one, where the filter ignores case, as
 	// AWS's does) match the name filter: two pages of up to 100.
 	if c["ListSecrets"] != 2 || c["BatchGetSecretValue"] != 5 || c["GetSecretValue"] != 0 || len(c) != 2 {
@@ -103,11 +101,11 @@ func TestImportJSONKeys(t *testing.T) {
 	if fmt.Sprint(got) != `map[db_password:CANARY-json-db nested:{"a":"b"} port:5432]` {
 		t.Errorf("keys: got %d (%v)", len(got), len(items))
 	}
-	cnt.reset()
+	cnt.Reset()
 	if _, err := importAll(t, p, "awssm://"+base+"/json", false); err != nil {
 		t.Fatal(err)
 	}
-	if c := cnt.snapshot(); c["BatchGetSecretValue"]+c["GetSecretValue"] != 1 || len(c) != 1 {
+	if c := cnt.Actions(); c["BatchGetSecretValue"]+c["GetSecretValue"] != 1 || len(c) != 1 {
 		t.Errorf("3 keys of one secret: requests = %v, want one read", c)
 	}
 
