@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	gosops "github.com/getsops/sops/v3"
-
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -61,7 +59,7 @@ func (p *Provider) Import(ctx context.Context, src providers.Ref, opts providers
 			keys = append(keys, name)
 			continue
 		}
-		section, _ := item.Value.(gosops.TreeBranch)
+		section, _ := item.Value.(treeBranch)
 		for _, kv := range section {
 			if k, ok := kv.Key.(string); ok {
 				if name == iniDefaultSection {
