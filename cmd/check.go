@@ -156,6 +156,9 @@ rotate_every but no known age (docs/rotation.md).`,
 				if err := tw.Flush(); err != nil {
 					return err
 				}
+				for _, line := range importSummary(p) { // imports.go
+					fmt.Fprintln(out, line)
+				}
 				if snap != nil {
 					fmt.Fprintln(out, snap)
 				}

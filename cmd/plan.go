@@ -24,8 +24,11 @@ type plan struct {
 	registry *providers.Registry
 	// env holds the plain values: the profile's env, then literal --env-file entries.
 	env []inject.Var
-	// requests are the secrets to fetch, with their delivery and masking options.
+	// requests are the secrets to fetch, with their delivery and masking options. resolve
+	// appends the variables of imports to them (imports.go).
 	requests []request
+	// imports are the profile's `import:` entries (imports.go).
+	imports []*planImport
 	// searched names the places config discovery looked at, for the "nothing to do" error.
 	searched []string
 	// noFallback: check reports the fallback snapshot, never uses it; fallbackUsed: the values
@@ -80,6 +83,9 @@ func (a *app) loadPlan() (*plan, error) {
 			})
 		}
 	}
+	if err := a.addImports(p); err != nil {
+		return nil, err
+	}
 	if err := a.addEnvFiles(p); err != nil {
 		return nil, err
 	}
@@ -125,7 +131,7 @@ func (a *app) loadSecrets() (*plan, error) {
 	}
 	a.privacy = priv
 	p, err := a.loadPlan()
-	if err != nil || p.cfg.Path != "" || len(p.requests) > 0 {
+	if err != nil || p.cfg.Path != "" || len(p.requests) > 0 || len(p.imports) > 0 {
 		return p, err
 	}
 	if a.v.GetBool("allow-empty") {
@@ -230,6 +236,9 @@ var scrubAlways = []string{"SECRETRUN_*"}
 // fetched and the results and matcher are nil.
 func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Matcher, error) {
 	if a.opts.fake { // nothing is fetched: no protected profile to confirm (fake.go)
+		for _, pi := range p.imports {
+			a.ui().Warnf("--fake: import %s (%s) is not run: its variables are not set", inject.DisplayRef(pi.req.Ref, p.registry), pi.req.Origin)
+		}
 		results, err := a.fakeResolve(p)
 		return results, a.matcher(p, results), err
 	}
@@ -241,7 +250,17 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 		reqs[i] = r.Request
 	}
 	resolver := &inject.Resolver{Registry: p.registry, Timeout: a.opts.timeout}
+	var imps []inject.ImportResult
+	imported := make(chan struct{})
+	go func() { // imports run alongside the other fetches, under the same --timeout
+		defer close(imported)
+		if !resolver.Invalid(reqs) { // else Resolve fetches nothing, and neither do imports
+			imps, _ = a.runImports(ctx, p) // their errors are in imps, reported by mergeImports
+		}
+	}()
 	results, err := resolver.Resolve(ctx, reqs)
+	<-imported
+	results, ierr := a.mergeImports(p, results, imps) // kept apart: a fallback never covers a failed import
 	for _, r := range results {
 		switch {
 		case r.Skipped:
@@ -249,6 +268,9 @@ func (a *app) resolve(ctx context.Context, p *plan) ([]inject.Result, *redact.Ma
 		case r.Err == nil:
 			a.ui().Tracef("%s: %s fetched in %.1fms%s", r.Name, inject.DisplayRef(r.Ref, p.registry), float64(r.Elapsed.Microseconds())/1000, versionSuffix(r.Secret.Version))
 		}
+	}
+	if ierr != nil { // a failed import fails the run: no snapshot covers it, none is written
+		return results, a.matcher(p, results), errors.Join(err, ierr)
 	}
 	results, err = a.applyFallback(ctx, p, results, err) // after the traces: its values were not fetched
 	return results, a.matcher(p, results), err

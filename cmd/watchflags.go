@@ -145,6 +145,15 @@ func (a *app) warnWatch(p *plan, w watchSettings) {
 				files++
 			}
 		}
+		for _, pi := range p.imports { // their variables are known once fetched (imports.go)
+			switch ref, err := providers.ParseRef(pi.req.Ref); {
+			case err != nil:
+			case containsString(remoteSchemes, ref.Scheme):
+				remote++
+			case ref.Scheme == "file" || ref.Scheme == "dotenv":
+				local++
+			}
+		}
 	}
 	switch {
 	case remote+local == 0:

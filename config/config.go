@@ -129,6 +129,9 @@ type Profile struct {
 	// Watch is the profile's `watch` block (docs/watch.md); nil means none. Each of its fields
 	// comes from the last extends layer that sets it; Watch.On says whether watching is on.
 	Watch *Watch
+	// Imports holds the profile's `import:` entries (whole-path imports), parents' first
+	// (an entry importing the same `from` as a parent's replaces it).
+	Imports []Import
 	// Line is the line of the profile's name in the file (0 for a profile not from a file).
 	Line int
 }

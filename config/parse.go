@@ -138,7 +138,7 @@ var anchorRE = lazyRegexp(`^(?:unknown )?anchor '([^']*)'`)
 var (
 	topFields     = []string{"version", "default_profile", "providers", "redact", "profiles", "ci_masks", "audit"}
 	redactFields  = []string{"min_length", "token", "name_tokens", "strict", "encodings"}
-	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources", "fallback", "watch"}
+	profileFields = []string{"extends", "env", "secrets", "inherit", "deny", "clobber", "grace", "ci_masks", "files", "protected", "allow_sources", "fallback", "watch", "import"}
 	secretFields  = []string{"ref", "optional", "as", "mask", "validate", "owner", "rotate_every"}
 )
 
@@ -310,6 +310,8 @@ func (p *parser) profile(name string, k, n *yaml.Node) *Profile {
 			p.fallback(k, v, field, prof)
 		case "watch":
 			p.watch(k, v, field, prof)
+		case "import":
+			p.imports(v, field, prof)
 		}
 	})
 	for _, s := range prof.Secrets {

@@ -128,6 +128,7 @@ type merger struct {
 	allow   []string
 	fb      *Fallback
 	watch   *Watch
+	imports []Import
 }
 
 func newMerger() *merger { return &merger{} }
@@ -196,6 +197,7 @@ func (m *merger) layer(p *Profile) {
 	if p.AllowSources != nil {
 		m.allow = append([]string{}, p.AllowSources...)
 	}
+	m.imports = mergeImports(m.imports, p.Imports)
 	for _, f := range p.Files {
 		replaced := false
 		for i := range m.files {
@@ -219,6 +221,7 @@ func (m *merger) profile() *Profile {
 		Grace:   m.grace,
 		CIMasks: m.ciMasks,
 		Files:   append([]FileSpec(nil), m.files...),
+		Imports: append([]Import(nil), m.imports...),
 	}
 	out.Fallback = m.fb
 	if m.watch != nil {

@@ -90,6 +90,12 @@ func (p *parser) checkAllowSources(cfg *Config) {
 			p.add(s.Line, "profiles."+name+".secrets."+s.Name, "%s uses %s://, which allow_sources of profile %s does not allow (allowed: %s)",
 				s.Name, scheme, name, strings.Join(prof.AllowSources, ", "))
 		}
+		for _, im := range prof.Imports {
+			if scheme := RefScheme(im.From); scheme != "" && !contains(prof.AllowSources, scheme) {
+				p.add(im.Line, "profiles."+name+".import", "this import uses %s://, which allow_sources of profile %s does not allow (allowed: %s)",
+					scheme, name, strings.Join(prof.AllowSources, ", "))
+			}
+		}
 	}
 }
 

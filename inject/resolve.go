@@ -180,8 +180,9 @@ func DisplayRef(s string, reg *providers.Registry) string {
 // errNotFetched marks valid requests left unfetched because another reference was malformed.
 var errNotFetched = errors.New("not fetched: other references are invalid")
 
-// check parses one reference and lets its provider validate it, without I/O.
-func (r *Resolver) check(s string) (providers.Ref, error) {
+// parse parses one reference and checks that its scheme is served and that it holds no
+// credentials, without I/O.
+func (r *Resolver) parse(s string) (providers.Ref, error) {
 	ref, err := providers.ParseRef(s)
 	if err != nil {
 		return providers.Ref{}, fmt.Errorf("%w: %v", providers.ErrInvalidRef, err)
@@ -196,6 +197,15 @@ func (r *Resolver) check(s string) (providers.Ref, error) {
 		return providers.Ref{}, providers.WithHint(
 			fmt.Errorf("%w %q", providers.ErrUnknownScheme, ref.Scheme),
 			"known schemes: %s (see `secretrun providers`)", strings.Join(r.Registry.Schemes(), ", "))
+	}
+	return ref, nil
+}
+
+// check parses one reference and lets its provider validate it, without I/O.
+func (r *Resolver) check(s string) (providers.Ref, error) {
+	ref, err := r.parse(s)
+	if err != nil {
+		return providers.Ref{}, err
 	}
 	p, err := r.Registry.Provider(ref.Scheme)
 	if err != nil {

@@ -12,18 +12,16 @@ import (
 	"github.com/getsops/sops/v3/azkv"
 	"github.com/getsops/sops/v3/gcpkms"
 	"github.com/getsops/sops/v3/hcvault"
-	"github.com/getsops/sops/v3/keyservice"
 	"github.com/getsops/sops/v3/kms"
 	"github.com/getsops/sops/v3/pgp"
-	"google.golang.org/grpc"
 )
 
-// keyClient is the key service a decryption uses, in place of sops' local key service (which
-// would link Huawei Cloud's SDK too): age master keys are opened with the identities secretrun
-// loaded (so that their errors can be told without quoting key material); PGP, AWS KMS, GCP KMS,
-// Azure Key Vault and Vault transit keys by sops' own master key types, each with its default
-// credential chain. It records what each key attempt gave, for the error message when none
-// succeeds. One keyClient serves one file.
+// keyClient opens a file's data key with its master keys, in place of sops' key service
+// (which would link every key type, Huawei Cloud's SDK included, and sops' root package): age
+// master keys with the identities secretrun loaded (so that their errors can be told without
+// quoting key material); PGP, AWS KMS, GCP KMS, Azure Key Vault and Vault transit keys with
+// sops' own master key types, each with its default credential chain. It records what each key
+// attempt gave, for the error message when none succeeds. One keyClient serves one file.
 type keyClient struct {
 	ctx    context.Context
 	ids    func() *identities
@@ -42,58 +40,41 @@ type attempt struct {
 	noID   bool   // age: no identity at all was found
 }
 
-// Encrypt is not used for reading; it exists to satisfy keyservice.KeyServiceClient.
-func (c *keyClient) Encrypt(ctx context.Context, req *keyservice.EncryptRequest, _ ...grpc.CallOption) (*keyservice.EncryptResponse, error) {
-	return nil, errors.New("secretrun does not encrypt")
-}
-
-// Decrypt opens a data key encrypted for one master key. sops passes no context of its own; the
-// fetch's context (c.ctx) bounds the cloud calls.
-func (c *keyClient) Decrypt(_ context.Context, req *keyservice.DecryptRequest, _ ...grpc.CallOption) (*keyservice.DecryptResponse, error) {
-	ct := string(req.GetCiphertext())
+// decrypt opens the data key (or Shamir share) encrypted for one master key. The fetch's
+// context (c.ctx) bounds the cloud calls.
+func (c *keyClient) decrypt(k masterKey) ([]byte, error) {
 	var (
 		plain []byte
 		err   error
 	)
-	switch k := req.GetKey().GetKeyType().(type) {
-	case *keyservice.Key_AgeKey:
-		plain, err = c.decryptAge(k.AgeKey.GetRecipient(), req.GetCiphertext())
-		if err != nil {
-			return nil, err // recorded by decryptAge
-		}
-		return &keyservice.DecryptResponse{Plaintext: plain}, nil
-	case *keyservice.Key_PgpKey:
-		mk := pgp.NewMasterKeyFromFingerprint(k.PgpKey.GetFingerprint())
-		mk.EncryptedKey = ct
+	switch k.Kind {
+	case "age":
+		return c.decryptAge(k.Recipient, []byte(k.Enc)) // recorded by decryptAge
+	case "pgp":
+		mk := pgp.NewMasterKeyFromFingerprint(k.Fingerprint)
+		mk.EncryptedKey = k.Enc
 		plain, err = mk.DecryptContext(c.ctx)
-	case *keyservice.Key_KmsKey:
-		encCtx := make(map[string]*string, len(k.KmsKey.GetContext()))
-		for name, v := range k.KmsKey.GetContext() {
-			encCtx[name] = &v
-		}
-		mk := kms.MasterKey{Arn: k.KmsKey.GetArn(), Role: k.KmsKey.GetRole(), EncryptionContext: encCtx,
-			AwsProfile: k.KmsKey.GetAwsProfile(), EncryptedKey: ct}
+	case "kms":
+		mk := kms.MasterKey{Arn: k.Arn, Role: k.Role, EncryptionContext: k.Context, AwsProfile: k.AwsProfile, EncryptedKey: k.Enc}
 		plain, err = mk.DecryptContext(c.ctx)
-	case *keyservice.Key_GcpKmsKey:
-		mk := gcpkms.MasterKey{ResourceID: k.GcpKmsKey.GetResourceId(), EncryptedKey: ct}
+	case "gcp_kms":
+		mk := gcpkms.MasterKey{ResourceID: k.ResourceID, EncryptedKey: k.Enc}
 		plain, err = mk.DecryptContext(c.ctx)
-	case *keyservice.Key_AzureKeyvaultKey:
-		a := k.AzureKeyvaultKey
-		mk := azkv.MasterKey{VaultURL: a.GetVaultUrl(), Name: a.GetName(), Version: a.GetVersion(), EncryptedKey: ct}
+	case "azure_kv":
+		mk := azkv.MasterKey{VaultURL: k.VaultURL, Name: k.Name, Version: k.Version, EncryptedKey: k.Enc}
 		plain, err = mk.DecryptContext(c.ctx)
-	case *keyservice.Key_VaultKey:
-		v := k.VaultKey
-		mk := hcvault.MasterKey{VaultAddress: v.GetVaultAddress(), EnginePath: v.GetEnginePath(), KeyName: v.GetKeyName(), EncryptedKey: ct}
+	case "hc_vault":
+		mk := hcvault.MasterKey{VaultAddress: k.VaultAddress, EnginePath: k.EnginePath, KeyName: k.KeyName, EncryptedKey: k.Enc}
 		plain, err = mk.DecryptContext(c.ctx)
 	default:
 		err = errors.New("secretrun does not support this key type (Huawei Cloud KMS keys are not linked in); add an age, PGP or AWS/GCP/Azure/Vault key with `sops updatekeys`")
 	}
 	if err != nil {
-		kind, id := describe(req.GetKey())
+		kind, id := describe(k)
 		c.record(attempt{kind: kind, id: id, reason: firstLine(err.Error())})
 		return nil, err
 	}
-	return &keyservice.DecryptResponse{Plaintext: plain}, nil
+	return plain, nil
 }
 
 func (c *keyClient) decryptAge(recipient string, ciphertext []byte) ([]byte, error) {
@@ -146,22 +127,22 @@ func (c *keyClient) failures(ids *identities) ([]attempt, *identities) {
 }
 
 // describe names a master key by kind and public identifier.
-func describe(k *keyservice.Key) (kind, id string) {
-	switch t := k.GetKeyType().(type) {
-	case *keyservice.Key_PgpKey:
-		return "pgp", t.PgpKey.GetFingerprint()
-	case *keyservice.Key_KmsKey:
-		return "aws kms", t.KmsKey.GetArn()
-	case *keyservice.Key_GcpKmsKey:
-		return "gcp kms", t.GcpKmsKey.GetResourceId()
-	case *keyservice.Key_AzureKeyvaultKey:
-		a := t.AzureKeyvaultKey
-		return "azure key vault", strings.TrimSuffix(a.GetVaultUrl(), "/") + "/keys/" + a.GetName() + "/" + a.GetVersion()
-	case *keyservice.Key_VaultKey:
-		v := t.VaultKey
-		return "vault transit", strings.TrimSuffix(v.GetVaultAddress(), "/") + "/v1/" + v.GetEnginePath() + "/keys/" + v.GetKeyName()
-	case *keyservice.Key_HckmsKey:
-		return "huawei cloud kms", t.HckmsKey.GetKeyId()
+func describe(k masterKey) (kind, id string) {
+	switch k.Kind {
+	case "age":
+		return "age", k.Recipient
+	case "pgp":
+		return "pgp", k.Fingerprint
+	case "kms":
+		return "aws kms", k.Arn
+	case "gcp_kms":
+		return "gcp kms", k.ResourceID
+	case "azure_kv":
+		return "azure key vault", strings.TrimSuffix(k.VaultURL, "/") + "/keys/" + k.Name + "/" + k.Version
+	case "hc_vault":
+		return "vault transit", strings.TrimSuffix(k.VaultAddress, "/") + "/v1/" + k.EnginePath + "/keys/" + k.KeyName
+	case "hckms":
+		return "huawei cloud kms", k.KeyID
 	}
 	return "unknown key type", ""
 }

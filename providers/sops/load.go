@@ -8,31 +8,33 @@ import (
 	"io"
 	"strings"
 
-	gosops "github.com/getsops/sops/v3"
-	"github.com/getsops/sops/v3/stores"
 	"go.yaml.in/yaml/v3"
 	"gopkg.in/ini.v1"
 )
 
 // Why this file exists: sops' own per-format stores (stores/yaml, stores/json, stores/dotenv,
 // stores/ini) import sops' config package, which imports its publish package and with it the
-// Google Cloud Storage and S3 SDKs. Linking them added 19 MB to secretrun and 15 ms to every
-// start-up (package init of the GCS client's gRPC xDS stack), whether or not sops:// is used.
-// So secretrun reads the four text formats into sops' tree itself, with the same parsers sops
-// uses (go.yaml.in/yaml/v3, encoding/json, gopkg.in/ini.v1) and the same tree shape, and leaves
-// everything else to sops: the metadata (stores.ExtractMetadata), the data key (key services),
-// the AES-GCM values (aes) and the MAC (Tree.Decrypt). TestLoadMatchesSops checks that every
-// loader gives the tree sops' own store gives, on files sops' own stores wrote.
+// Google Cloud Storage and S3 SDKs; and sops' root package, which they all use, imports its
+// audit package (see docs/providers/sops.md). So secretrun reads the four text formats into a
+// tree of sops' shape itself, with the same parsers sops uses (go.yaml.in/yaml/v3,
+// encoding/json, gopkg.in/ini.v1). TestLoadMatchesSops checks that every loader gives the tree
+// and metadata sops' own store gives, on files sops' own stores wrote.
 
 // errFormat is a file that does not parse as its format. Its text never quotes the input.
 var errFormat = errors.New("does not parse")
 
-// loadEncrypted parses an encrypted file of format f into sops' tree and metadata.
-func loadEncrypted(f Format, b []byte) (gosops.Tree, error) {
+// encryptedFile is a parsed sops file: its documents, still encrypted, and its metadata.
+type encryptedFile struct {
+	branches treeBranches
+	meta     metadata
+}
+
+// loadEncrypted parses an encrypted file of format f into its tree and metadata.
+func loadEncrypted(f Format, b []byte) (encryptedFile, error) {
 	var (
-		branches gosops.TreeBranches
+		branches treeBranches
 		err      error
-		opts     = stores.MetadataOpts{Flatten: stores.MetadataFlattenNone}
+		flatten  = flattenNone
 	)
 	switch f {
 	case YAML:
@@ -41,46 +43,46 @@ func loadEncrypted(f Format, b []byte) (gosops.Tree, error) {
 		branches, err = loadJSON(b)
 	case Dotenv:
 		branches, err = loadDotenv(b)
-		opts.Flatten = stores.MetadataFlattenFull
+		flatten = flattenFull
 	case INI:
 		branches, err = loadINI(b)
-		opts = stores.MetadataOpts{Flatten: stores.MetadataFlattenBelowTop, EscapeNewlines: true}
+		flatten = flattenBelowTop
 	default:
-		return gosops.Tree{}, fmt.Errorf("unknown format %q", f)
+		return encryptedFile{}, fmt.Errorf("unknown format %q", f)
 	}
 	if err != nil {
-		return gosops.Tree{}, errFormat
+		return encryptedFile{}, errFormat
 	}
-	branches, metadata, err := stores.ExtractMetadata(branches, opts)
+	branches, meta, err := extractMetadata(branches, flatten)
 	if err != nil {
-		return gosops.Tree{}, err
+		return encryptedFile{}, err
 	}
-	return gosops.Tree{Branches: branches, Metadata: metadata}, nil
+	return encryptedFile{branches: branches, meta: meta}, nil
 }
 
 // loadDotenv reads NAME=value lines; "\n" in a value stands for a newline, and a line starting
 // with '#' is a comment.
-func loadDotenv(b []byte) (gosops.TreeBranches, error) {
-	var branch gosops.TreeBranch
+func loadDotenv(b []byte) (treeBranches, error) {
+	var branch treeBranch
 	for _, line := range bytes.Split(b, []byte("\n")) {
 		switch {
 		case len(line) == 0:
 		case line[0] == '#':
-			branch = append(branch, gosops.TreeItem{Key: gosops.Comment{Value: string(line[1:])}})
+			branch = append(branch, treeItem{Key: comment{Value: string(line[1:])}})
 		default:
 			name, value, ok := bytes.Cut(line, []byte("="))
 			if !ok {
 				return nil, errFormat
 			}
-			branch = append(branch, gosops.TreeItem{Key: string(name), Value: strings.ReplaceAll(string(value), `\n`, "\n")})
+			branch = append(branch, treeItem{Key: string(name), Value: strings.ReplaceAll(string(value), `\n`, "\n")})
 		}
 	}
-	return gosops.TreeBranches{branch}, nil
+	return treeBranches{branch}, nil
 }
 
 // loadJSON reads a JSON object, keeping its key order; whole numbers become int and others
 // float64.
-func loadJSON(b []byte) (gosops.TreeBranches, error) {
+func loadJSON(b []byte) (treeBranches, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	t, err := dec.Token()
@@ -91,11 +93,11 @@ func loadJSON(b []byte) (gosops.TreeBranches, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gosops.TreeBranches{branch}, nil
+	return treeBranches{branch}, nil
 }
 
-func jsonObject(dec *json.Decoder) (gosops.TreeBranch, error) {
-	var branch gosops.TreeBranch
+func jsonObject(dec *json.Decoder) (treeBranch, error) {
+	var branch treeBranch
 	for {
 		t, err := dec.Token()
 		if err == io.EOF || t == json.Delim('}') {
@@ -113,7 +115,7 @@ func jsonObject(dec *json.Decoder) (gosops.TreeBranch, error) {
 		if err != nil {
 			return nil, err
 		}
-		branch = append(branch, gosops.TreeItem{Key: key, Value: v})
+		branch = append(branch, treeItem{Key: key, Value: v})
 	}
 }
 
@@ -152,26 +154,26 @@ func jsonValue(dec *json.Decoder, t json.Token) (any, error) {
 }
 
 // loadINI reads sections of keys; a section's or key's comment follows it in the tree.
-func loadINI(b []byte) (gosops.TreeBranches, error) {
+func loadINI(b []byte) (treeBranches, error) {
 	file, err := ini.LoadSources(ini.LoadOptions{AllowNonUniqueSections: true}, b)
 	if err != nil {
 		return nil, errFormat
 	}
-	var branch gosops.TreeBranch
+	var branch treeBranch
 	for _, section := range file.Sections() {
-		var items gosops.TreeBranch
+		var items treeBranch
 		if section.Comment != "" {
-			items = append(items, gosops.TreeItem{Key: gosops.Comment{Value: iniComment(section.Comment)}})
+			items = append(items, treeItem{Key: comment{Value: iniComment(section.Comment)}})
 		}
 		for _, key := range section.Keys() {
-			items = append(items, gosops.TreeItem{Key: key.Name(), Value: key.Value()})
+			items = append(items, treeItem{Key: key.Name(), Value: key.Value()})
 			if key.Comment != "" {
-				items = append(items, gosops.TreeItem{Key: gosops.Comment{Value: iniComment(key.Comment)}})
+				items = append(items, treeItem{Key: comment{Value: iniComment(key.Comment)}})
 			}
 		}
-		branch = append(branch, gosops.TreeItem{Key: section.Name(), Value: items})
+		branch = append(branch, treeItem{Key: section.Name(), Value: items})
 	}
-	return gosops.TreeBranches{branch}, nil
+	return treeBranches{branch}, nil
 }
 
 // iniComment drops a comment's leading ';' or '#' and the blanks after it.
@@ -187,8 +189,8 @@ func iniComment(c string) string {
 
 // loadYAML reads every document of a YAML stream. Comments become tree items where sops puts
 // them, since sops encrypts comments and its comment regexes decide which values are encrypted.
-func loadYAML(b []byte) (gosops.TreeBranches, error) {
-	var branches gosops.TreeBranches
+func loadYAML(b []byte) (treeBranches, error) {
+	var branches treeBranches
 	if len(b) > 0 {
 		// A duplicate key is an error, as for sops.
 		if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(make(map[string]any)); err != nil {
@@ -205,7 +207,7 @@ func loadYAML(b []byte) (gosops.TreeBranches, error) {
 		if err != nil {
 			return nil, errFormat
 		}
-		branch, err := yamlMapping(&doc, gosops.TreeBranch{}, false)
+		branch, err := yamlMapping(&doc, treeBranch{}, false)
 		if err != nil {
 			return nil, err
 		}
@@ -214,27 +216,27 @@ func loadYAML(b []byte) (gosops.TreeBranches, error) {
 }
 
 // yamlComments appends each line of a node's comment to a mapping as a comment item.
-func yamlComments(branch gosops.TreeBranch, comment string, inline bool) gosops.TreeBranch {
-	for _, l := range strings.Split(comment, "\n") {
+func yamlComments(branch treeBranch, text string, inline bool) treeBranch {
+	for _, l := range strings.Split(text, "\n") {
 		if l != "" {
-			branch = append(branch, gosops.TreeItem{Key: gosops.Comment{Value: l[1:], Inline: inline}})
+			branch = append(branch, treeItem{Key: comment{Value: l[1:], Inline: inline}})
 		}
 	}
 	return branch
 }
 
 // yamlListComments appends each line of a node's comment to a list.
-func yamlListComments(list []any, comment string, inline bool) []any {
-	for _, l := range strings.Split(comment, "\n") {
+func yamlListComments(list []any, text string, inline bool) []any {
+	for _, l := range strings.Split(text, "\n") {
 		if l != "" {
-			list = append(list, gosops.Comment{Value: l[1:], Inline: inline})
+			list = append(list, comment{Value: l[1:], Inline: inline})
 		}
 	}
 	return list
 }
 
 // yamlMapping appends a document or mapping node's items (and comments) to branch.
-func yamlMapping(n *yaml.Node, branch gosops.TreeBranch, commentsDone bool) (gosops.TreeBranch, error) {
+func yamlMapping(n *yaml.Node, branch treeBranch, commentsDone bool) (treeBranch, error) {
 	if !commentsDone {
 		branch = yamlComments(branch, n.HeadComment, false)
 		branch = yamlComments(branch, n.LineComment, false)
@@ -263,7 +265,7 @@ func yamlMapping(n *yaml.Node, branch gosops.TreeBranch, commentsDone bool) (gos
 			if err != nil {
 				return nil, err
 			}
-			branch = append(branch, gosops.TreeItem{Key: key, Value: value})
+			branch = append(branch, treeItem{Key: key, Value: value})
 			if scalar {
 				branch = yamlComments(branch, v.FootComment, false)
 			}
@@ -313,7 +315,7 @@ func yamlValue(n *yaml.Node, commentsDone bool) (any, error) {
 		}
 		return list, nil
 	case yaml.MappingNode:
-		return yamlMapping(n, gosops.TreeBranch{}, commentsDone)
+		return yamlMapping(n, treeBranch{}, commentsDone)
 	case yaml.ScalarNode:
 		var v any
 		_ = n.Decode(&v) // as sops: a scalar that does not decode is nil

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	gosops "github.com/getsops/sops/v3"
-
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -58,11 +56,11 @@ func selector(f Format, key string) ([]string, error) {
 // a string as is, a number or boolean as text, a mapping or list as compact JSON (keys in file
 // order). Errors wrap providers.ErrKeyNotFound and name the key and the names that exist (names
 // are stored in clear text in a sops file; values never appear).
-func lookup(doc gosops.TreeBranch, key string, path []string) ([]byte, error) {
+func lookup(doc treeBranch, key string, path []string) ([]byte, error) {
 	var node any = doc
 	for i, name := range path {
 		switch n := node.(type) {
-		case gosops.TreeBranch:
+		case treeBranch:
 			v, ok := field(n, name)
 			if !ok {
 				return nil, fmt.Errorf("%w: %q (no key %q%s; keys: %s)", providers.ErrKeyNotFound, key, name, under(path[:i]), keyNames(n))
@@ -93,7 +91,7 @@ func lookup(doc gosops.TreeBranch, key string, path []string) ([]byte, error) {
 }
 
 // field returns the value of the item named name in a mapping, skipping comments.
-func field(n gosops.TreeBranch, name string) (any, bool) {
+func field(n treeBranch, name string) (any, bool) {
 	for _, item := range n {
 		if k, ok := item.Key.(string); ok && k == name {
 			return item.Value, true
@@ -106,7 +104,7 @@ func field(n gosops.TreeBranch, name string) (any, bool) {
 func listItems(n []any) []any {
 	out := make([]any, 0, len(n))
 	for _, v := range n {
-		if _, ok := v.(gosops.Comment); !ok {
+		if _, ok := v.(comment); !ok {
 			out = append(out, v)
 		}
 	}
@@ -135,7 +133,7 @@ func scalar(v any) (string, bool) {
 // writeJSON writes a decrypted subtree as compact JSON, keeping the file's key order.
 func writeJSON(b *bytes.Buffer, v any) error {
 	switch n := v.(type) {
-	case gosops.TreeBranch:
+	case treeBranch:
 		b.WriteByte('{')
 		first := true
 		for _, item := range n {
@@ -189,7 +187,7 @@ func under(path []string) string {
 }
 
 // keyNames lists a mapping's key names, in file order, at most 10.
-func keyNames(n gosops.TreeBranch) string {
+func keyNames(n treeBranch) string {
 	var names []string
 	for _, item := range n {
 		if k, ok := item.Key.(string); ok {

@@ -1,12 +1,15 @@
 // Package sops reads secrets from files encrypted with sops (github.com/getsops/sops):
 // sops://PATH#KEY is the value KEY selects in the decrypted file at PATH, and sops://PATH the
-// whole decrypted file. YAML, JSON, dotenv, INI and binary files are read with sops' own stores,
-// decrypted in memory (no plaintext ever touches the disk) and checked against their MAC.
+// whole decrypted file. YAML, JSON, dotenv, INI and binary files are decrypted in memory (no
+// plaintext ever touches the disk) and checked against their MAC.
 //
 // The data key is opened with the keys sops users already have: age identities from
 // SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and sops' default key file; PGP through gpg; AWS KMS, GCP
-// KMS, Azure Key Vault and Vault transit through sops' own key services and each cloud's
-// default credential chain.
+// KMS, Azure Key Vault and Vault transit through sops' own master key packages and each cloud's
+// default credential chain. The rest of sops' file format (the metadata, Shamir key groups, the
+// AES-256-GCM values and the MAC) is read by this package itself, because sops' root package
+// imports its audit package, whose init would run at every secretrun start (see
+// docs/providers/sops.md); differential tests check it against sops' own code.
 //
 // A relative PATH is resolved against the base directory given to [New]: the directory of the
 // configuration file that named it. The package must not import cobra, viper or another
