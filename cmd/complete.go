@@ -116,7 +116,7 @@ func (a *app) profileCompletions(toComplete string, onlyProtected bool) ([]cobra
 	if err != nil || path == "" {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	cfg, err := config.Load(path, path)
+	cfg, err := a.deps.Schema.Load(path, path)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

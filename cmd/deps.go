@@ -23,6 +23,9 @@ type Deps struct {
 	// Registry builds the provider registry for a configuration; baseDir is where relative file
 	// paths in references are resolved from.
 	Registry func(cfg *config.Config, baseDir string) *providers.Registry
+	// Schema is the `providers:` sections the stores read, checked when the configuration is
+	// loaded (all.Schema in production).
+	Schema config.Schema
 }
 
 // SystemDeps returns the real process's dependencies.
@@ -41,6 +44,7 @@ func SystemDeps() Deps {
 		Registry: func(cfg *config.Config, baseDir string) *providers.Registry {
 			return all.Registry(cfg, baseDir, os.LookupEnv)
 		},
+		Schema: all.Schema(),
 	}
 }
 

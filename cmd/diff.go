@@ -88,7 +88,7 @@ func (a *app) loadConfig() (*config.Config, error) {
 	if path == "" {
 		return nil, fmt.Errorf("no configuration file found (looked for secretrun.yaml and .secretrun.yaml from %s up); give one with -c", a.deps.Dir)
 	}
-	return config.Load(path, a.displayPath(path))
+	return a.deps.Schema.Load(path, a.displayPath(path))
 }
 
 func writeLines(w io.Writer, lines []string) error {

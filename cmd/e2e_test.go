@@ -77,8 +77,11 @@ func init() {
 			var entries []providers.Entry
 			for _, e := range system(cfg, baseDir).Entries() {
 				if e.Scheme == azkv.Scheme {
-					azure := cfg.Providers.Azure
 					e.Open = func() (providers.Provider, error) {
+						var azure azkv.Settings
+						if err := cfg.Providers.Section("azure").Decode(&azure); err != nil {
+							return nil, err
+						}
 						p, err := azkv.New(azure, azkv.WithHTTPClient(client), azkv.WithCredential(&azkvtest.Cred{}))
 						if err != nil {
 							return nil, err

@@ -107,7 +107,7 @@ func (a *app) loadFile() (*plan, error) {
 	p := &plan{cfg: config.Default(), searched: find.Places()}
 	baseDir := a.deps.Dir
 	if path != "" {
-		if p.cfg, err = config.Load(path, a.displayPath(path)); err != nil {
+		if p.cfg, err = a.deps.Schema.Load(path, a.displayPath(path)); err != nil {
 			return nil, err
 		}
 		baseDir = filepath.Dir(path)

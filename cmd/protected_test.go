@@ -9,14 +9,14 @@ import (
 	"github.com/secretrun/secretrun/providers/all"
 )
 
-// allow_sources accepts exactly the schemes secretrun can resolve: a new provider must be added
-// to config.KnownSchemes, or a protected profile could not allow it.
+// allow_sources accepts exactly the schemes secretrun can resolve: the configuration is parsed
+// with the schema of the stores the registry is built from.
 func TestAllowSourcesKnowsEveryScheme(t *testing.T) {
 	got := all.Registry(config.Default(), t.TempDir(), os.LookupEnv).Schemes()
-	want := slices.Clone(config.KnownSchemes)
+	want := slices.Clone(SystemDeps().Schema.Schemes)
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
-		t.Errorf("registry schemes %q, config.KnownSchemes %q", got, want)
+		t.Errorf("registry schemes %q, schema schemes %q", got, want)
 	}
 }

@@ -69,22 +69,12 @@ func (a *app) configEnv() string {
 	return a.v.GetString("config")
 }
 
-const rootLong = `secretrun runs a command with secrets in its environment and masks every secret
-value in the command's output.
-
-It resolves a profile's references (vault://, awssm://, ssm://, gcpsm://, azkv://,
-dotenv://, file://, env://), fetches the values, runs COMMAND with them in a scrubbed
-environment, and passes its stdout and stderr through a redactor. If any required secret
-cannot be fetched, COMMAND never starts.
-
-` + exitHelp
-
 func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	a := &app{deps: deps, v: viper.New(), opts: globalOptions{color: "auto"}}
 	root := &cobra.Command{
 		Use:   "secretrun [flags] -- COMMAND [ARGS...]",
 		Short: "Run a command with secrets in its environment, masked in its output",
-		Long:  rootLong,
+		Long:  rootLongFor(deps.Schema.Schemes),
 		Example: `  secretrun -- python app.py
   secretrun -p prod -- ./migrate.sh --dry-run
   secretrun check -p prod
@@ -127,7 +117,7 @@ func newRootCommand(deps Deps) (*cobra.Command, *app) {
 	f := root.PersistentFlags()
 	f.StringVarP(&a.opts.profile, "profile", "p", "", "profile to use (default: the config's default_profile)")
 	f.StringVarP(&a.opts.configPath, "config", "c", "", "config file (default: discovered; env SECRETRUN_CONFIG)")
-	f.StringArrayVar(&a.opts.envFiles, "env-file", nil, "dotenv file of literals; an unquoted vault://, awssm://, ssm://, gcpsm:// or azkv:// reference is fetched (repeatable)")
+	f.StringArrayVar(&a.opts.envFiles, "env-file", nil, "dotenv file of literals; an unquoted reference to a remote store (secretrun providers) is fetched (repeatable)")
 	f.BoolVar(&a.opts.pristine, "pristine", false, "inherit only PATH HOME USER LOGNAME SHELL TERM LANG LC_* TZ TMPDIR")
 	f.BoolVar(&a.opts.noMask, "no-mask", false, "do not mask secrets in the command's output")
 	f.BoolVar(&a.opts.pty, "pty", false, "always give the command a pseudo-terminal")

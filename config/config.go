@@ -46,7 +46,8 @@ type Config struct {
 	Version int
 	// DefaultProfile is the profile used when none is named (`default_profile`).
 	DefaultProfile string
-	// Providers holds the providers' connection settings (`providers`).
+	// Providers holds each store's section of `providers:` as written, for the store's own
+	// package to decode into its settings type (see Section and Schema).
 	Providers Providers
 	// Redact holds the masking settings (`redact`), with defaults filled in.
 	Redact Redact

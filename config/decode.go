@@ -15,9 +15,9 @@ var (
 )
 
 // Validator is implemented by provider settings types (in `providers:`) that check their own
-// fields after decoding, such as "external_id needs role_arn". Parse reports a non-nil error as
-// an *Error at the section's line and field path; the message should name the fields, and must
-// not quote values that could be credentials.
+// fields after decoding, such as "external_id needs role_arn". Section.Decode reports a non-nil
+// error as an *Error at the section's (or the nested struct's) line and field path; the message
+// should name the fields, and must not quote values that could be credentials.
 type Validator interface {
 	Validate() error
 }
@@ -26,8 +26,8 @@ func reflectValueOf(ptr any) reflect.Value { return reflect.ValueOf(ptr).Elem() 
 
 // decodeStrict decodes n into v like yaml's Decode, but reports unknown and duplicate fields
 // (with suggestions) and type mismatches as *Error values with lines and field paths, and
-// keeps going after a problem. It serves the provider sections, whose types grow fields in
-// their own files: they only need yaml tags.
+// keeps going after a problem. It serves Section.Decode: the provider sections' types live
+// in the stores' packages and only need yaml tags.
 func (p *parser) decodeStrict(n *yaml.Node, v reflect.Value, path string) {
 	n = resolve(n)
 	if v.CanAddr() && v.Addr().Type().Implements(unmarshalerType) {

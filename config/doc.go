@@ -7,6 +7,10 @@
 // and each is an *Error naming the file, the line and the field. The names of environment
 // variables keep their case.
 //
+// The `providers:` section is decoded generically: each store's part is a Section that the
+// store's own package decodes into its settings type, and a Schema (providers/all builds the
+// built-in stores' one) lets Parse check them all with the rest of the file.
+//
 // References are kept as strings here; package providers parses them. This package must not
 // import viper, cobra or providers (package validate, standard library only, supplies the type
 // of `validate:` rules), and it does no network I/O: it reads one file, and looks

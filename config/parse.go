@@ -16,20 +16,35 @@ import (
 
 // Load reads and parses the configuration file at path. name is how the file appears in
 // messages and in Config.Path, such as a path relative to the working directory; see Parse.
+//
+// Load and Parse know no store's settings (see Schema): the command line uses Schema.Load with
+// the schema of the built-in stores.
 func Load(path, name string) (*Config, error) {
+	return Schema{}.Load(path, name)
+}
+
+// readConfig reads the configuration file at path, named name in messages.
+func readConfig(path, name string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: name, Msg: "cannot read configuration: " + describeOSError(err)}
 	}
-	return Parse(name, data)
+	return data, nil
 }
 
 // Parse parses and validates a configuration file's contents. name is the file's name as it
 // should appear in messages and in Config.Path. Every problem found is reported, each as an
 // *Error with file, line and field, joined with errors.Join in line order; on any problem the
 // returned *Config is nil. An empty file is a valid configuration with no profiles.
+//
+// Parse knows no store's settings: it keeps each `providers:` section that is a mapping for its
+// store to decode (see Section). Schema.Parse also checks them.
 func Parse(name string, data []byte) (*Config, error) {
-	p := &parser{errorList: errorList{file: name}, data: data, extendsLines: map[string][]int{}}
+	return parse(name, data, Schema{})
+}
+
+func parse(name string, data []byte, schema Schema) (*Config, error) {
+	p := &parser{errorList: errorList{file: name}, data: data, extendsLines: map[string][]int{}, schema: schema}
 	cfg := Default()
 	cfg.Path = name
 
@@ -74,6 +89,7 @@ type parser struct {
 	quiet        bool // do not show values in messages (see describe)
 	defaultLine  int
 	extendsLines map[string][]int // profile name -> line of each entry of its extends
+	schema       Schema           // the provider sections known, and their checks
 }
 
 // parserProblems are the YAML library's parser (not scanner) errors, whose line it reports
@@ -154,7 +170,7 @@ func (p *parser) config(root *yaml.Node, cfg *Config) {
 			}
 		case "providers":
 			p.quiet = true
-			p.decodeStrict(v, reflectValueOf(&cfg.Providers), "providers")
+			p.providers(v, cfg)
 			p.quiet = false
 		case "redact":
 			p.redact(v, &cfg.Redact)

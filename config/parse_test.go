@@ -28,10 +28,21 @@ func TestParseContractExample(t *testing.T) {
 	if c.Path != "testdata/contract.yaml" || c.Version != 1 || c.DefaultProfile != "dev" {
 		t.Errorf("header: got path %q version %d default %q", c.Path, c.Version, c.DefaultProfile)
 	}
-	if c.Providers.Vault.Address != "https://vault.example.com:8200" || c.Providers.Vault.Namespace != "team-a" ||
-		c.Providers.Vault.Auth.Method != "approle" || c.Providers.AWS.Region != "eu-west-1" ||
-		c.Providers.GCP.Project != "acme-prod" || c.Providers.Azure.Vault != "acme-kv" {
-		t.Errorf("providers: got %+v", c.Providers)
+	var (
+		v  testVault
+		a  testAWS
+		g  testGCP
+		az testAzure
+	)
+	for name, into := range map[string]any{"vault": &v, "aws": &a, "gcp": &g, "azure": &az} {
+		if err := c.Providers.Section(name).Decode(into); err != nil {
+			t.Errorf("providers.%s: %v", name, err)
+		}
+	}
+	if v.Address != "https://vault.example.com:8200" || v.Namespace != "team-a" ||
+		v.Auth.Method != "approle" || a.Region != "eu-west-1" ||
+		g.Project != "acme-prod" || az.Vault != "acme-kv" {
+		t.Errorf("providers: got %+v %+v %+v %+v", v, a, g, az)
 	}
 	if got := c.ProfileNames(); !reflect.DeepEqual(got, []string{"base", "dev"}) {
 		t.Errorf("ProfileNames() = %q", got)
@@ -334,7 +345,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Parse("secretrun.yaml", []byte(tt.yaml))
+			c, err := testSchema.Parse("secretrun.yaml", []byte(tt.yaml))
 			if err == nil {
 				t.Fatalf("no error; config %+v", c)
 			}
@@ -498,7 +509,7 @@ private: x
 // A value pasted in the wrong place under secrets or providers may be a credential: messages
 // there say what kind of value it is, never the value.
 func TestErrorsDoNotShowValuesUnderSecretsAndProviders(t *testing.T) {
-	_, err := Parse("secretrun.yaml", []byte(`
+	_, err := testSchema.Parse("secretrun.yaml", []byte(`
 providers:
   vault: {address: [x], max_parallel: hunter2-vault}
   aws: hunter2-aws
@@ -541,7 +552,7 @@ func TestErrorsDoNotShowPastedValues(t *testing.T) {
 		"providers:\n  vault: {address: http://127.0.0.1:8200, hvs.hunter2}\n",
 		"profiles:\n  dev:\n    <<: hunter2\n",
 	} {
-		_, err := Parse("secretrun.yaml", []byte(src))
+		_, err := testSchema.Parse("secretrun.yaml", []byte(src))
 		if err == nil {
 			t.Errorf("%q: no error", src)
 			continue

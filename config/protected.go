@@ -7,9 +7,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// KnownSchemes are the reference schemes `allow_sources` may name: those of the providers
-// secretrun is built with (a test in cmd keeps the two lists equal).
-var KnownSchemes = []string{"vault", "awssm", "ssm", "gcpsm", "azkv", "dotenv", "file", "sops", "env"}
+// schemeNameRE is the shape of a reference scheme, for allow_sources under a Schema that
+// lists no schemes.
+var schemeNameRE = lazyRegexp(`^[a-z][a-z0-9+.-]*$`)
 
 // implicitProtectedMsg refuses to choose the protected profile name without it being named; how
 // says how it would have been chosen (see docs/config.md, "Protected profiles").
@@ -18,7 +18,8 @@ func implicitProtectedMsg(name, how string) string {
 }
 
 // allowSources parses a profile's `allow_sources`: a scheme or a list of schemes, each one
-// secretrun knows, at least one.
+// of the schema's (the stores secretrun is built with), at least one. Under a Schema that lists
+// no schemes, any scheme-shaped name is accepted.
 func (p *parser) allowSources(n *yaml.Node, field string, prof *Profile) {
 	list := p.stringList(n, field)
 	if list == nil && !isNull(resolve(n)) {
@@ -27,8 +28,12 @@ func (p *parser) allowSources(n *yaml.Node, field string, prof *Profile) {
 	prof.AllowSources = []string{}
 	for _, e := range list {
 		s := strings.TrimSuffix(e.s, "://")
-		if !contains(KnownSchemes, s) {
-			p.add(e.line, field, "unknown scheme %q%s (known: %s)", e.s, didYouMean(s, KnownSchemes), strings.Join(KnownSchemes, ", "))
+		if known := p.schema.Schemes; known != nil && !contains(known, s) {
+			p.add(e.line, field, "unknown scheme %q%s (known: %s)", e.s, didYouMean(s, known), strings.Join(known, ", "))
+			continue
+		}
+		if !schemeNameRE().MatchString(s) {
+			p.add(e.line, field, "%q is not a scheme name, such as vault or awssm", e.s)
 			continue
 		}
 		if !contains(prof.AllowSources, s) {

@@ -42,7 +42,7 @@ func TestProtectedErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Parse("secretrun.yaml", []byte(tt.yaml))
+			c, err := testSchema.Parse("secretrun.yaml", []byte(tt.yaml))
 			if err == nil {
 				t.Fatalf("no error; config %+v", c)
 			}

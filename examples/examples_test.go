@@ -21,8 +21,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/all"
 )
 
 // yamlFiles returns every .yaml and .yml file under examples/, hidden ones included.
@@ -87,7 +87,7 @@ func TestConfigurations(t *testing.T) {
 			continue
 		}
 		n++
-		cfg, err := config.Load(f, f)
+		cfg, err := all.Schema().Load(f, f)
 		if err != nil {
 			t.Errorf("%v", err)
 			continue

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/internal/awsconf"
+	"github.com/secretrun/secretrun/providers/internal/netaddr"
 )
 
 // agentTokenVars are where the AWS Secrets Manager Agent reads its SSRF token by default, in its
@@ -56,10 +56,10 @@ func agentToken() (token, from string, err error) {
 func (p *Provider) fetchAgent(ctx context.Context, refs []providers.Ref) ([]providers.Secret, error) {
 	base, err := url.Parse(p.cfg.Agent)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		shown, _ := config.ShowAddress(p.cfg.Agent)
+		shown, _ := netaddr.Show(p.cfg.Agent)
 		return failAll(refs, fmt.Errorf("awssm: providers.aws.agent %s: %w: want http://HOST:PORT", shown, providers.ErrInvalidRef))
 	}
-	if base.Scheme == "http" && !p.cfg.AllowHTTP && !config.IsLoopbackHost(base.Hostname()) {
+	if base.Scheme == "http" && !p.cfg.AllowHTTP && !netaddr.IsLoopbackHost(base.Hostname()) {
 		return failAll(refs, providers.WithHint(
 			fmt.Errorf("awssm: agent %s: %w: refusing plain http to a non-loopback address", base.Host, providers.ErrDenied),
 			"run the agent on localhost, use https, or set providers.aws.allow_http: true"))

@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
 
@@ -105,7 +105,7 @@ func TestAgent(t *testing.T) {
 	}
 	t.Setenv("AWS_TOKEN", "file://"+tokenFile)
 
-	p, err := New(config.AWS{Agent: agent.URL})
+	p, err := New(awsconf.Settings{Agent: agent.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestAgent(t *testing.T) {
 	if p.awsCfg.Credentials != nil {
 		t.Error("agent mode loaded the SDK configuration")
 	}
-	if e := Entry(config.AWS{Agent: agent.URL}); !strings.Contains(strings.Join(e.Credentials, " "), "AWS_TOKEN") {
+	if e := Entry(awsconf.Settings{Agent: agent.URL}); !strings.Contains(strings.Join(e.Credentials, " "), "AWS_TOKEN") {
 		t.Errorf("agent-mode Entry.Credentials = %v, want AWS_TOKEN too", e.Credentials)
 	}
 
@@ -158,7 +158,7 @@ func TestAgent(t *testing.T) {
 	t.Setenv("AWS_TOKEN", token)
 	down := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	down.Close()
-	pd, _ := New(config.AWS{Agent: down.URL})
+	pd, _ := New(awsconf.Settings{Agent: down.URL})
 	start := time.Now()
 	_, err = pd.Fetch(fetchCtx(t, 800*time.Millisecond), refs[:1])
 	if !errors.Is(err, providers.ErrUnavailable) || time.Since(start) > time.Second {
@@ -167,7 +167,7 @@ func TestAgent(t *testing.T) {
 	t.Logf("agent down: %v", err)
 
 	// A non-loopback plain-http agent is refused.
-	pr, _ := New(config.AWS{Agent: "http://192.0.2.1:2773"})
+	pr, _ := New(awsconf.Settings{Agent: "http://192.0.2.1:2773"})
 	if _, err := pr.Fetch(fetchCtx(t, time.Second), refs[:1]); !errors.Is(err, providers.ErrDenied) {
 		t.Errorf("non-loopback http agent: %v, want ErrDenied", err)
 	}

@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
@@ -64,7 +63,7 @@ func WithRetry(maxAttempts int, maxBackoff time.Duration) Option {
 // Provider reads secrets from AWS Secrets Manager. It implements providers.Provider and
 // providers.Validator. It is safe for concurrent use.
 type Provider struct {
-	cfg  config.AWS
+	cfg  awsconf.Settings
 	opts options
 
 	initOnce sync.Once
@@ -93,7 +92,7 @@ var (
 
 // New returns a provider configured by cfg. It checks cfg but makes no network call and does not
 // load the SDK configuration: that happens on the first Fetch.
-func New(cfg config.AWS, opts ...Option) (*Provider, error) {
+func New(cfg awsconf.Settings, opts ...Option) (*Provider, error) {
 	o := awsconf.DefaultOptions()
 	for _, fn := range opts {
 		fn(&o)
@@ -113,7 +112,7 @@ func New(cfg config.AWS, opts ...Option) (*Provider, error) {
 // they are removed from the child's environment. Pointers such as AWS_PROFILE or
 // AWS_WEB_IDENTITY_TOKEN_FILE are kept (see docs/providers/awssm.md). A child that needs the keys
 // can map them back explicitly, e.g. `AWS_ACCESS_KEY_ID: env://AWS_ACCESS_KEY_ID`.
-func Entry(cfg config.AWS) providers.Entry {
+func Entry(cfg awsconf.Settings) providers.Entry {
 	return providers.Entry{
 		Scheme:      Scheme,
 		Remote:      true,
@@ -129,7 +128,7 @@ func Entry(cfg config.AWS) providers.Entry {
 	}
 }
 
-func credentialVarsFor(cfg config.AWS) []string {
+func credentialVarsFor(cfg awsconf.Settings) []string {
 	vars := append([]string(nil), awsconf.CredentialVars...)
 	if cfg.Agent != "" {
 		vars = append(vars, "AWS_TOKEN") // the agent's SSRF token

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
 
 func TestValidate(t *testing.T) {
-	p, err := New(config.AWS{})
+	p, err := New(awsconf.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestNewChecksConfig(t *testing.T) {
-	for _, c := range []config.AWS{
+	for _, c := range []awsconf.Settings{
 		{Region: "nowhere"},
 		{RoleARN: "arn:aws:iam::123:role/x"},
 		{ExternalID: "x"},
@@ -66,13 +66,13 @@ func TestNewChecksConfig(t *testing.T) {
 			t.Errorf("New(%+v) = nil error", c)
 		}
 	}
-	if _, err := New(config.AWS{Region: "eu-west-1", Profile: "p", RoleARN: "arn:aws:iam::123456789012:role/reader", ExternalID: "x", AllowHTTP: true}); err != nil {
+	if _, err := New(awsconf.Settings{Region: "eu-west-1", Profile: "p", RoleARN: "arn:aws:iam::123456789012:role/reader", ExternalID: "x", AllowHTTP: true}); err != nil {
 		t.Errorf("New with every field: %v", err)
 	}
 }
 
 func TestEntry(t *testing.T) {
-	e := Entry(config.AWS{})
+	e := Entry(awsconf.Settings{})
 	if e.Scheme != Scheme || !e.Remote || e.Summary == "" || e.Open == nil {
 		t.Errorf("Entry = %+v", e)
 	}
@@ -98,7 +98,7 @@ func TestEntry(t *testing.T) {
 // TestEntryOpenError: a configuration New refuses opens to a nil Provider, not a nil *Provider
 // in a non-nil interface (which Registry.Opened would list as opened).
 func TestEntryOpenError(t *testing.T) {
-	p, err := Entry(config.AWS{Region: "not a region"}).Open()
+	p, err := Entry(awsconf.Settings{Region: "not a region"}).Open()
 	if err == nil || p != nil {
 		t.Fatalf("Open = %#v, %v; want nil and an error", p, err)
 	}
@@ -115,7 +115,7 @@ func TestLazyConfig(t *testing.T) {
 	awsEnv(t, "http://127.0.0.1:1") // nothing listens there
 	t.Setenv("AWS_CONFIG_FILE", cfgFile)
 	t.Setenv("AWS_PROFILE", "nosuchprofile")
-	p, err := Entry(config.AWS{}).Open()
+	p, err := Entry(awsconf.Settings{}).Open()
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -156,7 +156,7 @@ func TestPlainHTTPRefused(t *testing.T) {
 		t.Errorf("refusal took %v: it should not touch the network or retry", d)
 	}
 	// With allow_http the request is attempted (and here fails to connect before the deadline).
-	p2, _ := New(config.AWS{AllowHTTP: true}, WithRetry(1, 0))
+	p2, _ := New(awsconf.Settings{AllowHTTP: true}, WithRetry(1, 0))
 	_, err = p2.Fetch(fetchCtx(t, 300*time.Millisecond), []providers.Ref{ref(t, "awssm://a")})
 	if !errors.Is(err, providers.ErrUnavailable) {
 		t.Errorf("allow_http: error %v, want ErrUnavailable (connection attempted)", err)

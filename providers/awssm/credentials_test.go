@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
 
@@ -145,7 +145,7 @@ func TestAssumeRole(t *testing.T) {
 	b := putString(t, adm, base+"/b", v)
 	cnt := newCounter(t, endpoint)
 	t.Setenv("AWS_ENDPOINT_URL", cnt.URL)
-	p, err := New(config.AWS{RoleARN: "arn:aws:iam::123456789012:role/secretrun-reader", ExternalID: "ext-1"})
+	p, err := New(awsconf.Settings{RoleARN: "arn:aws:iam::123456789012:role/secretrun-reader", ExternalID: "ext-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,13 +179,13 @@ func TestCredentialSourceDescribed(t *testing.T) {
 	}
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	for _, c := range []struct {
-		cfg  config.AWS
+		cfg  awsconf.Settings
 		env  bool
 		want string
 	}{
-		{config.AWS{}, true, "credentials from the environment (AWS_ACCESS_KEY_ID"},
-		{config.AWS{RoleARN: "arn:aws:iam::123456789012:role/r"}, true, "credentials from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then role arn:aws:iam::123456789012:role/r assumed"},
-		{config.AWS{Profile: "ci"}, false, `static credentials of profile "ci"`},
+		{awsconf.Settings{}, true, "credentials from the environment (AWS_ACCESS_KEY_ID"},
+		{awsconf.Settings{RoleARN: "arn:aws:iam::123456789012:role/r"}, true, "credentials from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), then role arn:aws:iam::123456789012:role/r assumed"},
+		{awsconf.Settings{Profile: "ci"}, false, `static credentials of profile "ci"`},
 	} {
 		if !c.env {
 			t.Setenv("AWS_ACCESS_KEY_ID", "")
@@ -221,7 +221,7 @@ func fetchWithProcess(t *testing.T, script string) error {
 		t.Fatal(err)
 	}
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	p, err := New(config.AWS{Profile: "proc"})
+	p, err := New(awsconf.Settings{Profile: "proc"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 	"github.com/secretrun/secretrun/providers/internal/awsconf/awstest"
 )
 
@@ -129,4 +129,4 @@ func fetchCtx(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-func configAWS() config.AWS { return config.AWS{} }
+func configAWS() awsconf.Settings { return awsconf.Settings{} }

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
 
@@ -125,7 +125,7 @@ func TestImportJSONKeys(t *testing.T) {
 
 func TestCheckImportAWS(t *testing.T) {
 	p := newProvider(t)
-	agent, err := New(config.AWS{Agent: "http://localhost:2773"})
+	agent, err := New(awsconf.Settings{Agent: "http://localhost:2773"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -74,7 +73,7 @@ func shouldRetry(resp *http.Response, err error) bool {
 var credentialVars = []string{"AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_PASSWORD"}
 
 // Entry returns the registry entry of the Azure Key Vault provider configured by cfg.
-func Entry(cfg config.Azure) providers.Entry {
+func Entry(cfg Settings) providers.Entry {
 	return providers.Entry{
 		Scheme:      Scheme,
 		Remote:      true,
@@ -118,7 +117,7 @@ func WithHTTPClient(c *http.Client) Option {
 // Provider reads secrets from Azure Key Vault. It implements providers.Provider and
 // providers.Validator and is safe for concurrent use.
 type Provider struct {
-	cfg      config.Azure
+	cfg      Settings
 	suffix   string // Key Vault DNS suffix for vault names, e.g. "vault.azure.net"
 	cloud    cloud.Configuration
 	defVault string // host of the default vault, or ""
@@ -154,7 +153,7 @@ var knownSuffixes = []string{"vault.azure.net", "vault.azure.cn", "vault.usgovcl
 
 // New returns a provider configured by cfg. It checks the configuration but makes no network
 // call and creates no credential: that happens on the first Fetch.
-func New(cfg config.Azure, opts ...Option) (*Provider, error) {
+func New(cfg Settings, opts ...Option) (*Provider, error) {
 	p := &Provider{cfg: cfg, vaults: make(map[string]*vaultClient)}
 	for _, o := range opts {
 		o(&p.opts)

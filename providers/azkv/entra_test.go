@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/azkv/azkvtest"
 	"github.com/secretrun/secretrun/providers/providertest"
@@ -44,7 +43,7 @@ func TestDefaultCredentialClientSecret(t *testing.T) {
 		"AZURE_CLIENT_ID":         "11111111-2222-3333-4444-555555555555",
 		"AZURE_CLIENT_SECRET":     clientSecret,
 	})
-	p, err := New(config.Azure{Vault: "test-kv"}, WithHTTPClient(s.Client(s.Addr())))
+	p, err := New(Settings{Vault: "test-kv"}, WithHTTPClient(s.Client(s.Addr())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +75,7 @@ func TestDefaultCredentialBadSecret(t *testing.T) {
 		"AZURE_CLIENT_ID":         "11111111-2222-3333-4444-555555555555",
 		"AZURE_CLIENT_SECRET":     clientSecret,
 	})
-	p, err := New(config.Azure{Vault: "test-kv"}, WithHTTPClient(s.Client(s.Addr())))
+	p, err := New(Settings{Vault: "test-kv"}, WithHTTPClient(s.Client(s.Addr())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +99,7 @@ func TestDefaultCredentialNothingConfigured(t *testing.T) {
 	s := azkvtest.New(t)
 	s.Put("test-kv", "db", "v")
 	azureEnv(t, map[string]string{"AZURE_TOKEN_CREDENTIALS": "EnvironmentCredential"})
-	p, err := New(config.Azure{Vault: "test-kv"}, WithHTTPClient(s.Client(s.Addr())))
+	p, err := New(Settings{Vault: "test-kv"}, WithHTTPClient(s.Client(s.Addr())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +140,7 @@ func TestDefaultCredentialSignInUnreachable(t *testing.T) {
 		}
 		return d.DialContext(ctx, "tcp", s.Addr())
 	}
-	p, err := New(config.Azure{Vault: "test-kv"}, WithHTTPClient(c))
+	p, err := New(Settings{Vault: "test-kv"}, WithHTTPClient(c))
 	if err != nil {
 		t.Fatal(err)
 	}

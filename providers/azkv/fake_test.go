@@ -17,7 +17,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets/fake"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -99,7 +98,7 @@ func (f *fakeVault) server() *fake.Server {
 func (f *fakeVault) provider(t *testing.T, opts ...Option) *Provider {
 	t.Helper()
 	opts = append([]Option{WithTransport(fake.NewServerTransport(f.server())), WithCredential(&azfake.TokenCredential{})}, opts...)
-	p, err := New(config.Azure{Vault: "fakevault"}, opts...)
+	p, err := New(Settings{Vault: "fakevault"}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,9 +291,9 @@ func TestFakeCredentialFailure(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	withDefault, _ := New(config.Azure{Vault: "acme-kv"})
-	noDefault, _ := New(config.Azure{})
-	sovereign, _ := New(config.Azure{Cloud: "china"})
+	withDefault, _ := New(Settings{Vault: "acme-kv"})
+	noDefault, _ := New(Settings{})
+	sovereign, _ := New(Settings{Cloud: "china"})
 	good := []struct {
 		p   *Provider
 		ref string
@@ -336,13 +335,13 @@ func TestValidate(t *testing.T) {
 	if got := sovereign.defVault; got != "" {
 		t.Errorf("sovereign default vault = %q", got)
 	}
-	if p, _ := New(config.Azure{Cloud: "usgov", Vault: "x-kv"}); p.defVault != "x-kv.vault.usgovcloudapi.net" {
+	if p, _ := New(Settings{Cloud: "usgov", Vault: "x-kv"}); p.defVault != "x-kv.vault.usgovcloudapi.net" {
 		t.Errorf("usgov default vault host = %q", p.defVault)
 	}
-	if p, _ := New(config.Azure{DNSSuffix: ".vault.example.org", Vault: "x-kv"}); p.defVault != "x-kv.vault.example.org" {
+	if p, _ := New(Settings{DNSSuffix: ".vault.example.org", Vault: "x-kv"}); p.defVault != "x-kv.vault.example.org" {
 		t.Errorf("dns_suffix default vault host = %q", p.defVault)
 	}
-	for _, cfg := range []config.Azure{{Cloud: "mars"}, {Vault: "a"}, {DNSSuffix: "bad suffix"}} {
+	for _, cfg := range []Settings{{Cloud: "mars"}, {Vault: "a"}, {DNSSuffix: "bad suffix"}} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted a bad configuration", cfg)
 		}
@@ -350,7 +349,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestEntry(t *testing.T) {
-	e := Entry(config.Azure{Vault: "acme-kv"})
+	e := Entry(Settings{Vault: "acme-kv"})
 	if e.Scheme != Scheme || !e.Remote || e.Summary == "" || e.Open == nil {
 		t.Fatalf("bad entry %+v", e)
 	}
@@ -369,7 +368,7 @@ func TestEntry(t *testing.T) {
 	if pp := p.(*Provider); pp.cred != nil || len(pp.vaults) != 0 {
 		t.Error("Open created a credential or a client")
 	}
-	if _, err := Entry(config.Azure{Cloud: "mars"}).Open(); err == nil {
+	if _, err := Entry(Settings{Cloud: "mars"}).Open(); err == nil {
 		t.Error("Open accepted a bad cloud")
 	}
 }

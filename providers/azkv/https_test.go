@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/azkv/azkvtest"
 	"github.com/secretrun/secretrun/providers/providertest"
@@ -235,7 +234,7 @@ func TestHTTPSNotRetried(t *testing.T) {
 			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
 		},
 	}}
-	p, err := New(config.Azure{}, WithHTTPClient(dnsClient), WithCredential(&azkvtest.Cred{}))
+	p, err := New(Settings{}, WithHTTPClient(dnsClient), WithCredential(&azkvtest.Cred{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +247,7 @@ func TestHTTPSNotRetried(t *testing.T) {
 	// A client that does not trust the test CA.
 	untrusting := s.Client(s.Addr())
 	untrusting.Transport.(*http.Transport).TLSClientConfig.RootCAs = x509.NewCertPool()
-	p, err = New(config.Azure{}, WithHTTPClient(untrusting), WithCredential(&azkvtest.Cred{}))
+	p, err = New(Settings{}, WithHTTPClient(untrusting), WithCredential(&azkvtest.Cred{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +267,7 @@ func TestHTTPSSovereignCloud(t *testing.T) {
 	value := providertest.Canary(t, "cn")
 	ver := s.Put("cn-kv", "db", value)
 	cred := &azkvtest.Cred{}
-	p, err := New(config.Azure{Cloud: "china", Vault: "cn-kv"}, WithHTTPClient(s.Client(s.Addr())), WithCredential(cred))
+	p, err := New(Settings{Cloud: "china", Vault: "cn-kv"}, WithHTTPClient(s.Client(s.Addr())), WithCredential(cred))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package azkv
 import (
 	"testing"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers/azkv/azkvtest"
 )
 
@@ -16,7 +15,7 @@ import (
 // default vault test-kv.
 func newProvider(t *testing.T, s *azkvtest.Server, cred *azkvtest.Cred, addr string) *Provider {
 	t.Helper()
-	p, err := New(config.Azure{Vault: "test-kv"}, WithHTTPClient(s.Client(addr)), WithCredential(cred))
+	p, err := New(Settings{Vault: "test-kv"}, WithHTTPClient(s.Client(addr)), WithCredential(cred))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,6 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -102,7 +101,7 @@ func TestADCServiceAccount(t *testing.T) {
 		f.put("adc-project", s, []byte("value-"+s))
 	}
 	// TLS to the test server; authentication is left to ADC (no WithoutAuthentication).
-	p := newTestProvider(t, config.GCP{Project: "adc-project"}, WithClientOptions(option.WithEndpoint(addr),
+	p := newTestProvider(t, Settings{Project: "adc-project"}, WithClientOptions(option.WithEndpoint(addr),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool})))))
 	refs := []providers.Ref{mustRef(t, "gcpsm://a"), mustRef(t, "gcpsm://b"), mustRef(t, "gcpsm://projects/adc-project/secrets/c")}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -180,7 +179,7 @@ func TestNoADC(t *testing.T) {
 	t.Setenv("CLOUDSDK_CONFIG", "")
 	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", "")
 	t.Setenv("GCE_METADATA_HOST", "")
-	p := newTestProvider(t, config.GCP{Project: "p", Endpoint: "127.0.0.1:1"})
+	p := newTestProvider(t, Settings{Project: "p", Endpoint: "127.0.0.1:1"})
 	// Off Google Cloud the library may probe the metadata server for up to 5 s (once per
 	// process) before it gives up on credentials.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -195,7 +194,7 @@ func TestNoADC(t *testing.T) {
 	}
 
 	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", filepath.Join(t.TempDir(), "absent.json"))
-	p = newTestProvider(t, config.GCP{Project: "p", Endpoint: "127.0.0.1:1"})
+	p = newTestProvider(t, Settings{Project: "p", Endpoint: "127.0.0.1:1"})
 	_, err = p.Fetch(ctx, refs[:1])
 	if !errors.Is(err, providers.ErrDenied) || !strings.Contains(providers.Hint(err), "absent.json") {
 		t.Fatalf("err = %v, hint %q", err, providers.Hint(err))

@@ -16,7 +16,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
@@ -97,7 +96,7 @@ func (e *emulator) addVersionCRC(t *testing.T, secret string, value []byte, crc 
 // provider returns a provider configured exactly as a user points the CLI at the emulator.
 func (e *emulator) provider(t *testing.T) *Provider {
 	t.Helper()
-	return newTestProvider(t, config.GCP{Project: emuProject, Endpoint: e.addr, Plaintext: true})
+	return newTestProvider(t, Settings{Project: emuProject, Endpoint: e.addr, Plaintext: true})
 }
 
 func (e *emulator) disable(t *testing.T, version string) {
@@ -203,14 +202,14 @@ func TestEmulatorProjectFromConfigOrEnv(t *testing.T) {
 	e.addVersion(t, s, []byte(v))
 
 	t.Setenv("GOOGLE_CLOUD_PROJECT", emuProject)
-	p := newTestProvider(t, config.GCP{Endpoint: e.addr, Plaintext: true})
+	p := newTestProvider(t, Settings{Endpoint: e.addr, Plaintext: true})
 	got, err := p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://"+s)})
 	if err != nil || got[0].Reveal() != v {
 		t.Fatalf("project from GOOGLE_CLOUD_PROJECT: %v", err)
 	}
 
 	// The configured project wins over the environment; another project has no such secret.
-	p = newTestProvider(t, config.GCP{Project: "some-other-project", Endpoint: e.addr, Plaintext: true})
+	p = newTestProvider(t, Settings{Project: "some-other-project", Endpoint: e.addr, Plaintext: true})
 	_, err = p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://"+s), mustRef(t, "gcpsm://projects/"+emuProject+"/secrets/"+s)})
 	res := refErrors(err)
 	if len(res) != 1 || !errors.Is(res[0], providers.ErrNotFound) || !strings.Contains(res[0].Error(), "projects/some-other-project/secrets/"+s) {

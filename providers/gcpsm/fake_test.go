@@ -18,8 +18,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-
-	"github.com/secretrun/secretrun/config"
 )
 
 // fakeServer is an in-process Secret Manager built from the generated server interface. The
@@ -147,7 +145,7 @@ func testClientOptions(addr string) Option {
 }
 
 // newTestProvider returns a provider connected to addr and closes it when the test ends.
-func newTestProvider(t *testing.T, cfg config.GCP, opts ...Option) *Provider {
+func newTestProvider(t *testing.T, cfg Settings, opts ...Option) *Provider {
 	t.Helper()
 	p, err := New(cfg, opts...)
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -45,7 +44,7 @@ const (
 // Provider reads secrets from GCP Secret Manager. It is safe for concurrent use. Create it with
 // [New]; it makes no network call and creates no client until the first Fetch.
 type Provider struct {
-	cfg        config.GCP
+	cfg        Settings
 	clientOpts []option.ClientOption
 	backoff    gax.Backoff
 	attempts   int
@@ -78,7 +77,7 @@ var (
 
 // New checks cfg and returns a Provider. It does no I/O: the client is created, and
 // credentials are found, on the first Fetch.
-func New(cfg config.GCP, opts ...Option) (*Provider, error) {
+func New(cfg Settings, opts ...Option) (*Provider, error) {
 	if err := checkConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -94,9 +93,9 @@ func New(cfg config.GCP, opts ...Option) (*Provider, error) {
 	return p, nil
 }
 
-// checkConfig validates the providers.gcp section (config.Parse does the same when it decodes
-// the file; New repeats it for configs built in code).
-func checkConfig(cfg config.GCP) error {
+// checkConfig validates the providers.gcp section (decoding the file's section does the same;
+// New repeats it for settings built in code).
+func checkConfig(cfg Settings) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("providers.gcp: %w", err)
 	}
@@ -109,7 +108,7 @@ func checkConfig(cfg config.GCP) error {
 // credential, and the child could find the gcloud ADC file or the metadata server anyway, so
 // removing it would only break children that use Google Cloud themselves. A profile that wants
 // it gone says deny: ["GOOGLE_APPLICATION_CREDENTIALS"].
-func Entry(cfg config.GCP) providers.Entry {
+func Entry(cfg Settings) providers.Entry {
 	return providers.Entry{
 		Scheme:  Scheme,
 		Remote:  true,

@@ -63,7 +63,7 @@ func TestParseName(t *testing.T) {
 		{ref: "gcpsm://a/b", bad: "want gcpsm://"},
 		{ref: "gcpsm://" + strings.Repeat("x", 256), bad: "not a secret ID"},
 	}
-	p, err := New(config.GCP{})
+	p, err := New(Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,23 +107,23 @@ func TestVersionOf(t *testing.T) {
 
 func TestNewChecksConfig(t *testing.T) {
 	tests := []struct {
-		cfg config.GCP
+		cfg Settings
 		bad string
 	}{
-		{cfg: config.GCP{}},
-		{cfg: config.GCP{Project: "acme-prod"}},
-		{cfg: config.GCP{Endpoint: "secretmanager.googleapis.com:443"}},
-		{cfg: config.GCP{Endpoint: "127.0.0.1:9090", Plaintext: true}},
-		{cfg: config.GCP{Endpoint: "localhost:9090", Plaintext: true}},
-		{cfg: config.GCP{Endpoint: "[::1]:9090", Plaintext: true}},
-		{cfg: config.GCP{Endpoint: "127.8.9.10:9090", Plaintext: true}},
-		{cfg: config.GCP{Endpoint: "emulator:9090", Plaintext: true, AllowRemotePlaintext: true}},
-		{cfg: config.GCP{Endpoint: "emulator:9090", Plaintext: true}, bad: "not a loopback"},
-		{cfg: config.GCP{Endpoint: "10.0.0.5:9090", Plaintext: true}, bad: "allow_remote_plaintext"},
-		{cfg: config.GCP{Plaintext: true}, bad: "plaintext needs endpoint"},
-		{cfg: config.GCP{Endpoint: "http://127.0.0.1:9090"}, bad: "not host:port"},
-		{cfg: config.GCP{Endpoint: "127.0.0.1"}, bad: "not host:port"},
-		{cfg: config.GCP{Project: "Acme Prod"}, bad: "providers.gcp: project"},
+		{cfg: Settings{}},
+		{cfg: Settings{Project: "acme-prod"}},
+		{cfg: Settings{Endpoint: "secretmanager.googleapis.com:443"}},
+		{cfg: Settings{Endpoint: "127.0.0.1:9090", Plaintext: true}},
+		{cfg: Settings{Endpoint: "localhost:9090", Plaintext: true}},
+		{cfg: Settings{Endpoint: "[::1]:9090", Plaintext: true}},
+		{cfg: Settings{Endpoint: "127.8.9.10:9090", Plaintext: true}},
+		{cfg: Settings{Endpoint: "emulator:9090", Plaintext: true, AllowRemotePlaintext: true}},
+		{cfg: Settings{Endpoint: "emulator:9090", Plaintext: true}, bad: "not a loopback"},
+		{cfg: Settings{Endpoint: "10.0.0.5:9090", Plaintext: true}, bad: "allow_remote_plaintext"},
+		{cfg: Settings{Plaintext: true}, bad: "plaintext needs endpoint"},
+		{cfg: Settings{Endpoint: "http://127.0.0.1:9090"}, bad: "not host:port"},
+		{cfg: Settings{Endpoint: "127.0.0.1"}, bad: "not host:port"},
+		{cfg: Settings{Project: "Acme Prod"}, bad: "providers.gcp: project"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%+v", tt.cfg), func(t *testing.T) {
@@ -145,7 +145,7 @@ func TestNewChecksConfig(t *testing.T) {
 }
 
 func TestEntry(t *testing.T) {
-	e := Entry(config.GCP{Project: "p"})
+	e := Entry(Settings{Project: "p"})
 	if e.Scheme != Scheme || !e.Remote || e.Summary == "" || e.Open == nil {
 		t.Fatalf("Entry = %+v", e)
 	}
@@ -156,7 +156,7 @@ func TestEntry(t *testing.T) {
 	if p.(*Provider).client != nil {
 		t.Fatal("Open created a client")
 	}
-	bad := Entry(config.GCP{Plaintext: true})
+	bad := Entry(Settings{Plaintext: true})
 	if p, err := bad.Open(); err == nil || p != nil {
 		t.Fatalf("Open with a bad config = %v, %v", p, err)
 	}
@@ -164,7 +164,7 @@ func TestEntry(t *testing.T) {
 
 // A provider whose refs are all invalid never creates a client, and nothing is dialled.
 func TestInvalidRefsNeedNoClient(t *testing.T) {
-	p := newTestProvider(t, config.GCP{Endpoint: "127.0.0.1:1", Plaintext: true})
+	p := newTestProvider(t, Settings{Endpoint: "127.0.0.1:1", Plaintext: true})
 	refs := []providers.Ref{mustRef(t, "gcpsm://a/b"), mustRef(t, "gcpsm://x?version=1")}
 	_, err := p.Fetch(context.Background(), refs)
 	res := refErrors(err)
@@ -187,7 +187,7 @@ func TestFetchFake(t *testing.T) {
 	f.put("other", "bin", bin)
 
 	// The plaintext config path, exactly as a user would write it for an emulator.
-	p := newTestProvider(t, config.GCP{Project: "acme", Endpoint: addr, Plaintext: true})
+	p := newTestProvider(t, Settings{Project: "acme", Endpoint: addr, Plaintext: true})
 	refs := []providers.Ref{
 		mustRef(t, "gcpsm://db"),
 		mustRef(t, "gcpsm://db/versions/1"),
@@ -229,7 +229,7 @@ func TestFetchFake(t *testing.T) {
 func TestCheapClient(t *testing.T) {
 	f, addr := startFake(t)
 	f.put("acme", "cfg", []byte(`{"a":"1","b":"2","c":"3"}`))
-	p := newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+	p := newTestProvider(t, Settings{Project: "acme"}, testClientOptions(addr))
 
 	// 30 refs taking 3 keys from one secret, spelled two ways: one call.
 	var refs []providers.Ref
@@ -297,7 +297,7 @@ func TestProjectResolution(t *testing.T) {
 
 	t.Run("none", func(t *testing.T) {
 		t.Setenv("GOOGLE_CLOUD_PROJECT", "")
-		p := newTestProvider(t, config.GCP{}, testClientOptions(addr))
+		p := newTestProvider(t, Settings{}, testClientOptions(addr))
 		refs := []providers.Ref{mustRef(t, "gcpsm://s"), mustRef(t, "gcpsm://projects/full/secrets/s")}
 		got, err := p.Fetch(context.Background(), refs)
 		res := refErrors(err)
@@ -313,7 +313,7 @@ func TestProjectResolution(t *testing.T) {
 	})
 	t.Run("env", func(t *testing.T) {
 		t.Setenv("GOOGLE_CLOUD_PROJECT", "from-env")
-		p := newTestProvider(t, config.GCP{}, testClientOptions(addr))
+		p := newTestProvider(t, Settings{}, testClientOptions(addr))
 		got, err := p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://s")})
 		if err != nil || got[0].Reveal() != "env" {
 			t.Fatalf("%v", err)
@@ -321,7 +321,7 @@ func TestProjectResolution(t *testing.T) {
 	})
 	t.Run("config wins", func(t *testing.T) {
 		t.Setenv("GOOGLE_CLOUD_PROJECT", "from-env")
-		p := newTestProvider(t, config.GCP{Project: "from-config"}, testClientOptions(addr))
+		p := newTestProvider(t, Settings{Project: "from-config"}, testClientOptions(addr))
 		got, err := p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://s"), mustRef(t, "gcpsm://projects/full/secrets/s")})
 		if err != nil || got[0].Reveal() != "config" || got[1].Reveal() != "full" {
 			t.Fatalf("%v", err)
@@ -392,7 +392,7 @@ func TestFaults(t *testing.T) {
 				tt.setup(f)
 			}
 			f.setFault(tt.fault)
-			p := newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+			p := newTestProvider(t, Settings{Project: "acme"}, testClientOptions(addr))
 			deadline := tt.deadline
 			if deadline == 0 {
 				deadline = 10 * time.Second
@@ -440,7 +440,7 @@ func TestRetriesStopAtDeadline(t *testing.T) {
 	f, addr := startFake(t)
 	f.put("acme", "s", []byte(canary(t, "r")))
 	f.setFault(func(context.Context, string, int64) error { return status.Error(codes.Unavailable, "down") })
-	p := newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+	p := newTestProvider(t, Settings{Project: "acme"}, testClientOptions(addr))
 	p.attempts, p.extra = 1000, 1000 // no cap, no budget: only the deadline stops the retries
 	p.backoff.Initial, p.backoff.Max = 40*time.Millisecond, 80*time.Millisecond
 
@@ -473,7 +473,7 @@ func TestRetriesStopAtDeadline(t *testing.T) {
 func TestCancelled(t *testing.T) {
 	f, addr := startFake(t)
 	f.put("acme", "s", []byte("x"))
-	p := newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+	p := newTestProvider(t, Settings{Project: "acme"}, testClientOptions(addr))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	start := time.Now()
@@ -491,7 +491,7 @@ func TestKeyErrors(t *testing.T) {
 	value := canary(t, "doc")
 	f.put("acme", "doc", []byte(`{"password":"`+value+`"}`))
 	f.put("acme", "plain", []byte(value))
-	p := newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+	p := newTestProvider(t, Settings{Project: "acme"}, testClientOptions(addr))
 	refs := []providers.Ref{mustRef(t, "gcpsm://doc#nope"), mustRef(t, "gcpsm://plain#password"), mustRef(t, "gcpsm://doc#password")}
 	got, err := p.Fetch(context.Background(), refs)
 	res := refErrors(err)
@@ -506,7 +506,7 @@ func TestKeyErrors(t *testing.T) {
 
 func TestCloseThenFetch(t *testing.T) {
 	_, addr := startFake(t)
-	p := newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+	p := newTestProvider(t, Settings{Project: "acme"}, testClientOptions(addr))
 	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -522,18 +522,26 @@ func TestCloseThenFetch(t *testing.T) {
 // run when the file is parsed.
 func TestConfigFile(t *testing.T) {
 	good := "version: 1\nproviders:\n  gcp:\n    project: demo\n    endpoint: 127.0.0.1:9090\n    plaintext: true\n"
-	c, err := config.Parse("secretrun.yaml", []byte(good))
+	schema := config.Schema{Sections: map[string]func(config.Section) error{"gcp": func(s config.Section) error {
+		var g Settings
+		return s.Decode(&g)
+	}}}
+	c, err := schema.Parse("secretrun.yaml", []byte(good))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (config.GCP{Project: "demo", Endpoint: "127.0.0.1:9090", Plaintext: true}); c.Providers.GCP != want {
-		t.Fatalf("GCP = %+v", c.Providers.GCP)
+	var g Settings
+	if err := c.Providers.Section("gcp").Decode(&g); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := New(c.Providers.GCP); err != nil {
+	if want := (Settings{Project: "demo", Endpoint: "127.0.0.1:9090", Plaintext: true}); g != want {
+		t.Fatalf("GCP = %+v", g)
+	}
+	if _, err := New(g); err != nil {
 		t.Fatal(err)
 	}
 	bad := "version: 1\nproviders:\n  gcp:\n    endpoint: emulator:9090\n    plaintext: true\n"
-	_, err = config.Parse("secretrun.yaml", []byte(bad))
+	_, err = schema.Parse("secretrun.yaml", []byte(bad))
 	if err == nil || !strings.HasPrefix(err.Error(), "secretrun.yaml:") || !strings.Contains(err.Error(), "providers.gcp: plaintext: refusing") {
 		t.Fatalf("err = %v", err)
 	}
@@ -548,7 +556,7 @@ func TestEmulatorZeroCRC(t *testing.T) {
 	f.mu.Lock()
 	f.zeroCRC = true
 	f.mu.Unlock()
-	p := newTestProvider(t, config.GCP{Project: "acme", Endpoint: addr, Plaintext: true})
+	p := newTestProvider(t, Settings{Project: "acme", Endpoint: addr, Plaintext: true})
 	got, err := p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://s")})
 	if err != nil || got[0].Reveal() != value {
 		t.Fatalf("zero checksum on plaintext endpoint: %v", err)
@@ -569,7 +577,7 @@ func TestConformance(t *testing.T) {
 	var n atomic.Int64
 	providertest.Run(t, providertest.Harness{
 		Provider: func(t *testing.T) providers.Provider {
-			return newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+			return newTestProvider(t, Settings{Project: "acme"}, testClientOptions(addr))
 		},
 		Put: func(t *testing.T, value []byte) providers.Ref {
 			s := fmt.Sprintf("s%d", n.Add(1))
@@ -587,7 +595,7 @@ func TestConformance(t *testing.T) {
 func TestRetryBudget(t *testing.T) {
 	f, addr := startFake(t)
 	f.setFault(func(context.Context, string, int64) error { return status.Error(codes.Unavailable, "down") })
-	p := newTestProvider(t, config.GCP{Project: "acme"}, testClientOptions(addr))
+	p := newTestProvider(t, Settings{Project: "acme"}, testClientOptions(addr))
 	var refs []providers.Ref
 	for i := 0; i < 20; i++ {
 		f.put("acme", fmt.Sprintf("s%d", i), []byte("x"))

@@ -11,7 +11,6 @@ import (
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest/toxitest"
@@ -63,7 +62,7 @@ func TestToxiproxyFaults(t *testing.T) {
 			if tt.toxic != nil {
 				tt.toxic(t, proxy)
 			}
-			p := newTestProvider(t, config.GCP{Project: emuProject, Endpoint: listen, Plaintext: true})
+			p := newTestProvider(t, Settings{Project: emuProject, Endpoint: listen, Plaintext: true})
 			ctx, cancel := context.WithTimeout(context.Background(), tt.deadline)
 			defer cancel()
 			start := time.Now()
@@ -125,7 +124,7 @@ func TestLatencyBench(t *testing.T) {
 		refs = append(refs, mustRef(t, "gcpsm://"+s+"#a"), mustRef(t, "gcpsm://"+s+"#b"))
 	}
 	for run := 0; run < 3; run++ {
-		p := newTestProvider(t, config.GCP{Project: emuProject, Endpoint: proxy.Listen, Plaintext: true})
+		p := newTestProvider(t, Settings{Project: emuProject, Endpoint: proxy.Listen, Plaintext: true})
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		start := time.Now()
 		got, err := p.Fetch(ctx, refs)

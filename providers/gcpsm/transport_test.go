@@ -12,7 +12,6 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 )
@@ -30,16 +29,16 @@ func TestTransportHints(t *testing.T) {
 	}{
 		{name: "TLS client, plaintext server", hint: "does not speak TLS",
 			p: func(t *testing.T) *Provider {
-				return newTestProvider(t, config.GCP{Project: "acme"}, WithClientOptions(option.WithEndpoint(plainAddr), option.WithoutAuthentication()))
+				return newTestProvider(t, Settings{Project: "acme"}, WithClientOptions(option.WithEndpoint(plainAddr), option.WithoutAuthentication()))
 			}},
 		{name: "plaintext client, TLS server", hint: "may expect TLS",
 			p: func(t *testing.T) *Provider {
-				return newTestProvider(t, config.GCP{Project: "acme", Endpoint: tlsAddr, Plaintext: true})
+				return newTestProvider(t, Settings{Project: "acme", Endpoint: tlsAddr, Plaintext: true})
 			}},
 		{name: "REST port", hint: "looks like a REST port",
 			p: func(t *testing.T) *Provider {
 				rest := strings.TrimPrefix(testenv.Get(t, testenv.GCPSMREST), "http://")
-				return newTestProvider(t, config.GCP{Project: "acme", Endpoint: rest, Plaintext: true})
+				return newTestProvider(t, Settings{Project: "acme", Endpoint: rest, Plaintext: true})
 			}},
 	}
 	for _, tt := range tests {
@@ -62,7 +61,7 @@ func TestUnauthenticatedOnPlaintext(t *testing.T) {
 	f.setFault(func(context.Context, string, int64) error {
 		return status.Error(codes.Unauthenticated, "missing credentials")
 	})
-	p := newTestProvider(t, config.GCP{Project: "acme", Endpoint: addr, Plaintext: true})
+	p := newTestProvider(t, Settings{Project: "acme", Endpoint: addr, Plaintext: true})
 	_, err := p.Fetch(context.Background(), []providers.Ref{mustRef(t, "gcpsm://s")})
 	if !errors.Is(err, providers.ErrDenied) || !strings.Contains(providers.Hint(err), "never sends credentials in plaintext") {
 		t.Fatalf("err = %v, hint %q", err, providers.Hint(err))
@@ -72,7 +71,7 @@ func TestUnauthenticatedOnPlaintext(t *testing.T) {
 // A TLS server drops a plaintext client's connection; depending on timing the client reads EOF
 // or a reset, with or without the socket operation in front. Every form gets the TLS hint.
 func TestTransportHintServerPrefaceForms(t *testing.T) {
-	p := &Provider{cfg: config.GCP{Project: "acme", Endpoint: "127.0.0.1:8443", Plaintext: true}}
+	p := &Provider{cfg: Settings{Project: "acme", Endpoint: "127.0.0.1:8443", Plaintext: true}}
 	for _, cause := range []string{
 		`connection error: desc = "error reading server preface: EOF"`,
 		`connection error: desc = "error reading server preface: connection reset by peer"`,

@@ -13,7 +13,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -82,7 +81,7 @@ func (c *countingProxy) GetSecretVersion(ctx context.Context, in *secretmanagerp
 func TestWatchCheckEmulator(t *testing.T) {
 	e := startEmulator(t)
 	proxy, addr := startCountingProxy(t, e.addr)
-	p := newTestProvider(t, config.GCP{Project: emuProject, Endpoint: addr, Plaintext: true})
+	p := newTestProvider(t, Settings{Project: emuProject, Endpoint: addr, Plaintext: true})
 
 	const n = 12
 	secrets := make([]string, n)

@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 	"github.com/secretrun/secretrun/providers/internal/awsconf/awstest"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -60,7 +60,7 @@ func ref(t *testing.T, s string) providers.Ref {
 
 func newProvider(t *testing.T, opts ...Option) *Provider {
 	t.Helper()
-	p, err := New(config.AWS{}, opts...)
+	p, err := New(awsconf.Settings{}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

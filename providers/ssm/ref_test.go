@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
 
 func TestValidate(t *testing.T) {
-	p, err := New(config.AWS{})
+	p, err := New(awsconf.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,13 +74,13 @@ func TestValidate(t *testing.T) {
 }
 
 func TestNewChecksConfig(t *testing.T) {
-	if _, err := New(config.AWS{Region: "nowhere"}); err == nil || !strings.Contains(err.Error(), "ssm: providers.aws: region") {
+	if _, err := New(awsconf.Settings{Region: "nowhere"}); err == nil || !strings.Contains(err.Error(), "ssm: providers.aws: region") {
 		t.Errorf("New with a bad region: %v", err)
 	}
-	if p, err := Entry(config.AWS{RoleARN: "not an arn"}).Open(); err == nil || p != nil {
+	if p, err := Entry(awsconf.Settings{RoleARN: "not an arn"}).Open(); err == nil || p != nil {
 		t.Errorf("Entry.Open with a bad role_arn: %v, %v", p, err)
 	}
-	e := Entry(config.AWS{})
+	e := Entry(awsconf.Settings{})
 	if e.Scheme != "ssm" || !e.Remote || !strings.Contains(strings.Join(e.Credentials, " "), "AWS_SECRET_ACCESS_KEY") {
 		t.Errorf("Entry = %+v", e)
 	}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/awsconf"
 	"github.com/secretrun/secretrun/providers/internal/awsconf/awstest"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -31,7 +31,7 @@ func TestSharedSettings(t *testing.T) {
 	t.Run("region_from_settings", func(t *testing.T) {
 		awstest.Env(t, "http://127.0.0.1:1")
 		t.Setenv("AWS_REGION", "")
-		p, err := New(config.AWS{Region: "eu-central-1"}, WithRetry(1, 0))
+		p, err := New(awsconf.Settings{Region: "eu-central-1"}, WithRetry(1, 0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestAssumeRole(t *testing.T) {
 	}
 	cnt := awstest.NewCounter(t, endpoint)
 	t.Setenv("AWS_ENDPOINT_URL", cnt.URL)
-	p, err := New(config.AWS{RoleARN: "arn:aws:iam::123456789012:role/secretrun-reader", ExternalID: "ext-1"})
+	p, err := New(awsconf.Settings{RoleARN: "arn:aws:iam::123456789012:role/secretrun-reader", ExternalID: "ext-1"})
 	if err != nil {
 		t.Fatal(err)
 	}

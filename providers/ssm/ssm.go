@@ -25,7 +25,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/internal/awsconf"
 )
@@ -59,7 +58,7 @@ func WithRetry(maxAttempts int, maxBackoff time.Duration) Option {
 // Provider reads parameters from AWS SSM Parameter Store. It implements providers.Provider and
 // providers.Validator. It is safe for concurrent use.
 type Provider struct {
-	cfg  config.AWS
+	cfg  awsconf.Settings
 	opts options
 
 	initOnce sync.Once
@@ -77,7 +76,7 @@ var (
 // New returns a provider configured by cfg (the `providers.aws` section it shares with
 // awssm://). It checks cfg but makes no network call and does not load the SDK configuration:
 // that happens on the first Fetch.
-func New(cfg config.AWS, opts ...Option) (*Provider, error) {
+func New(cfg awsconf.Settings, opts ...Option) (*Provider, error) {
 	o := awsconf.DefaultOptions()
 	for _, fn := range opts {
 		fn(&o)
@@ -94,7 +93,7 @@ func New(cfg config.AWS, opts ...Option) (*Provider, error) {
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, their legacy spellings and
 // AWS_CONTAINER_AUTHORIZATION_TOKEN): when an ssm reference was resolved they are removed from
 // the child's environment, as for awssm://.
-func Entry(cfg config.AWS) providers.Entry {
+func Entry(cfg awsconf.Settings) providers.Entry {
 	return providers.Entry{
 		Scheme:      Scheme,
 		Remote:      true,

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
@@ -89,7 +88,7 @@ listener "tcp" {
 		t.Fatalf("vault proxy not ready:\n%s", b)
 	}
 	cnt := newCounter(t, proxyURL)
-	p := newProvider(t, config.Vault{Address: cnt.URL, Auth: config.VaultAuth{Method: "none"}}, nil)
+	p := newProvider(t, Settings{Address: cnt.URL, Auth: AuthSettings{Method: "none"}}, nil)
 	s, err := fetch(t, p, 5*time.Second, mustRef(t, "vault://"+mnt+"/app#k"))
 	if err != nil || s[0].Reveal() != c {
 		t.Fatalf("read through Vault Proxy: %v", err)

@@ -22,7 +22,6 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -102,7 +101,7 @@ func TestAppRole(t *testing.T) {
 	kvPut(t, admin, mnt+"/data/app", map[string]any{"data": map[string]any{"k": c, "n": 42}})
 	a := setupAppRole(t, admin, mnt)
 	cnt := newCounter(t, addr)
-	cfg := config.Vault{Address: cnt.URL, Auth: config.VaultAuth{Method: "approle", Mount: a.mount, RoleIDFile: a.roleIDFile, SecretIDFile: a.secretIDFile}}
+	cfg := Settings{Address: cnt.URL, Auth: AuthSettings{Method: "approle", Mount: a.mount, RoleIDFile: a.roleIDFile, SecretIDFile: a.secretIDFile}}
 	p := newProvider(t, cfg, nil)
 	s, err := fetch(t, p, 5*time.Second, mustRef(t, "vault://"+mnt+"/app#k"), mustRef(t, "vault://"+mnt+"/app#n"))
 	if err != nil {
@@ -133,7 +132,7 @@ func TestAppRole(t *testing.T) {
 
 	// From the environment, and with revoke_on_exit: false the token survives Close.
 	off := false
-	p2 := newProvider(t, config.Vault{Address: addr, RevokeOnExit: &off, Auth: config.VaultAuth{Method: "approle", Mount: a.mount}},
+	p2 := newProvider(t, Settings{Address: addr, RevokeOnExit: &off, Auth: AuthSettings{Method: "approle", Mount: a.mount}},
 		map[string]string{"VAULT_ROLE_ID": a.roleID, "VAULT_SECRET_ID": a.secretID})
 	if _, err := fetch(t, p2, 5*time.Second, mustRef(t, "vault://"+mnt+"/app#k")); err != nil {
 		t.Fatal(err)
@@ -150,7 +149,7 @@ func TestAppRole(t *testing.T) {
 	// A wrong secret id: ErrDenied naming the method and where the credentials came from.
 	bad := filepath.Join(t.TempDir(), "bad")
 	writeFile(t, bad, "00000000-0000-0000-0000-000000000000")
-	p3 := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "approle", Mount: a.mount, RoleIDFile: a.roleIDFile, SecretIDFile: bad}}, nil)
+	p3 := newProvider(t, Settings{Address: addr, Auth: AuthSettings{Method: "approle", Mount: a.mount, RoleIDFile: a.roleIDFile, SecretIDFile: bad}}, nil)
 	_, err = fetch(t, p3, 5*time.Second, mustRef(t, "vault://"+mnt+"/app#k"), mustRef(t, "vault://"+mnt+"/other#k"))
 	if !errors.Is(err, providers.ErrDenied) || len(providertest.RefErrors(err)) != 2 {
 		t.Fatalf("wrong secret id: want 2 ErrDenied RefErrors, got %v", err)
@@ -215,7 +214,7 @@ func TestJWT(t *testing.T) {
 
 	t.Run("env", func(t *testing.T) {
 		cnt := newCounter(t, addr)
-		p := newProvider(t, config.Vault{Address: cnt.URL, Auth: config.VaultAuth{Method: "jwt", Mount: jm, Role: "ci", JWTEnv: "CI_ID_TOKEN"}}, map[string]string{"CI_ID_TOKEN": tok})
+		p := newProvider(t, Settings{Address: cnt.URL, Auth: AuthSettings{Method: "jwt", Mount: jm, Role: "ci", JWTEnv: "CI_ID_TOKEN"}}, map[string]string{"CI_ID_TOKEN": tok})
 		s, err := fetch(t, p, 5*time.Second, ref)
 		if err != nil || s[0].Reveal() != c {
 			t.Fatalf("jwt login + read: %v", err)
@@ -236,7 +235,7 @@ func TestJWT(t *testing.T) {
 	t.Run("file", func(t *testing.T) {
 		f := filepath.Join(t.TempDir(), "id-token")
 		writeFile(t, f, tok)
-		p := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "jwt", Mount: jm, Role: "ci", JWTFile: f}}, nil)
+		p := newProvider(t, Settings{Address: addr, Auth: AuthSettings{Method: "jwt", Mount: jm, Role: "ci", JWTFile: f}}, nil)
 		if s, err := fetch(t, p, 5*time.Second, ref); err != nil || s[0].Reveal() != c {
 			t.Fatalf("jwt from file: %v", err)
 		}
@@ -244,7 +243,7 @@ func TestJWT(t *testing.T) {
 	t.Run("bad signature", func(t *testing.T) {
 		other, _ := rsaKey(t)
 		bad := signJWT(t, other, map[string]any{"iss": "https://ci.example", "sub": "x", "aud": "vault", "iat": now, "exp": now + 300})
-		p := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "jwt", Mount: jm, Role: "ci", JWTEnv: "CI_ID_TOKEN"}}, map[string]string{"CI_ID_TOKEN": bad})
+		p := newProvider(t, Settings{Address: addr, Auth: AuthSettings{Method: "jwt", Mount: jm, Role: "ci", JWTEnv: "CI_ID_TOKEN"}}, map[string]string{"CI_ID_TOKEN": bad})
 		_, err := fetch(t, p, 5*time.Second, ref)
 		if !errors.Is(err, providers.ErrDenied) || !strings.Contains(providers.Hint(err), "CI_ID_TOKEN") {
 			t.Fatalf("bad signature: want ErrDenied with a hint naming CI_ID_TOKEN, got %v (hint %q)", err, providers.Hint(err))
@@ -252,7 +251,7 @@ func TestJWT(t *testing.T) {
 		providertest.AssertNoValues(t, err, bad, c)
 	})
 	t.Run("unset", func(t *testing.T) {
-		p := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "jwt", Mount: jm, JWTEnv: "CI_ID_TOKEN"}}, nil)
+		p := newProvider(t, Settings{Address: addr, Auth: AuthSettings{Method: "jwt", Mount: jm, JWTEnv: "CI_ID_TOKEN"}}, nil)
 		_, err := fetch(t, p, 5*time.Second, ref)
 		if !errors.Is(err, providers.ErrDenied) || !strings.Contains(err.Error(), "CI_ID_TOKEN is not set") {
 			t.Fatalf("unset: %v", err)
@@ -311,7 +310,7 @@ func TestKubernetes(t *testing.T) {
 	}
 	f := filepath.Join(t.TempDir(), "token")
 	writeFile(t, f, saJWT)
-	p := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "kubernetes", Mount: km, Role: "ci", JWTFile: f}}, nil)
+	p := newProvider(t, Settings{Address: addr, Auth: AuthSettings{Method: "kubernetes", Mount: km, Role: "ci", JWTFile: f}}, nil)
 	s, err := fetch(t, p, 5*time.Second, mustRef(t, "vault://"+mnt+"/app#k"))
 	if err != nil || s[0].Reveal() != c {
 		t.Fatalf("kubernetes login + read: %v", err)
@@ -320,12 +319,12 @@ func TestKubernetes(t *testing.T) {
 		t.Errorf("%d TokenReviews; want 1", reviews.Load())
 	}
 	// No role: a clear error before any request.
-	p2 := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "kubernetes", Mount: km, JWTFile: f}}, nil)
+	p2 := newProvider(t, Settings{Address: addr, Auth: AuthSettings{Method: "kubernetes", Mount: km, JWTFile: f}}, nil)
 	if _, err := fetch(t, p2, 5*time.Second, mustRef(t, "vault://"+mnt+"/app#k")); !errors.Is(err, providers.ErrDenied) || !strings.Contains(providers.Hint(err), "auth.role") {
 		t.Errorf("no role: %v", err)
 	}
 	// Missing token file (default path outside a pod).
-	p3 := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "kubernetes", Mount: km, Role: "ci", JWTFile: f + ".missing"}}, nil)
+	p3 := newProvider(t, Settings{Address: addr, Auth: AuthSettings{Method: "kubernetes", Mount: km, Role: "ci", JWTFile: f + ".missing"}}, nil)
 	_, err = fetch(t, p3, 5*time.Second, mustRef(t, "vault://"+mnt+"/app#k"))
 	if !errors.Is(err, providers.ErrDenied) || !strings.Contains(err.Error(), f+".missing") {
 		t.Errorf("missing token file: %v", err)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -275,7 +274,7 @@ path "`+db+`/creds/app" { capabilities = ["read"] }`); err != nil {
 	}
 	am, roleID := appRole(t, admin, pol, "2s", "4s")
 	cnt := newCounter(t, addr)
-	p := newProvider(t, config.Vault{Address: cnt.URL, Auth: config.VaultAuth{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
+	p := newProvider(t, Settings{Address: cnt.URL, Auth: AuthSettings{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
 	var mu sync.Mutex
 	var traces []string
 	relogged := make(chan time.Time, 4)
@@ -362,7 +361,7 @@ func TestLoginTokenRefreshedBeforeRequest(t *testing.T) {
 	}
 	am, roleID := appRole(t, admin, pol, "6s", "1m")
 	cnt := newCounter(t, addr)
-	p := newProvider(t, config.Vault{Address: cnt.URL, Auth: config.VaultAuth{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
+	p := newProvider(t, Settings{Address: cnt.URL, Auth: AuthSettings{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
 	ev := &events{}
 	p.ReportLeases(ev.report)
 	ref := mustRef(t, "vault://"+mnt+"/app#password")
@@ -423,7 +422,7 @@ func TestRetireDenied(t *testing.T) {
 		t.Fatal(err)
 	}
 	am, roleID := appRole(t, admin, pol, "1m", "5m")
-	p := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
+	p := newProvider(t, Settings{Address: addr, Auth: AuthSettings{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
 	ref := mustRef(t, "vault://"+db+"/creds/app#password")
 	s1, err := fetch(t, p, 10*time.Second, ref)
 	if err != nil {

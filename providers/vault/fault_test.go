@@ -12,7 +12,6 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
 	vaultapi "github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 	"github.com/secretrun/secretrun/providers/providertest/toxitest"
@@ -147,7 +146,7 @@ func TestFaultsDenied(t *testing.T) {
 	for name, token := range map[string]string{"wrong token": "hvs.wrong", "policy denies the path": tok.Auth.ClientToken} {
 		t.Run(name, func(t *testing.T) {
 			_, u := toxic(t)
-			p := newProvider(t, config.Vault{Address: u}, map[string]string{"VAULT_TOKEN": token})
+			p := newProvider(t, Settings{Address: u}, map[string]string{"VAULT_TOKEN": token})
 			start := time.Now()
 			_, err := fetch(t, p, 1500*time.Millisecond, ref)
 			t.Logf("%s: elapsed %v, err: %v", name, time.Since(start).Round(time.Millisecond), err)

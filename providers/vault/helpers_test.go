@@ -18,7 +18,6 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 )
@@ -61,7 +60,7 @@ func noHome() Option {
 }
 
 // newProvider builds a provider with an isolated environment and registers Close.
-func newProvider(t *testing.T, cfg config.Vault, env map[string]string, opts ...Option) *Provider {
+func newProvider(t *testing.T, cfg Settings, env map[string]string, opts ...Option) *Provider {
 	t.Helper()
 	opts = append([]Option{envMap(env), noHome()}, opts...)
 	p, err := New(cfg, opts...)
@@ -80,7 +79,7 @@ func newProvider(t *testing.T, cfg config.Vault, env map[string]string, opts ...
 func tokenProvider(t *testing.T, addr string, opts ...Option) *Provider {
 	t.Helper()
 	_, root := vaultEnv(t)
-	return newProvider(t, config.Vault{Address: addr}, map[string]string{"VAULT_TOKEN": root}, opts...)
+	return newProvider(t, Settings{Address: addr}, map[string]string{"VAULT_TOKEN": root}, opts...)
 }
 
 func mustRef(t *testing.T, s string) providers.Ref {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -195,7 +194,7 @@ func TestImportFolderDeletedAndMissing(t *testing.T) {
 }
 
 func TestCheckImport(t *testing.T) {
-	p, err := New(config.Vault{}, envMap(nil), noHome())
+	p, err := New(Settings{}, envMap(nil), noHome())
 	if err != nil {
 		t.Fatal(err)
 	}

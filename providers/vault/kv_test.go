@@ -13,7 +13,6 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -191,7 +190,7 @@ func TestOneReadPerPath(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	p, err := New(config.Vault{Address: "https://vault.example:8200"}, envMap(nil), noHome())
+	p, err := New(Settings{Address: "https://vault.example:8200"}, envMap(nil), noHome())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +239,7 @@ func TestPlainHTTPRefused(t *testing.T) {
 		{"unix:///run/vault-agent.sock", false, true},
 		{"ftp://vault.example.com", false, false},
 	} {
-		_, err := New(config.Vault{Address: tc.addr, AllowHTTP: tc.allow}, envMap(nil), noHome())
+		_, err := New(Settings{Address: tc.addr, AllowHTTP: tc.allow}, envMap(nil), noHome())
 		if (err == nil) != tc.ok {
 			t.Errorf("New(%s, allow_http=%v) = %v; want ok=%v", tc.addr, tc.allow, err, tc.ok)
 		}
@@ -249,13 +248,13 @@ func TestPlainHTTPRefused(t *testing.T) {
 		}
 	}
 	// From VAULT_ADDR too.
-	if _, err := New(config.Vault{}, envMap(map[string]string{"VAULT_ADDR": "http://10.0.0.1:8200"}), noHome()); err == nil {
+	if _, err := New(Settings{}, envMap(map[string]string{"VAULT_ADDR": "http://10.0.0.1:8200"}), noHome()); err == nil {
 		t.Error("VAULT_ADDR=http://10.0.0.1:8200 accepted")
 	}
 }
 
 func TestEntry(t *testing.T) {
-	e := Entry(config.Vault{Auth: config.VaultAuth{Method: "jwt", JWTEnv: "CI_ID_TOKEN"}})
+	e := Entry(Settings{Auth: AuthSettings{Method: "jwt", JWTEnv: "CI_ID_TOKEN"}})
 	if e.Scheme != "vault" || !e.Remote || e.Open == nil || e.Summary == "" {
 		t.Errorf("Entry = %+v", e)
 	}
@@ -274,7 +273,7 @@ func TestEntry(t *testing.T) {
 func TestNoToken(t *testing.T) {
 	addr, _ := vaultEnv(t)
 	cnt := newCounter(t, addr)
-	p := newProvider(t, config.Vault{Address: cnt.URL}, nil)
+	p := newProvider(t, Settings{Address: cnt.URL}, nil)
 	_, err := fetch(t, p, 5*time.Second, mustRef(t, "vault://secret/x#k"), mustRef(t, "vault://secret/y"))
 	if !errors.Is(err, providers.ErrDenied) || len(providertest.RefErrors(err)) != 2 {
 		t.Fatalf("want 2 RefErrors wrapping ErrDenied, got %v", err)
@@ -299,14 +298,14 @@ func TestTokenSources(t *testing.T) {
 	writeFile(t, dir+"/.vault-token", root)
 	cases := []struct {
 		name string
-		cfg  config.Vault
+		cfg  Settings
 		env  map[string]string
 		home bool
 	}{
-		{"token_file", config.Vault{Address: addr, Auth: config.VaultAuth{TokenFile: dir + "/tok"}}, nil, false},
-		{"VAULT_TOKEN", config.Vault{Address: addr}, map[string]string{"VAULT_TOKEN": root}, false},
-		{"~/.vault-token", config.Vault{Address: addr}, nil, true},
-		{"VAULT_ADDR", config.Vault{}, map[string]string{"VAULT_TOKEN": root, "VAULT_ADDR": addr}, false},
+		{"token_file", Settings{Address: addr, Auth: AuthSettings{TokenFile: dir + "/tok"}}, nil, false},
+		{"VAULT_TOKEN", Settings{Address: addr}, map[string]string{"VAULT_TOKEN": root}, false},
+		{"~/.vault-token", Settings{Address: addr}, nil, true},
+		{"VAULT_ADDR", Settings{}, map[string]string{"VAULT_TOKEN": root, "VAULT_ADDR": addr}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -343,7 +342,7 @@ func TestDenied(t *testing.T) {
 	limited := tok.Auth.ClientToken
 
 	t.Run("wrong token", func(t *testing.T) {
-		p := newProvider(t, config.Vault{Address: addr}, map[string]string{"VAULT_TOKEN": "hvs.not-a-real-token"})
+		p := newProvider(t, Settings{Address: addr}, map[string]string{"VAULT_TOKEN": "hvs.not-a-real-token"})
 		_, err := fetch(t, p, 5*time.Second, mustRef(t, "vault://"+mnt+"/allowed#k"))
 		if !errors.Is(err, providers.ErrDenied) {
 			t.Fatalf("want ErrDenied, got %v", err)
@@ -355,7 +354,7 @@ func TestDenied(t *testing.T) {
 	})
 	t.Run("policy", func(t *testing.T) {
 		cnt := newCounter(t, addr)
-		p := newProvider(t, config.Vault{Address: cnt.URL}, map[string]string{"VAULT_TOKEN": limited})
+		p := newProvider(t, Settings{Address: cnt.URL}, map[string]string{"VAULT_TOKEN": limited})
 		ok, denied := mustRef(t, "vault://"+mnt+"/allowed#k"), mustRef(t, "vault://"+mnt+"/forbidden#k")
 		s, err := fetch(t, p, 5*time.Second, ok, denied)
 		if s[0].Reveal() != c {
@@ -383,7 +382,7 @@ func TestConcurrentFetchLogsInOnce(t *testing.T) {
 	kvPut(t, admin, mnt+"/data/x", map[string]any{"data": map[string]any{"k": "v"}})
 	role := setupAppRole(t, admin, mnt)
 	cnt := newCounter(t, addr)
-	p := newProvider(t, config.Vault{Address: cnt.URL, Auth: config.VaultAuth{Method: "approle", Mount: role.mount, RoleIDFile: role.roleIDFile, SecretIDFile: role.secretIDFile}}, nil)
+	p := newProvider(t, Settings{Address: cnt.URL, Auth: AuthSettings{Method: "approle", Mount: role.mount, RoleIDFile: role.roleIDFile, SecretIDFile: role.secretIDFile}}, nil)
 	var wg sync.WaitGroup
 	for i := 0; i < 5; i++ {
 		wg.Add(1)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/internal/testenv"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
@@ -187,7 +186,7 @@ func TestLoginTokenRenewedAndLeasesRevoked(t *testing.T) {
 		t.Fatal(err)
 	}
 	roleID := rs.Data["role_id"].(string)
-	p := newProvider(t, config.Vault{Address: addr, Auth: config.VaultAuth{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
+	p := newProvider(t, Settings{Address: addr, Auth: AuthSettings{Method: "approle", Mount: am}}, map[string]string{"VAULT_ROLE_ID": roleID})
 	s, err := fetch(t, p, 10*time.Second, mustRef(t, "vault://"+db+"/creds/app#username"))
 	if err != nil {
 		t.Fatal(err)

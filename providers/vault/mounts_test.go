@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -80,7 +79,7 @@ path "`+deep+`/data/app" { capabilities = ["read"] }
 	for _, status := range []int{http.StatusForbidden, http.StatusNotFound, http.StatusMethodNotAllowed} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			proxy := blockingProxy(t, addr, status)
-			p := newProvider(t, config.Vault{Address: proxy.URL}, map[string]string{"VAULT_TOKEN": tok.Auth.ClientToken})
+			p := newProvider(t, Settings{Address: proxy.URL}, map[string]string{"VAULT_TOKEN": tok.Auth.ClientToken})
 			want := map[string]string{
 				"vault://" + v2 + "/app#pw":           "CANARY-v2-second",
 				"vault://" + v2 + "/app?version=1#pw": "CANARY-v2-first",
@@ -110,7 +109,7 @@ path "`+deep+`/data/app" { capabilities = ["read"] }
 	// A path the policy does not allow fails as denied, with a hint that says what was tried.
 	t.Run("denied path", func(t *testing.T) {
 		proxy := blockingProxy(t, addr, http.StatusForbidden)
-		p := newProvider(t, config.Vault{Address: proxy.URL}, map[string]string{"VAULT_TOKEN": tok.Auth.ClientToken})
+		p := newProvider(t, Settings{Address: proxy.URL}, map[string]string{"VAULT_TOKEN": tok.Auth.ClientToken})
 		_, err := fetch(t, p, 20*time.Second, mustRef(t, "vault://"+v1+"/forbidden#pw"))
 		if !errors.Is(err, providers.ErrDenied) {
 			t.Fatalf("err = %v; want ErrDenied", err)

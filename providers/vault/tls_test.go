@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -43,7 +42,7 @@ func TestTLS(t *testing.T) {
 	ref := mustRef(t, "vault://"+mnt+"/x#k")
 	tok := map[string]string{"VAULT_TOKEN": root}
 
-	_, err := fetch(t, newProvider(t, config.Vault{Address: srv.URL}, tok), 5*time.Second, ref)
+	_, err := fetch(t, newProvider(t, Settings{Address: srv.URL}, tok), 5*time.Second, ref)
 	if !errors.Is(err, providers.ErrUnavailable) || !strings.Contains(err.Error(), "certificate") || !strings.Contains(providers.Hint(err), "ca_cert") {
 		t.Errorf("untrusted certificate: %v (hint %q)", err, providers.Hint(err))
 	}
@@ -56,10 +55,10 @@ func TestTLS(t *testing.T) {
 	mu.Unlock()
 
 	for name, p := range map[string]*Provider{
-		"ca_cert":           newProvider(t, config.Vault{Address: srv.URL, CACert: ca}, tok),
-		"VAULT_CACERT":      newProvider(t, config.Vault{Address: srv.URL}, map[string]string{"VAULT_TOKEN": root, "VAULT_CACERT": ca}),
-		"VAULT_SKIP_VERIFY": newProvider(t, config.Vault{Address: srv.URL}, map[string]string{"VAULT_TOKEN": root, "VAULT_SKIP_VERIFY": "true"}),
-		"tls_skip_verify":   newProvider(t, config.Vault{Address: srv.URL, TLSSkipVerify: true}, tok),
+		"ca_cert":           newProvider(t, Settings{Address: srv.URL, CACert: ca}, tok),
+		"VAULT_CACERT":      newProvider(t, Settings{Address: srv.URL}, map[string]string{"VAULT_TOKEN": root, "VAULT_CACERT": ca}),
+		"VAULT_SKIP_VERIFY": newProvider(t, Settings{Address: srv.URL}, map[string]string{"VAULT_TOKEN": root, "VAULT_SKIP_VERIFY": "true"}),
+		"tls_skip_verify":   newProvider(t, Settings{Address: srv.URL, TLSSkipVerify: true}, tok),
 	} {
 		s, err := fetch(t, p, 5*time.Second, ref)
 		if err != nil || s[0].Reveal() != c {
@@ -80,12 +79,12 @@ func TestNamespaceHeader(t *testing.T) {
 	}))
 	defer srv.Close()
 	for _, tc := range []struct {
-		cfg  config.Vault
+		cfg  Settings
 		env  map[string]string
 		want string
 	}{
-		{config.Vault{Address: srv.URL, Namespace: "team-a"}, map[string]string{"VAULT_TOKEN": "t", "VAULT_NAMESPACE": "other"}, "team-a"},
-		{config.Vault{Address: srv.URL}, map[string]string{"VAULT_TOKEN": "t", "VAULT_NAMESPACE": "team-b"}, "team-b"},
+		{Settings{Address: srv.URL, Namespace: "team-a"}, map[string]string{"VAULT_TOKEN": "t", "VAULT_NAMESPACE": "other"}, "team-a"},
+		{Settings{Address: srv.URL}, map[string]string{"VAULT_TOKEN": "t", "VAULT_NAMESPACE": "team-b"}, "team-b"},
 	} {
 		p := newProvider(t, tc.cfg, tc.env)
 		_, _ = fetch(t, p, 5*time.Second, mustRef(t, "vault://secret/x#k"))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/secretrun/secretrun/config"
 	"net"
 	"strings"
 	"testing"
@@ -166,7 +165,7 @@ func TestRefusedConnectionHintNamesTheAddress(t *testing.T) {
 	}
 	addr := "http://" + l.Addr().String()
 	l.Close()
-	p, err := New(config.Vault{Address: addr}, WithGetenv(func(name string) string {
+	p, err := New(Settings{Address: addr}, WithGetenv(func(name string) string {
 		if name == "VAULT_TOKEN" {
 			return "CANARY-token-not-for-errors"
 		}

@@ -29,8 +29,8 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
+	"github.com/secretrun/secretrun/providers/internal/netaddr"
 )
 
 // Scheme is the reference scheme this provider serves.
@@ -78,7 +78,7 @@ func WithAttempts(n int) Option {
 // providers.Keeper, providers.Closer, providers.Versioner and providers.Expirer. It is safe for
 // concurrent use.
 type Provider struct {
-	cfg    config.Vault
+	cfg    Settings
 	opts   options
 	client *api.Client
 	addr   string
@@ -121,7 +121,7 @@ var (
 
 // Entry returns the registry entry for the Vault provider built from cfg. Open builds the
 // provider without any network call; the first Fetch logs in.
-func Entry(cfg config.Vault) providers.Entry {
+func Entry(cfg Settings) providers.Entry {
 	creds := []string{"VAULT_TOKEN", "VAULT_ROLE_ID", "VAULT_SECRET_ID"}
 	if cfg.Auth.JWTEnv != "" {
 		creds = append(creds, cfg.Auth.JWTEnv)
@@ -144,7 +144,7 @@ func Entry(cfg config.Vault) providers.Entry {
 // New builds a Vault provider from cfg, falling back to the VAULT_* environment for empty fields.
 // It makes no network call. It refuses a plain http:// address that is not loopback unless
 // cfg.AllowHTTP is set.
-func New(cfg config.Vault, opts ...Option) (*Provider, error) {
+func New(cfg Settings, opts ...Option) (*Provider, error) {
 	o := options{getenv: os.Getenv, homeDir: os.UserHomeDir, attempts: 3, now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
@@ -235,7 +235,7 @@ func checkAddress(addr string, allowHTTP bool) error {
 	case "https", "unix":
 		return nil
 	case "http":
-		if allowHTTP || config.IsLoopbackHost(u.Hostname()) {
+		if allowHTTP || netaddr.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return providers.WithHint(

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashicorp/vault/api"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
 )
@@ -237,7 +236,7 @@ func TestVersionsMetadataDenied(t *testing.T) {
 		t.Fatal(err)
 	}
 	cnt := newCounter(t, addr)
-	p := newProvider(t, config.Vault{Address: cnt.URL}, map[string]string{"VAULT_TOKEN": tok.Auth.ClientToken})
+	p := newProvider(t, Settings{Address: cnt.URL}, map[string]string{"VAULT_TOKEN": tok.Auth.ClientToken})
 	var mu sync.Mutex
 	var traces []string
 	p.ReportTraces(func(m string) { mu.Lock(); traces = append(traces, m); mu.Unlock() })
@@ -274,7 +273,7 @@ func TestVersionsErrors(t *testing.T) {
 	addr := "http://" + l.Addr().String()
 	l.Close() // nobody listens there any more
 	const token = "CANARY-token-not-for-errors"
-	p := newProvider(t, config.Vault{Address: addr}, map[string]string{"VAULT_TOKEN": token}, WithAttempts(1))
+	p := newProvider(t, Settings{Address: addr}, map[string]string{"VAULT_TOKEN": token}, WithAttempts(1))
 	refs := []providers.Ref{mustRef(t, "vault://secret/a#x"), mustRef(t, "vault://secret/b"), mustRef(t, "vault://nomount")}
 	v, err := versions(t, p, refs...)
 	res := providertest.RefErrors(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/smithy-go"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -39,7 +38,7 @@ const ChainHint = "secretrun uses the AWS SDK's default credential chain: the en
 
 // CredentialSource describes, for hints, where cfg's chain gets credentials from. It names
 // sources and variables, never values.
-func CredentialSource(cfg aws.Config, s config.AWS) string {
+func CredentialSource(cfg aws.Config, s Settings) string {
 	var parts []string
 	if cs, ok := cfg.Credentials.(aws.CredentialProviderSource); ok {
 		seen := map[string]bool{}
@@ -101,7 +100,7 @@ func DescribeSource(src aws.CredentialSource, profile string) string {
 }
 
 // CredentialError maps a failure to get credentials from cfg's chain. scheme prefixes it.
-func CredentialError(ctx context.Context, scheme string, s config.AWS, cfg aws.Config, err error) error {
+func CredentialError(ctx context.Context, scheme string, s Settings, cfg aws.Config, err error) error {
 	src := CredentialSource(cfg, s)
 	if ctx.Err() != nil {
 		return providers.WithHint(fmt.Errorf("%s: getting AWS credentials: %w: %s", scheme, providers.ErrUnavailable, DescribeTransport(ctx, err)),

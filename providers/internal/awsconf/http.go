@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/secretrun/secretrun/config"
+	"github.com/secretrun/secretrun/providers/internal/netaddr"
 )
 
 // InsecureHint is the advice for a refused plain-http endpoint.
@@ -30,7 +30,7 @@ type guardedClient struct {
 }
 
 func (g *guardedClient) Do(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "http" && !g.allowHTTP && !config.IsLoopbackHost(req.URL.Hostname()) {
+	if req.URL.Scheme == "http" && !g.allowHTTP && !netaddr.IsLoopbackHost(req.URL.Hostname()) {
 		return nil, &InsecureEndpointError{host: req.URL.Host}
 	}
 	resp, err := g.inner.Do(req)

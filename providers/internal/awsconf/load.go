@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
 
-	"github.com/secretrun/secretrun/config"
 	"github.com/secretrun/secretrun/providers"
 )
 
@@ -31,7 +30,7 @@ type Retry struct {
 // Load reads the SDK configuration: the shared config files, the environment and the credential
 // chain (constructed, not yet called), with s's region and profile, and s.RoleARN assumed over
 // the chain's credentials when set. It makes no network call. scheme prefixes its errors.
-func Load(ctx context.Context, scheme string, s config.AWS, r Retry) (aws.Config, error) {
+func Load(ctx context.Context, scheme string, s Settings, r Retry) (aws.Config, error) {
 	lo := []func(*awsconfig.LoadOptions) error{
 		// The SDK must not write to secretrun's stderr; failures come back as errors.
 		awsconfig.WithLogger(logging.Nop{}),
@@ -85,7 +84,7 @@ func Load(ctx context.Context, scheme string, s config.AWS, r Retry) (aws.Config
 // credential is one clear error (naming its source) rather than one per secret; the credentials
 // cache then serves every client and call of the run. It returns the description of the source
 // for later hints (CredentialSource).
-func Ready(ctx context.Context, scheme string, s config.AWS, cfg aws.Config) (string, error) {
+func Ready(ctx context.Context, scheme string, s Settings, cfg aws.Config) (string, error) {
 	if cfg.Credentials == nil {
 		return "", providers.WithHint(fmt.Errorf("%s: no AWS credentials: %w", scheme, providers.ErrDenied), "%s", ChainHint)
 	}

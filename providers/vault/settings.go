@@ -1,10 +1,12 @@
-package config
+package vault
 
-// Vault is the `providers.vault` section: how to reach HashiCorp Vault (or a Vault Agent/Proxy)
-// and how to log in. Empty fields fall back to the environment variables the Vault CLI uses
-// (VAULT_ADDR, VAULT_NAMESPACE, VAULT_CACERT, VAULT_CAPATH, VAULT_SKIP_VERIFY, VAULT_TOKEN,
-// ~/.vault-token). See docs/providers/vault.md.
-type Vault struct {
+// Settings is the `providers.vault` section of the configuration file: how to reach HashiCorp
+// Vault (or a Vault Agent/Proxy) and how to log in. Empty fields fall back to the environment
+// variables the Vault CLI uses (VAULT_ADDR, VAULT_NAMESPACE, VAULT_CACERT, VAULT_CAPATH,
+// VAULT_SKIP_VERIFY, VAULT_TOKEN, ~/.vault-token). providers/all decodes the section strictly
+// (config.Section.Decode) and passes it to Entry; the user's description is
+// docs/providers/vault.md, "Configuration".
+type Settings struct {
 	// Address is the Vault URL, e.g. https://vault.example.com:8200 (default $VAULT_ADDR, then
 	// https://127.0.0.1:8200). unix:///path/agent.sock reaches a Vault Agent/Proxy socket.
 	Address string `yaml:"address"`
@@ -25,12 +27,12 @@ type Vault struct {
 	// MaxParallel bounds the number of reads in flight at once (default 128).
 	MaxParallel int `yaml:"max_parallel"`
 	// Auth selects how secretrun logs in.
-	Auth VaultAuth `yaml:"auth"`
+	Auth AuthSettings `yaml:"auth"`
 }
 
-// VaultAuth selects how secretrun logs in to Vault. Secretrun logs in once per run and reuses the
+// AuthSettings (`providers.vault.auth`) selects how secretrun logs in to Vault. Secretrun logs in once per run and reuses the
 // token for every read.
-type VaultAuth struct {
+type AuthSettings struct {
 	// Method is token (default), approle, kubernetes, jwt, or none (a Vault Agent/Proxy with
 	// auto-auth adds the token itself).
 	Method string `yaml:"method"`

@@ -1,18 +1,23 @@
-package config
+package awsconf
 
 import (
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/secretrun/secretrun/providers/internal/netaddr"
 )
 
-// AWS is the `providers.aws` section: connection settings for AWS Secrets Manager (awssm://)
-// and SSM Parameter Store (ssm://), which share them: one account, region and role for both.
+// Settings is the `providers.aws` section of the configuration file: connection settings for AWS
+// Secrets Manager (awssm://) and SSM Parameter Store (ssm://), which share them: one account,
+// region and role for both. providers/all decodes the section strictly (config.Section.Decode,
+// which runs Validate) for each of the two stores; the user's description is
+// docs/providers/awssm.md, "Configuration" (docs/providers/ssm.md points there).
 // Credentials never go here. Empty fields fall back to the AWS SDK's default chain: the
 // environment (AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID, ...), the shared config and
 // credentials files, SSO, web identity, and the ECS/EKS and EC2 metadata services.
-type AWS struct {
+type Settings struct {
 	// Region is the default region for references that name neither ?region= nor an ARN.
 	// Empty: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region.
 	Region string `yaml:"region"`
@@ -48,7 +53,7 @@ var (
 // Validate checks the section's fields without I/O: the region and role ARN are well formed,
 // external_id and role_session_name come with role_arn, and agent is an http(s) address that
 // is not combined with settings only the SDK path uses. All problems are reported together.
-func (a *AWS) Validate() error {
+func (a *Settings) Validate() error {
 	var problems []string
 	if a.Region != "" && !awsRegionRE().MatchString(a.Region) {
 		problems = append(problems, fmt.Sprintf("region: %q is not an AWS region name (like eu-west-1)", a.Region))
@@ -64,7 +69,7 @@ func (a *AWS) Validate() error {
 	}
 	if a.Agent != "" {
 		u, err := url.Parse(a.Agent)
-		if shown, hidden := ShowAddress(a.Agent); hidden {
+		if shown, hidden := netaddr.Show(a.Agent); hidden {
 			problems = append(problems, fmt.Sprintf("agent: %s holds user information, which is not shown; the agent authenticates with its SSRF token, never with credentials in its address", shown))
 		} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			problems = append(problems, fmt.Sprintf("agent: %q is not an http(s)://HOST:PORT address (e.g. http://localhost:2773)", a.Agent))

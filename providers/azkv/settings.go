@@ -1,10 +1,14 @@
-package config
+package azkv
 
-// Azure is the `providers.azure` section: connection settings for Azure Key Vault (`azkv://`).
+// Settings is the `providers.azure` section of the configuration file: connection settings for
+// Azure Key Vault (`azkv://`). providers/all decodes the section strictly
+// (config.Section.Decode) and passes it to Entry; the user's description is
+// docs/providers/azkv.md, "Configuration".
+//
 // Credentials never go here: the client uses azidentity's DefaultAzureCredential (environment
 // variables AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET or a certificate, workload
 // identity, managed identity — AZURE_CLIENT_ID selects a user-assigned one — then the Azure CLI).
-type Azure struct {
+type Settings struct {
 	// Vault is the default Key Vault, used by references that name only a secret
 	// (azkv://SECRET; a version needs the vault spelled out: azkv://VAULT/SECRET/VERSION).
 	// A vault name ("acme-kv", reached at https://acme-kv.<dns suffix>) or a full host name

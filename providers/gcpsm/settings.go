@@ -1,16 +1,22 @@
-package config
+package gcpsm
 
 import (
 	"errors"
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/secretrun/secretrun/providers/internal/netaddr"
 )
 
-// GCP is the `providers.gcp` section: connection settings for GCP Secret Manager (`gcpsm://`).
+// Settings is the `providers.gcp` section of the configuration file: connection settings for GCP
+// Secret Manager (`gcpsm://`). providers/all decodes the section strictly (config.Section.Decode,
+// which runs Validate) and passes it to Entry; the user's description is docs/providers/gcpsm.md,
+// "Configuration".
+//
 // Credentials never go here: the client uses Application Default Credentials
 // (GOOGLE_APPLICATION_CREDENTIALS, the gcloud ADC file, or the metadata server).
-type GCP struct {
+type Settings struct {
 	// Project is used for references that name a secret without projects/P/ (gcpsm://NAME).
 	// When empty, the project comes from GOOGLE_CLOUD_PROJECT or the Application Default
 	// Credentials (a service account key's project_id, or the metadata server).
@@ -34,7 +40,7 @@ type GCP struct {
 
 // Validate checks the section's fields (it does no I/O): endpoint is host:port, plaintext needs
 // an endpoint, and plaintext to a host that is not loopback needs allow_remote_plaintext.
-func (g *GCP) Validate() error {
+func (g *Settings) Validate() error {
 	if g.Project != "" && !gcpProjectRE().MatchString(g.Project) {
 		return fmt.Errorf("project: %q is not a project ID (lower-case letters, digits, '-') or number", g.Project)
 	}
@@ -47,14 +53,14 @@ func (g *GCP) Validate() error {
 		}
 		return nil
 	}
-	if shown, hidden := ShowAddress(g.Endpoint); hidden {
+	if shown, hidden := netaddr.Show(g.Endpoint); hidden {
 		return fmt.Errorf("endpoint: %s holds user information, which is not shown: give host:port only (credentials come from Application Default Credentials)", shown)
 	}
 	host, port, err := net.SplitHostPort(g.Endpoint)
 	if err != nil || host == "" || port == "" || strings.Contains(g.Endpoint, "/") {
 		return fmt.Errorf("endpoint: %q is not host:port (no scheme; e.g. 127.0.0.1:9090 or secretmanager.googleapis.com:443)", g.Endpoint)
 	}
-	if g.Plaintext && !g.AllowRemotePlaintext && !IsLoopbackHost(host) {
+	if g.Plaintext && !g.AllowRemotePlaintext && !netaddr.IsLoopbackHost(host) {
 		return fmt.Errorf("plaintext: refusing plaintext gRPC to %q, which is not a loopback address (set allow_remote_plaintext: true if you really mean it)", host)
 	}
 	return nil
@@ -62,15 +68,3 @@ func (g *GCP) Validate() error {
 
 // gcpProjectRE matches project IDs (including legacy "domain.com:id") and project numbers.
 var gcpProjectRE = lazyRegexp(`^[a-z0-9][a-z0-9.:-]{0,99}$`)
-
-// IsLoopbackHost reports whether host (a URL's Hostname(), without port or brackets) is
-// "localhost" or a loopback IP address, without I/O. It is the one meaning of "loopback" for
-// every setting that allows clear text only to this machine: providers.gcp.plaintext here,
-// providers.vault.allow_http and providers.aws.allow_http in the providers that enforce them.
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
