@@ -105,11 +105,12 @@ type e2eCanary struct {
 
 // TestEndToEnd runs the scripts in testdata/e2e against the real test servers (Vault, moto, the
 // GCP Secret Manager emulator, toxiproxy) and an in-process Key Vault stand-in, with canary
-// secrets seeded under names unique to the run.
+// secrets seeded under names unique to the run, and sops files encrypted for an age identity
+// generated for the run (SOPS_AGE_KEY; see newE2ESops).
 //
 // The scripts never see a canary value: they get each value's SHA-256 and length (H_KEY, L_KEY)
 // to prove the child received it (hash.sh prints those for variables of its own environment),
-// and `nocanary` checks that no canary appears in the last command's stdout or stderr.
+// and `nocanary` checks that no canary (nor a credential: the AWS key, the age identities) appears in the last command's stdout or stderr.
 // canaries.txt holds every value, for a child to print (fakechild cat) and secretrun to mask.
 func TestEndToEnd(t *testing.T) {
 	env := testenv.Require(t, testenv.VaultAddr, testenv.VaultToken, testenv.AWSEndpoint, testenv.GCPSMGRPC, testenv.Toxiproxy)
@@ -127,9 +128,11 @@ func TestEndToEnd(t *testing.T) {
 		gcpAPI, gcpKey                        = canary("GCP_API"), canary("GCP_KEY")
 		azConn, azPassword                    = canary("AZ_CONN"), canary("AZ_PASSWORD")
 		dotenvDSN, fileTLS                    = canary("DOTENV_DSN"), canary("FILE_TLS")
+		sopsDBPassword                        = canary("SOPS_DB_PASSWORD")
+		sopsStripe, sopsWebhook               = canary("SOPS_STRIPE"), canary("SOPS_WEBHOOK")
 		awsSecretKey                          = "e2e-aws-secret-access-key-" + run + "-" + randHex(t, 8) // a credential, not a secret to fetch
 	)
-	canaries := []e2eCanary{vaultUser, vaultPassword, vaultToken1, awsUser, awsPassword, awsAPI, ssmAPI, ssmPassword, gcpAPI, gcpKey, azConn, azPassword, dotenvDSN, fileTLS}
+	canaries := []e2eCanary{vaultUser, vaultPassword, vaultToken1, awsUser, awsPassword, awsAPI, ssmAPI, ssmPassword, gcpAPI, gcpKey, azConn, azPassword, dotenvDSN, fileTLS, sopsDBPassword, sopsStripe, sopsWebhook}
 
 	const (
 		gcpProject = "secretrun-e2e"
@@ -268,11 +271,16 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := proxy.AddToxic("", "timeout", "downstream", 1, toxiproxy.Attributes{"timeout": 0}); err != nil {
 		t.Fatalf("add toxic: %v", err)
 	}
+	// sops: secrets.enc.yaml and secrets.enc.env, encrypted for an age identity of the run.
+	sopsFixture := newE2ESops(t,
+		"db:\n  user: app\n  password: "+sopsDBPassword.value+"\n",
+		"STRIPE_KEY="+sopsStripe.value+"\nWEBHOOK_SECRET="+sopsWebhook.value+"\n")
+
 	t.Logf("seeded %d canaries in 5 stores in %v", len(canaries), time.Since(start).Round(time.Millisecond))
 	// The scripts run as parallel subtests, after this function returns; cleanups run after them.
 	t.Cleanup(func() { t.Logf("seeding and scripts took %v", time.Since(start).Round(time.Millisecond)) })
 
-	forbidden := append([]string{awsSecretKey}, func() []string {
+	forbidden := append([]string{awsSecretKey, sopsFixture.key, sopsFixture.wrong}, func() []string {
 		var v []string
 		for _, c := range canaries {
 			v = append(v, c.value)
@@ -306,6 +314,7 @@ func TestEndToEnd(t *testing.T) {
 			e.Setenv(e2eAzkvCAFile, caFile)
 			e.Setenv("VAULT_DEAD_ADDR", "http://"+deadAddr)
 			e.Setenv("VAULT_BLACKHOLE_ADDR", "http://"+proxy.Listen)
+			e.Setenv("SOPS_AGE_KEY", sopsFixture.key)
 
 			// Local secrets, and every value in one file for a child to print.
 			files := map[string]string{
@@ -316,6 +325,9 @@ func TestEndToEnd(t *testing.T) {
 			}
 			for _, c := range canaries {
 				files["canaries.txt"] += strings.ToLower(c.key) + ": " + c.value + "\n"
+			}
+			for name, content := range sopsFixture.files {
+				files[name] = string(content)
 			}
 			for name, content := range files {
 				if err := os.WriteFile(filepath.Join(e.WorkDir, name), []byte(content), 0o600); err != nil {
@@ -382,8 +394,9 @@ func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(out), 0o600))
 }
 
-// cmdNoCanary checks that no seeded value (nor the AWS secret key secretrun authenticates with)
-// appears in the last command's stdout or stderr: `nocanary`.
+// cmdNoCanary checks that no seeded value (nor the AWS secret key secretrun authenticates with,
+// nor an age identity of the sops fixture) appears in the last command's stdout or stderr:
+// `nocanary`.
 func cmdNoCanary(ts *testscript.TestScript, neg bool, args []string, forbidden []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: nocanary")

@@ -5,18 +5,11 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"filippo.io/age"
 	gosops "github.com/getsops/sops/v3"
-	"github.com/getsops/sops/v3/aes"
-	sopsage "github.com/getsops/sops/v3/age"
-	sopsconfig "github.com/getsops/sops/v3/config"
-	"github.com/getsops/sops/v3/keyservice"
-	sopsdotenv "github.com/getsops/sops/v3/stores/dotenv"
-	sopsini "github.com/getsops/sops/v3/stores/ini"
-	sopsjson "github.com/getsops/sops/v3/stores/json"
-	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
+
+	"github.com/secretrun/secretrun/providers/sops/sopstest"
 )
 
 // newIdentity generates an age identity for one test; no key material is committed.
@@ -80,42 +73,9 @@ func encrypt(t testing.TB, f Format, branches gosops.TreeBranches, recipients ..
 // encryptWith is encrypt with the metadata (encryption rules) adjusted by meta.
 func encryptWith(t testing.TB, f Format, branches gosops.TreeBranches, meta func(*gosops.Metadata), recipients ...string) []byte {
 	t.Helper()
-	var group gosops.KeyGroup
-	for _, r := range recipients {
-		mk, err := sopsage.MasterKeyFromRecipient(r)
-		if err != nil {
-			t.Fatalf("age recipient: %v", err)
-		}
-		group = append(group, mk)
-	}
-	tree := gosops.Tree{
-		Branches: branches,
-		Metadata: gosops.Metadata{
-			KeyGroups:         []gosops.KeyGroup{group},
-			UnencryptedSuffix: gosops.DefaultUnencryptedSuffix,
-			Version:           "3.13.3",
-		},
-	}
-	if meta != nil {
-		meta(&tree.Metadata)
-	}
-	key, errs := tree.GenerateDataKeyWithKeyServices([]keyservice.KeyServiceClient{keyservice.NewLocalClient()})
-	if len(errs) > 0 {
-		t.Fatalf("generate data key: %v", errs)
-	}
-	cipher := aes.NewCipher()
-	mac, err := tree.Encrypt(key, cipher)
+	out, err := sopstest.Encrypt(store(f), branches, meta, recipients...)
 	if err != nil {
-		t.Fatalf("encrypt tree: %v", err)
-	}
-	tree.Metadata.LastModified = time.Now().UTC().Truncate(time.Second)
-	tree.Metadata.MessageAuthenticationCode, err = cipher.Encrypt(mac, key, tree.Metadata.LastModified.Format(time.RFC3339))
-	if err != nil {
-		t.Fatalf("encrypt MAC: %v", err)
-	}
-	out, err := store(f).EmitEncryptedFile(tree)
-	if err != nil {
-		t.Fatalf("emit %s: %v", f, err)
+		t.Fatalf("encrypt %s: %v", f, err)
 	}
 	return out
 }
@@ -123,11 +83,11 @@ func encryptWith(t testing.TB, f Format, branches gosops.TreeBranches, meta func
 // encryptText encrypts a plaintext file written in format f, read by sops' own store.
 func encryptText(t testing.TB, f Format, plain string, recipients ...string) []byte {
 	t.Helper()
-	branches, err := store(f).LoadPlainFile([]byte(plain))
+	out, err := sopstest.EncryptText(string(f), plain, recipients...)
 	if err != nil {
-		t.Fatalf("load plain %s: %v", f, err)
+		t.Fatal(err)
 	}
-	return encrypt(t, f, branches, recipients...)
+	return out
 }
 
 // flat returns a one-document tree of top-level items; for INI, the items go in the DEFAULT
@@ -166,16 +126,9 @@ func countOpens(t *testing.T) *atomic.Int64 {
 
 // store returns sops' own store for format f: the tests write (and cross-check) files with it.
 func store(f Format) gosops.Store {
-	switch f {
-	case JSON:
-		return sopsjson.NewStore(&sopsconfig.JSONStoreConfig{Indent: -1})
-	case Dotenv:
-		return sopsdotenv.NewStore(&sopsconfig.DotenvStoreConfig{})
-	case INI:
-		return sopsini.NewStore(&sopsconfig.INIStoreConfig{})
-	case Binary:
-		return sopsjson.NewBinaryStore(&sopsconfig.JSONBinaryStoreConfig{Indent: -1})
-	default:
-		return sopsyaml.NewStore(&sopsconfig.YAMLStoreConfig{})
+	s, err := sopstest.Store(string(f))
+	if err != nil {
+		panic(err)
 	}
+	return s
 }

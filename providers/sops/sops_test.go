@@ -14,6 +14,7 @@ import (
 
 	"github.com/secretrun/secretrun/providers"
 	"github.com/secretrun/secretrun/providers/providertest"
+	"github.com/secretrun/secretrun/providers/sops/sopstest"
 )
 
 // fixture is one plaintext file per format, holding canaries, as a user would write it before
@@ -284,16 +285,9 @@ func TestIdentitySources(t *testing.T) {
 // tamper returns b with the first character after marker replaced by another base64 character.
 func tamper(t *testing.T, b []byte, marker string) []byte {
 	t.Helper()
-	i := strings.Index(string(b), marker)
-	if i < 0 {
-		t.Fatalf("marker %q not in the file", marker)
-	}
-	out := append([]byte(nil), b...)
-	j := i + len(marker)
-	if out[j] == 'A' {
-		out[j] = 'B'
-	} else {
-		out[j] = 'A'
+	out, err := sopstest.Tamper(b, marker)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
