@@ -152,6 +152,15 @@ func (s *store) set(path, value string, versioned bool) {
 	}
 }
 
+// recreate sets a value as a store does for a secret deleted with its history and created
+// again: its versions start again at 1.
+func (s *store) recreate(path, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.values[path] = value
+	s.vers[path] = 1
+}
+
 func (s *store) remove(path string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -127,7 +127,9 @@ func (g *group) check(ctx context.Context, refs []*watched, versions bool) bool 
 					continue
 				}
 				failed = append(failed, errs[i])
-			case i < len(vs) && !v.state.stale(vs[i]):
+			case i < len(vs) && !v.state.stale(vs[i]) && !v.state.missing:
+				// a secret back after a deletion is read: created again, its versions
+				// start again, and its version may equal the child's with another value
 				g.found(v)
 			default:
 				due = append(due, v)

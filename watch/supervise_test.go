@@ -311,6 +311,27 @@ func TestDisappearingSecretKeepsItsLastValue(t *testing.T) {
 	})
 }
 
+// A secret deleted with its history and created again starts its versions again (Vault KV v2
+// after `vault kv metadata delete`, GCP): its version can equal the one the child has while
+// its value differs. Once back, it is read and compared by value, not trusted by version.
+func TestRecreatedSecretIsComparedByValue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		kv := versioned{newStore(ev, map[string]string{"app": "v1-canary"})}
+		kv.set("app", "v1-canary", true)
+		r := startRun(t, ev, []Item{item(t, "APP", "vault://app", kv)}, Options{Interval: time.Minute}, Config{Debounce: time.Second})
+
+		kv.remove("app")
+		r.after(5 * time.Minute)
+		kv.recreate("app", "v2-canary") // version 1 again
+		r.after(2 * time.Minute)
+
+		r.want("start|stop", "0s start APP=v1-canary", "6m1s stop", "6m1s start APP=v2-canary")
+		r.noValues("v1-canary", "v2-canary")
+		r.end()
+	})
+}
+
 // A new environment that cannot be built (a secret file that cannot be written) leaves the
 // child alone; the restart is tried again MinInterval later.
 func TestRestartWithoutEnvironmentIsTriedAgain(t *testing.T) {
