@@ -179,7 +179,7 @@ func (w *watchedRun) mask(cs []watch.Change) {
 	}
 	if len(fresh) > 0 && !w.a.opts.fake {
 		if sys := cimask.Detect(w.a.deps.getenv); sys != "" && w.p.cfg.CIMasksFor(w.p.profile) {
-			_ = w.a.registerValues(w.ctx, sys, w.p, fresh) // a warning: it never stops the run
+			_ = w.a.registerValues(w.ctx, sys, w.p, fresh, true) // a warning: it never stops the run
 		}
 	}
 }
