@@ -257,6 +257,57 @@ func TestRestartedChildFailingAtOnce(t *testing.T) {
 	})
 }
 
+// A restarted child stopped by a user or its terminal soon after its start (Ctrl-C or Ctrl-\\
+// typed into its pseudo-terminal, which secretrun itself never receives; a hangup; a kill) did
+// not fail: the run ends with its status, as without watching, and it is not started again.
+func TestInterruptedRestartedChildEndsTheRun(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		exit inject.Exit
+	}{
+		{"died of SIGINT", inject.Exit{Status: 130, Signal: syscall.SIGINT}},
+		{"caught SIGINT and exited 130", inject.Exit{Status: 130}},
+		{"died of SIGQUIT", inject.Exit{Status: 131, Signal: syscall.SIGQUIT}},
+		{"died of SIGTERM", inject.Exit{Status: 143, Signal: syscall.SIGTERM}},
+		{"died of SIGHUP", inject.Exit{Status: 129, Signal: syscall.SIGHUP}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ev := newEvents()
+				fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+				r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
+					Config{Debounce: time.Second, MinInterval: time.Minute, Settle: 10 * time.Second, Retries: 3})
+				fs.rewrite("token", "v2")
+				r.after(2 * time.Second) // restarted at 1.1s
+				r.child.end(tc.exit)
+				if got := r.ended(); got.exit != tc.exit || got.err != nil {
+					t.Errorf("the run ended with %+v, %v; want the child's %+v", got.exit, got.err, tc.exit)
+				}
+				r.want("start|warn:", "0s start TOKEN=v1", "1.1s start TOKEN=v2")
+			})
+		})
+	}
+}
+
+// A child being stopped for a restart that dies of SIGINT or SIGQUIT instead of the stop signal
+// was interrupted by the user (Ctrl-C typed into its pseudo-terminal while it took its time to
+// stop): no new child starts, and the run ends with its status.
+func TestInterruptedDuringRestartStartsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{}, Config{Debounce: time.Second})
+		interrupted := inject.Exit{Status: 130, Signal: syscall.SIGINT}
+		r.child.stopExit = &interrupted
+		fs.rewrite("token", "v2")
+		r.after(2 * time.Second)
+		if got := r.ended(); got.exit != interrupted || got.err != nil {
+			t.Errorf("the run ended with %+v, %v; want the interrupted child's %+v", got.exit, got.err, interrupted)
+		}
+		r.want("start|stop", "0s start TOKEN=v1", "1.1s stop")
+	})
+}
+
 // A store that fails (or hangs) is reported once, retried with backoff (a tenth of the
 // interval, doubling, at most the interval), and reported again when it works; the child is
 // never touched.
