@@ -73,17 +73,20 @@ func (g *group) notified(ctx context.Context, n providers.Notifier) bool {
 		return false
 	}
 	for {
-		if g.fails == 0 {
-			select {
-			case <-ctx.Done():
-				return true
-			case <-kick:
-			}
+		// the next event; after a failed read, also the backoff's end (the read is retried),
+		// whichever comes first: a file fixed by hand or rewritten whole is read at once
+		var retry <-chan time.Time
+		if g.fails > 0 {
+			retry = time.After(g.w.opts.backoff(g.fails)) // collected once it fired or is dropped (Go 1.23)
+		}
+		select {
+		case <-ctx.Done():
+			return true
+		case <-retry:
+		case <-kick:
 			if !sleep(ctx, g.w.opts.Quiet) {
 				return true
 			}
-		} else if !sleep(ctx, g.w.opts.backoff(g.fails)) { // a failed read is retried
-			return true
 		}
 		mu.Lock()
 		var due []*watched

@@ -445,3 +445,26 @@ func TestSIGTERMDuringRetryBackoff(t *testing.T) {
 		r.want("start", "0s start TOKEN=v1", "1.1s start TOKEN=v2")
 	})
 }
+
+// A file that cannot be read (caught half-written, or malformed by hand) is read again at its
+// next event, at once: fixed a second later, it restarts the child a second later, not after
+// the backoff of a failed remote check (a tenth of the 5-minute interval).
+func TestFileFixedAfterAFailedReadIsReadAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{Interval: 5 * time.Minute},
+			Config{Debounce: time.Second})
+		fs.fail(errors.New("token:1: unterminated double-quoted value"), false)
+		fs.rewrite("token", "v2")
+		r.after(time.Second)
+		fs.fail(nil, false)
+		fs.rewrite("token", "v3")
+		r.after(3 * time.Second)
+		r.want("start|warn:", "0s start TOKEN=v1",
+			"100ms warn: watch: checking TOKEN (file://token) failed; the command runs on with the values it has, and the check is retried: token:1: unterminated double-quoted value",
+			"1.1s warn: watch: checking TOKEN (file://token) works again",
+			"2.1s start TOKEN=v3")
+		r.end()
+	})
+}
