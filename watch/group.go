@@ -72,6 +72,17 @@ func (g *group) notified(ctx context.Context, n providers.Notifier) bool {
 			g.list(g.refs), g.w.opts.Interval, err))
 		return false
 	}
+	// A change between the read at start and the watch being set up had no event: every file
+	// is read once now (a local read), as if it had one.
+	mu.Lock()
+	for _, r := range refs {
+		pending[r] = true
+	}
+	mu.Unlock()
+	select {
+	case kick <- struct{}{}:
+	default: // an event came first
+	}
 	for {
 		// the next event; after a failed read, also the backoff's end (the read is retried),
 		// whichever comes first: a file fixed by hand or rewritten whole is read at once

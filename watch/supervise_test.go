@@ -468,3 +468,19 @@ func TestFileFixedAfterAFailedReadIsReadAtOnce(t *testing.T) {
 		r.end()
 	})
 }
+
+// A file rewritten after secretrun read it at start but before its events were followed (a
+// slow start on a busy machine, a rotation at a pod's start) has no event of its own: the files
+// are read once when the watch is set up, so that the change is not missed until the next one.
+func TestFileChangedBeforeTheWatchIsSeen(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		items := []Item{item(t, "TOKEN", "file://token", fs)} // read at start: v1
+		fs.set("token", "v2", false)                           // rewritten before the watch: no event
+		r := startRun(t, ev, items, Options{}, Config{Debounce: time.Second})
+		r.after(2 * time.Second)
+		r.want("start", "0s start TOKEN=v1", "1.1s start TOKEN=v2")
+		r.end()
+	})
+}
