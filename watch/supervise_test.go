@@ -477,7 +477,7 @@ func TestFileChangedBeforeTheWatchIsSeen(t *testing.T) {
 		ev := newEvents()
 		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
 		items := []Item{item(t, "TOKEN", "file://token", fs)} // read at start: v1
-		fs.set("token", "v2", false)                           // rewritten before the watch: no event
+		fs.set("token", "v2", false)                          // rewritten before the watch: no event
 		r := startRun(t, ev, items, Options{}, Config{Debounce: time.Second})
 		r.after(2 * time.Second)
 		r.want("start", "0s start TOKEN=v1", "1.1s start TOKEN=v2")
