@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 
 	"github.com/secretrun/secretrun/cimask"
@@ -33,7 +34,7 @@ func (a *app) registerCIMasks(ctx context.Context, p *plan, results []inject.Res
 		}
 		values = append(values, cimask.Value{Name: r.Name, Value: r.Secret.Reveal()})
 	}
-	_ = a.registerValues(ctx, sys, p, values) // a warning: it never stops the run
+	_ = a.registerValues(ctx, sys, p, values, false) // a warning: it never stops the run
 }
 
 // registerValues registers values (split into lines, weak ones left out) with sys.
@@ -45,8 +46,12 @@ func (a *app) registerCIMasks(ctx context.Context, p *plan, results []inject.Res
 // (`2> err.log`) or /dev/null is not the runner either. Buildkite's agent reads them on its own
 // stdin and is not concerned.
 //
+// running says that the command runs (a value that changed under watch): its output goes to the
+// same stderr and may have left a line unfinished, so the commands start on a new line (a
+// command in the middle of a line is printed as log text, the value in clear).
+//
 // It returns errNotRegistered, after a warning, when the values could not be registered.
-func (a *app) registerValues(ctx context.Context, sys cimask.System, p *plan, values []cimask.Value) error {
+func (a *app) registerValues(ctx context.Context, sys cimask.System, p *plan, values []cimask.Value, running bool) error {
 	pieces := cimask.Pieces(values, a.maskable(p))
 	if sys != cimask.Buildkite && len(pieces) > 0 && !isPipe(a.deps.Streams.ErrFile) {
 		a.ui().Warnf("stderr is not a pipe (redirected?): secret values are not registered with %s's log masking, "+
@@ -54,6 +59,9 @@ func (a *app) registerValues(ctx context.Context, sys cimask.System, p *plan, va
 		return errNotRegistered
 	}
 	r := cimask.Registrar{System: sys, Out: a.deps.Streams.Err}
+	if running {
+		r.Out = lineStart{r.Out}
+	}
 	if err := r.Register(ctx, pieces); err != nil {
 		a.ui().Warnf("%v", err)
 		return errNotRegistered
@@ -83,4 +91,14 @@ func isPipe(f *os.File) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0
+}
+
+// lineStart writes each write after a newline, in the same write: a pipe write of up to
+// PIPE_BUF bytes is not interleaved with the command's, so the first command starts a line
+// whatever the command wrote last.
+type lineStart struct{ w io.Writer }
+
+func (l lineStart) Write(p []byte) (int, error) {
+	n, err := l.w.Write(append([]byte{'\n'}, p...))
+	return max(n-1, 0), err
 }

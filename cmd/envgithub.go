@@ -56,7 +56,7 @@ func (a *app) writeGitHubEnv(ctx context.Context, p *plan, results []inject.Resu
 			}
 		}
 		// Values in $GITHUB_ENV without their masks would print in clear in every later step.
-		if err := a.registerValues(ctx, cimask.GitHub, p, values); err != nil {
+		if err := a.registerValues(ctx, cimask.GitHub, p, values, false); err != nil {
 			return withStatus(ExitUsage, fmt.Errorf("--format github: %w; nothing was written to $%s", err, fileVar))
 		}
 	}

@@ -153,6 +153,7 @@ func (w *watchedRun) mask(cs []watch.Change) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var fresh []cimask.Value
+	var added []redact.Secret // the values not seen before, for the warning below
 	for _, c := range cs {
 		for i, r := range w.results {
 			if r.Err != nil || r.Skipped || r.Parsed != c.Ref {
@@ -163,23 +164,27 @@ func (w *watchedRun) mask(cs []watch.Change) {
 				continue
 			}
 			w.masked = append(w.masked, redact.Secret{Name: r.Name, Value: value, NoMask: !w.p.requests[i].masked})
+			added = append(added, w.masked[len(w.masked)-1])
 			w.trim(r.Name)
 			if w.p.requests[i].masked {
 				fresh = append(fresh, cimask.Value{Name: r.Name, Value: value})
 			}
 		}
 	}
-	m, skipped := redact.Compile(w.masked, redactOptions(w.p.cfg.Redact))
+	m, _ := redact.Compile(w.masked, redactOptions(w.p.cfg.Redact))
 	w.live.Set(m)
 	w.a.ui().setMask(m.MaskString)
+	// the new values' own verdicts: an earlier short value of the same variable is skipped
+	// at every compile, and is not the new value
+	_, skipped := redact.Compile(added, redactOptions(w.p.cfg.Redact))
 	for _, s := range skipped {
-		if s.Reason != redact.ReasonNoMask && slices.Contains(changedNames(cs), s.Name) {
+		if s.Reason != redact.ReasonNoMask {
 			w.a.ui().Warnf("the new value of %s will not be masked in output: %s", s.Name, s.Reason)
 		}
 	}
 	if len(fresh) > 0 && !w.a.opts.fake {
 		if sys := cimask.Detect(w.a.deps.getenv); sys != "" && w.p.cfg.CIMasksFor(w.p.profile) {
-			_ = w.a.registerValues(w.ctx, sys, w.p, fresh) // a warning: it never stops the run
+			_ = w.a.registerValues(w.ctx, sys, w.p, fresh, true) // a warning: it never stops the run
 		}
 	}
 }
@@ -204,15 +209,6 @@ func (w *watchedRun) trim(name string) {
 		w.dropped[name] = true
 		w.a.ui().Warnf("%s changed more than %d times: its oldest values are no longer masked", name, maxOldValues)
 	}
-}
-
-// changedNames lists the variables of cs.
-func changedNames(cs []watch.Change) []string {
-	var out []string
-	for _, c := range cs {
-		out = append(out, c.Names...)
-	}
-	return out
 }
 
 // latest returns the run's results with the latest value of each changed reference.

@@ -92,10 +92,16 @@ func startWatched(t *testing.T, dir string, flags ...string) *watchedProcess {
 // startScript runs `secretrun run FLAGS -- sh -c SCRIPT` in dir.
 func startScript(t *testing.T, dir, script string, flags ...string) *watchedProcess {
 	t.Helper()
+	return startScriptEnv(t, dir, nil, script, flags...)
+}
+
+// startScriptEnv is startScript with env added to secretrun's environment.
+func startScriptEnv(t *testing.T, dir string, env []string, script string, flags ...string) *watchedProcess {
+	t.Helper()
 	w := &watchedProcess{t: t, dir: dir, out: &lockedBuffer{}, err: &lockedBuffer{}, status: make(chan int, 1)}
 	d := testDeps()
 	d.Dir = dir
-	d.Environ = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}
+	d.Environ = append([]string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}, env...)
 	d.Streams = inject.Streams{In: strings.NewReader(""), Out: w.out, Err: w.err}
 	args := append(append([]string{"run"}, flags...), "--", "sh", "-c", script)
 	go func() { w.status <- Execute(d, args) }()
@@ -417,6 +423,38 @@ while [ ! -e stop ]; do sleep 0.02; done`)
 	}
 	if strings.Contains(out+w.err.String(), old) || strings.Contains(out+w.err.String(), fresh) {
 		t.Errorf("a value was not masked:\n%s%s", out, w.err)
+	}
+}
+
+// Under GitHub Actions a new value is registered with the runner's masks while the child runs,
+// on the stderr the child writes to: the command must start a line even when the child's last
+// write did not end one, or the runner takes "progress...::add-mask::VALUE" for a line of log
+// and prints the value in clear.
+func TestWatchCIMaskStartsALine(t *testing.T) {
+	dir := t.TempDir()
+	old, fresh := "CANARY-ci-old-"+randHex(t, 8), "CANARY-ci-new-"+randHex(t, 8)
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(old), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
+		"    watch: { debounce: 100ms, on_change: signal:HUP }\n    secrets:\n      V: {ref: file://token.txt, as: file}\n"), 0o600))
+	w := startScriptEnv(t, dir, []string{"GITHUB_ACTIONS=true"}, `trap 'echo reloaded' HUP
+printf 'progress: 10%%...' >&2
+echo "start $(cat "$V" | sha256sum | cut -c1-16)"
+while [ ! -e stop ]; do sleep 0.02; done`)
+	w.waitFor(old, 15*time.Second)
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(fresh), 0o600))
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(w.out.String(), "reloaded") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	w.stop()
+	stderr := w.err.String()
+	if !strings.Contains(stderr, "::add-mask::"+fresh) {
+		t.Fatalf("the new value was not registered:\n%s", stderr)
+	}
+	for _, line := range strings.Split(stderr, "\n") {
+		if i := strings.Index(line, "::add-mask::"); i > 0 {
+			t.Errorf("a mask command in the middle of a line, which the runner prints as it is: %q", line)
+		}
 	}
 }
 

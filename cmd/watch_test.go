@@ -51,3 +51,33 @@ func TestWatchMaskKeepsEarlierValues(t *testing.T) {
 		t.Errorf("secretrun's own message shows a new value: %s", stderr.String())
 	}
 }
+
+// The warning that a new value is too short to be masked is about that value only: a short
+// value seen earlier (still in the matcher's list, still skipped) does not make every later
+// change of the variable warn, long values included.
+func TestWatchMaskWarnsOnlyForAShortNewValue(t *testing.T) {
+	var stderr bytes.Buffer
+	d := SystemDeps()
+	d.Streams = inject.Streams{Err: &stderr}
+	_, a := newRootCommand(d)
+	ref, err := providers.ParseRef("file://token")
+	must(t, err)
+	first := "CANARY-short-value-000"
+	p := &plan{cfg: config.Default(), requests: []request{{Request: inject.Request{Name: "TOKEN", Ref: "file://token"}, masked: true}}}
+	results := []inject.Result{{Request: p.requests[0].Request, Parsed: ref, Secret: providers.NewSecret([]byte(first), "")}}
+	m, _ := redact.Compile([]redact.Secret{{Name: "TOKEN", Value: first}}, redact.Options{})
+	w := &watchedRun{a: a, p: p, live: redact.NewLive(m), results: results,
+		masked: []redact.Secret{{Name: "TOKEN", Value: first}}}
+	change := func(v string) {
+		w.mask([]watch.Change{{Ref: ref, Secret: providers.NewSecret([]byte(v), ""), Names: []string{"TOKEN"}}})
+	}
+	change("ab")
+	if n := strings.Count(stderr.String(), "will not be masked"); n != 1 {
+		t.Fatalf("%d warnings for a short new value, want 1:\n%s", n, stderr.String())
+	}
+	change("CANARY-short-value-002")
+	change("CANARY-short-value-003")
+	if n := strings.Count(stderr.String(), "will not be masked"); n != 1 {
+		t.Errorf("long new values warned as not masked (%d warnings, want the short one's only):\n%s", n, stderr.String())
+	}
+}

@@ -74,6 +74,7 @@ type fakeChild struct {
 	running  bool
 	startErr error // returned by the next Start
 	stopping chan struct{}
+	stopExit *inject.Exit // the exit of the next Stop, when not SIGTERM's (nil)
 }
 
 // Stopping is closed by terminate, as *inject.Session's is by a SIGTERM to secretrun.
@@ -106,20 +107,27 @@ func (c *fakeChild) Stop() {
 	if c.running {
 		c.running = false
 		c.ev.add("stop")
-		c.exited <- inject.Exit{Status: 143, Signal: syscall.SIGTERM}
+		ex := inject.Exit{Status: 143, Signal: syscall.SIGTERM}
+		if c.stopExit != nil {
+			ex, c.stopExit = *c.stopExit, nil
+		}
+		c.exited <- ex
 	}
 }
 
 func (c *fakeChild) Signal(sig syscall.Signal) { c.ev.add("signal %v", sig) }
 
 // exit makes the child exit by itself.
-func (c *fakeChild) exit(status int) {
+func (c *fakeChild) exit(status int) { c.end(inject.Exit{Status: status}) }
+
+// end makes the child exit by itself with ex (a death by a signal, say).
+func (c *fakeChild) end(ex inject.Exit) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.running {
 		c.running = false
-		c.ev.add("exit %d", status)
-		c.exited <- inject.Exit{Status: status}
+		c.ev.add("exit %d", ex.Status)
+		c.exited <- ex
 	}
 }
 
@@ -150,6 +158,15 @@ func (s *store) set(path, value string, versioned bool) {
 	if versioned {
 		s.vers[path]++
 	}
+}
+
+// recreate sets a value as a store does for a secret deleted with its history and created
+// again: its versions start again at 1.
+func (s *store) recreate(path, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.values[path] = value
+	s.vers[path] = 1
 }
 
 func (s *store) remove(path string) {

@@ -72,18 +72,32 @@ func (g *group) notified(ctx context.Context, n providers.Notifier) bool {
 			g.list(g.refs), g.w.opts.Interval, err))
 		return false
 	}
+	// A change between the read at start and the watch being set up had no event: every file
+	// is read once now (a local read), as if it had one.
+	mu.Lock()
+	for _, r := range refs {
+		pending[r] = true
+	}
+	mu.Unlock()
+	select {
+	case kick <- struct{}{}:
+	default: // an event came first
+	}
 	for {
-		if g.fails == 0 {
-			select {
-			case <-ctx.Done():
-				return true
-			case <-kick:
-			}
+		// the next event; after a failed read, also the backoff's end (the read is retried),
+		// whichever comes first: a file fixed by hand or rewritten whole is read at once
+		var retry <-chan time.Time
+		if g.fails > 0 {
+			retry = time.After(g.w.opts.backoff(g.fails)) // collected once it fired or is dropped (Go 1.23)
+		}
+		select {
+		case <-ctx.Done():
+			return true
+		case <-retry:
+		case <-kick:
 			if !sleep(ctx, g.w.opts.Quiet) {
 				return true
 			}
-		} else if !sleep(ctx, g.w.opts.backoff(g.fails)) { // a failed read is retried
-			return true
 		}
 		mu.Lock()
 		var due []*watched
@@ -127,7 +141,9 @@ func (g *group) check(ctx context.Context, refs []*watched, versions bool) bool 
 					continue
 				}
 				failed = append(failed, errs[i])
-			case i < len(vs) && !v.state.stale(vs[i]):
+			case i < len(vs) && !v.state.stale(vs[i]) && !v.state.missing:
+				// a secret back after a deletion is read: created again, its versions
+				// start again, and its version may equal the child's with another value
 				g.found(v)
 			default:
 				due = append(due, v)

@@ -265,6 +265,9 @@ func (s *supervisor) restart(ctx context.Context, cs []Change) (inject.Exit, err
 	}
 	s.child.Stop()
 	old := <-s.child.Exited()
+	if stoppedBy(old, syscall.SIGINT, syscall.SIGQUIT) { // not the stop signal: the user's Ctrl-C
+		return old, nil, true
+	}
 	if s.restarted.IsZero() || time.Since(s.restarted) >= s.cfg.Settle {
 		s.fails = 0
 	}
@@ -298,8 +301,22 @@ func (s *supervisor) env() ([]string, []*os.File, error) {
 }
 
 // failedAtOnce reports whether ex is the exit of a restarted child that failed within Settle.
+// A child stopped by a user or its terminal (SIGINT, SIGQUIT, SIGTERM, SIGHUP) did not fail.
 func (s *supervisor) failedAtOnce(ex inject.Exit) bool {
-	return !s.restarted.IsZero() && ex.Status != 0 && time.Since(s.restarted) < s.cfg.Settle
+	return !s.restarted.IsZero() && ex.Status != 0 && time.Since(s.restarted) < s.cfg.Settle &&
+		!stoppedBy(ex, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP)
+}
+
+// stoppedBy reports whether ex is a death by one of sigs, or the status 128+S a program exits
+// with when it caught S (a shell's `trap 'exit 130' INT`). In a pseudo-terminal, Ctrl-C and
+// Ctrl-\ reach the child alone: its exit is all secretrun learns of them.
+func stoppedBy(ex inject.Exit, sigs ...syscall.Signal) bool {
+	for _, sig := range sigs {
+		if ex.Signal == sig || (ex.Signal == 0 && ex.Status == 128+int(sig)) {
+			return true
+		}
+	}
+	return false
 }
 
 // retry starts the child again after it failed at once, after a backoff, unless it failed

@@ -257,6 +257,57 @@ func TestRestartedChildFailingAtOnce(t *testing.T) {
 	})
 }
 
+// A restarted child stopped by a user or its terminal soon after its start (Ctrl-C or Ctrl-\\
+// typed into its pseudo-terminal, which secretrun itself never receives; a hangup; a kill) did
+// not fail: the run ends with its status, as without watching, and it is not started again.
+func TestInterruptedRestartedChildEndsTheRun(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		exit inject.Exit
+	}{
+		{"died of SIGINT", inject.Exit{Status: 130, Signal: syscall.SIGINT}},
+		{"caught SIGINT and exited 130", inject.Exit{Status: 130}},
+		{"died of SIGQUIT", inject.Exit{Status: 131, Signal: syscall.SIGQUIT}},
+		{"died of SIGTERM", inject.Exit{Status: 143, Signal: syscall.SIGTERM}},
+		{"died of SIGHUP", inject.Exit{Status: 129, Signal: syscall.SIGHUP}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ev := newEvents()
+				fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+				r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
+					Config{Debounce: time.Second, MinInterval: time.Minute, Settle: 10 * time.Second, Retries: 3})
+				fs.rewrite("token", "v2")
+				r.after(2 * time.Second) // restarted at 1.1s
+				r.child.end(tc.exit)
+				if got := r.ended(); got.exit != tc.exit || got.err != nil {
+					t.Errorf("the run ended with %+v, %v; want the child's %+v", got.exit, got.err, tc.exit)
+				}
+				r.want("start|warn:", "0s start TOKEN=v1", "1.1s start TOKEN=v2")
+			})
+		})
+	}
+}
+
+// A child being stopped for a restart that dies of SIGINT or SIGQUIT instead of the stop signal
+// was interrupted by the user (Ctrl-C typed into its pseudo-terminal while it took its time to
+// stop): no new child starts, and the run ends with its status.
+func TestInterruptedDuringRestartStartsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{}, Config{Debounce: time.Second})
+		interrupted := inject.Exit{Status: 130, Signal: syscall.SIGINT}
+		r.child.stopExit = &interrupted
+		fs.rewrite("token", "v2")
+		r.after(2 * time.Second)
+		if got := r.ended(); got.exit != interrupted || got.err != nil {
+			t.Errorf("the run ended with %+v, %v; want the interrupted child's %+v", got.exit, got.err, interrupted)
+		}
+		r.want("start|stop", "0s start TOKEN=v1", "1.1s stop")
+	})
+}
+
 // A store that fails (or hangs) is reported once, retried with backoff (a tenth of the
 // interval, doubling, at most the interval), and reported again when it works; the child is
 // never touched.
@@ -305,6 +356,27 @@ func TestDisappearingSecretKeepsItsLastValue(t *testing.T) {
 		r.want("warn:",
 			"1m0s warn: watch: APP (vault://app) is no longer in its store; the command keeps its last value",
 			"6m0s warn: watch: APP (vault://app) is back in its store")
+		r.want("start|stop", "0s start APP=v1-canary", "6m1s stop", "6m1s start APP=v2-canary")
+		r.noValues("v1-canary", "v2-canary")
+		r.end()
+	})
+}
+
+// A secret deleted with its history and created again starts its versions again (Vault KV v2
+// after `vault kv metadata delete`, GCP): its version can equal the one the child has while
+// its value differs. Once back, it is read and compared by value, not trusted by version.
+func TestRecreatedSecretIsComparedByValue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		kv := versioned{newStore(ev, map[string]string{"app": "v1-canary"})}
+		kv.set("app", "v1-canary", true)
+		r := startRun(t, ev, []Item{item(t, "APP", "vault://app", kv)}, Options{Interval: time.Minute}, Config{Debounce: time.Second})
+
+		kv.remove("app")
+		r.after(5 * time.Minute)
+		kv.recreate("app", "v2-canary") // version 1 again
+		r.after(2 * time.Minute)
+
 		r.want("start|stop", "0s start APP=v1-canary", "6m1s stop", "6m1s start APP=v2-canary")
 		r.noValues("v1-canary", "v2-canary")
 		r.end()
@@ -371,5 +443,44 @@ func TestSIGTERMDuringRetryBackoff(t *testing.T) {
 			t.Errorf("status %d, want the failed child's 1", got.exit.Status)
 		}
 		r.want("start", "0s start TOKEN=v1", "1.1s start TOKEN=v2")
+	})
+}
+
+// A file that cannot be read (caught half-written, or malformed by hand) is read again at its
+// next event, at once: fixed a second later, it restarts the child a second later, not after
+// the backoff of a failed remote check (a tenth of the 5-minute interval).
+func TestFileFixedAfterAFailedReadIsReadAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{Interval: 5 * time.Minute},
+			Config{Debounce: time.Second})
+		fs.fail(errors.New("token:1: unterminated double-quoted value"), false)
+		fs.rewrite("token", "v2")
+		r.after(time.Second)
+		fs.fail(nil, false)
+		fs.rewrite("token", "v3")
+		r.after(3 * time.Second)
+		r.want("start|warn:", "0s start TOKEN=v1",
+			"100ms warn: watch: checking TOKEN (file://token) failed; the command runs on with the values it has, and the check is retried: token:1: unterminated double-quoted value",
+			"1.1s warn: watch: checking TOKEN (file://token) works again",
+			"2.1s start TOKEN=v3")
+		r.end()
+	})
+}
+
+// A file rewritten after secretrun read it at start but before its events were followed (a
+// slow start on a busy machine, a rotation at a pod's start) has no event of its own: the files
+// are read once when the watch is set up, so that the change is not missed until the next one.
+func TestFileChangedBeforeTheWatchIsSeen(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+		items := []Item{item(t, "TOKEN", "file://token", fs)} // read at start: v1
+		fs.set("token", "v2", false)                          // rewritten before the watch: no event
+		r := startRun(t, ev, items, Options{}, Config{Debounce: time.Second})
+		r.after(2 * time.Second)
+		r.want("start", "0s start TOKEN=v1", "1.1s start TOKEN=v2")
+		r.end()
 	})
 }
