@@ -74,7 +74,8 @@ type fakeChild struct {
 	running  bool
 	startErr error // returned by the next Start
 	stopping chan struct{}
-	stopExit *inject.Exit // the exit of the next Stop, when not SIGTERM's (nil)
+	stopExit *inject.Exit  // the exit of the next Stop, when not SIGTERM's (nil)
+	stopTake time.Duration // how long Stop takes (a child slow to handle SIGTERM)
 }
 
 // Stopping is closed by terminate, as *inject.Session's is by a SIGTERM to secretrun.
@@ -102,6 +103,10 @@ func (c *fakeChild) Exited() <-chan inject.Exit {
 
 // Stop ends the child as a SIGTERM would: status 143.
 func (c *fakeChild) Stop() {
+	c.mu.Lock()
+	take := c.stopTake
+	c.mu.Unlock()
+	time.Sleep(take)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.running {

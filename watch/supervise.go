@@ -29,7 +29,8 @@ type Child interface {
 type Hooks struct {
 	// Mask is called as soon as changes arrive, before anything else and before any action:
 	// it must make the masks cover the new values (and keep covering the old ones), so that
-	// a new value is masked from the moment it is known.
+	// a new value is masked from the moment it is known. It is called from a goroutine of its
+	// own, also while an action runs (a slow stop), so it must be safe with the other hooks.
 	Mask func(changes []Change)
 	// Env returns the environment and files of a new child, given the latest value of every
 	// reference that changed since the run started. An error leaves the running child alone.
@@ -142,7 +143,10 @@ type stopper interface {
 	Stopping() <-chan struct{}
 }
 
-func (s *supervisor) run(ctx context.Context, changes <-chan []Change) (inject.Exit, error) {
+func (s *supervisor) run(ctx context.Context, in <-chan []Change) (inject.Exit, error) {
+	done := make(chan struct{})
+	defer close(done)
+	changes := s.intake(in, done)
 	if st, ok := s.child.(stopper); ok {
 		s.stopping = st.Stopping()
 	}
@@ -193,11 +197,41 @@ func (s *supervisor) run(ctx context.Context, changes <-chan []Change) (inject.E
 	}
 }
 
-// known takes in changes: masks first, then the record of what is pending.
+// intake masks each batch of changes the moment it arrives (the Mask hook), also while an
+// action keeps the supervisor busy (a child slow to stop holds it up to its grace period), and
+// queues the batches for the supervisor in order. It returns when done is closed.
+func (s *supervisor) intake(in <-chan []Change, done <-chan struct{}) <-chan []Change {
+	out := make(chan []Change)
+	go func() {
+		var queue [][]Change
+		for {
+			var send chan<- []Change
+			var head []Change
+			if len(queue) > 0 {
+				send, head = out, queue[0]
+			}
+			select {
+			case cs, ok := <-in:
+				if !ok {
+					in = nil
+					continue
+				}
+				if s.cfg.Mask != nil {
+					s.cfg.Mask(cs)
+				}
+				queue = append(queue, cs)
+			case send <- head:
+				queue = queue[1:]
+			case <-done:
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// known takes in changes (already masked by intake): the record of what is pending.
 func (s *supervisor) known(cs []Change) {
-	if s.cfg.Mask != nil {
-		s.cfg.Mask(cs)
-	}
 	s.latest = merge(s.latest, cs)
 	s.pending = merge(s.pending, cs)
 }

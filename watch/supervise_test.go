@@ -484,3 +484,29 @@ func TestFileChangedBeforeTheWatchIsSeen(t *testing.T) {
 		r.end()
 	})
 }
+
+// A child slow to stop keeps the supervisor in its restart for the grace period; a value that
+// changes meanwhile is masked the moment it is read, not once the restart is over, and its
+// change is acted on after.
+func TestChangeDuringASlowStopIsMaskedAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ev := newEvents()
+		fs := &files{store: newStore(ev, map[string]string{"a": "old-a", "b": "old-b"})}
+		items := []Item{item(t, "A", "file://a", fs), item(t, "B", "file://b", fs)}
+		r := startRun(t, ev, items, Options{}, Config{Debounce: time.Second, MinInterval: time.Second})
+		r.child.mu.Lock()
+		r.child.stopTake = 10 * time.Second
+		r.child.mu.Unlock()
+
+		r.after(10 * time.Second)
+		fs.rewrite("a", "new-a") // read at 10.1s; the restart's stop runs from 11.1s to 21.1s
+		r.after(3 * time.Second)
+		fs.rewrite("b", "new-b") // read at 13.1s, while the old child is still stopping
+		r.after(time.Minute)
+
+		r.want("mask", "10.1s mask A", "13.1s mask B")
+		r.want("start|stop", "0s start A=old-a B=old-b", "21.1s stop", "21.1s start A=new-a B=old-b",
+			"32.1s stop", "32.1s start A=new-a B=new-b")
+		r.end()
+	})
+}
