@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -478,6 +481,87 @@ func TestWatchExitAction(t *testing.T) {
 	}
 	if w.starts() != 1 || !strings.Contains(w.err.String(), "exiting with status 75") {
 		t.Errorf("want one start and a note of the exit:\n%s\n%s", w.out, w.err)
+	}
+}
+
+// A SIGTERM that reaches the real secretrun (a process of its own, as under an orchestrator)
+// while a restart waits for the old child to stop ends the run, as docs/process.md says under
+// Restarts: the new child never starts, and secretrun exits with the old child's status, here
+// its TERM trap's 7. Nothing of the run is left behind.
+func TestWatchSIGTERMDuringRestartEndsTheRun(t *testing.T) {
+	dir := t.TempDir()
+	old, fresh := "CANARY-term-old-"+randHex(t, 8), "CANARY-term-new-"+randHex(t, 8)
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(old), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
+		e2eWatchBlock+"    secrets:\n      V: file://token.txt\n"), 0o600))
+	// Each child appends its start to a file, which a child started after secretrun stopped
+	// reading its output would still write; on TERM it takes 2 s to stop, then exits 7.
+	script := `trap 'echo "term $$"; sleep 2; echo "bye $$"; exit 7' TERM
+h=$(printf %s "$V" | sha256sum | cut -c1-16)
+echo "$$ $h" >> starts
+echo "start $$ $h"
+while :; do sleep 0.02; done`
+	out := &lockedBuffer{}
+	c := exec.Command(os.Args[0], "run", "--watch", "--grace", "10s", "--", "sh", "-c", script)
+	c.Args[0] = "secretrun" // the test binary acts as secretrun (see TestMain)
+	c.Dir = dir
+	c.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_CONFIG_HOME=" + dir, "GORACE=atexit_sleep_ms=0"}
+	c.Stdout, c.Stderr = out, out
+	must(t, c.Start())
+	t.Cleanup(func() { _ = c.Process.Kill() })
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+
+	waitLine := func(re *regexp.Regexp, what string) []string {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+			if m := re.FindStringSubmatch(out.String()); m != nil {
+				return m
+			}
+		}
+		t.Fatalf("%s never came:\n%s", what, out)
+		return nil
+	}
+	m := waitLine(regexp.MustCompile(`(?m)^start (\d+) `+shortHash(old)+`$`), "the first child's start")
+	pid, _ := strconv.Atoi(m[1])
+	pgid, err := syscall.Getpgid(pid)
+	must(t, err)
+	if pgid == syscall.Getpgrp() {
+		t.Fatalf("the child is in the test's process group %d, want one of its own", pgid)
+	}
+
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(fresh), 0o600))
+	waitLine(regexp.MustCompile(`(?m)^term `+m[1]+`$`), "the old child's TERM") // the restart is under way
+	must(t, c.Process.Signal(syscall.SIGTERM))
+
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("secretrun did not exit after SIGTERM during a restart:\n%s", out)
+	}
+	ws := c.ProcessState.Sys().(syscall.WaitStatus)
+	if ws.Signaled() || ws.ExitStatus() != 7 {
+		t.Errorf("secretrun ended with %v, want the old child's exit status 7:\n%s", c.ProcessState, out)
+	}
+	time.Sleep(300 * time.Millisecond) // time for a wrongly started child to write its start
+	starts, err := os.ReadFile(filepath.Join(dir, "starts"))
+	must(t, err)
+	if got := string(starts); got != m[1]+" "+shortHash(old)+"\n" || strings.Contains(out.String(), shortHash(fresh)) {
+		t.Errorf("a child started after the SIGTERM; starts:\n%s\noutput:\n%s", got, out)
+	}
+	// The stop's TERM, then secretrun's, forwarded to the child still running: its trap runs
+	// twice, then its last line is read to the end.
+	if n := strings.Count(out.String(), "term "+m[1]+"\n"); n != 2 || !strings.Contains(out.String(), "bye "+m[1]) {
+		t.Errorf("want the old child to get TERM twice (the restart's, then secretrun's forwarded) and its last line:\n%s", out)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("the old child (pid %d) is still there after secretrun exited: %v", pid, err)
+	}
+	if err := syscall.Kill(-pgid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("a process of the child's group %d is still there after secretrun exited: %v", pgid, err)
+	}
+	if strings.Contains(out.String(), old) || strings.Contains(out.String(), fresh) {
+		t.Errorf("a value leaked:\n%s", out)
 	}
 }
 
