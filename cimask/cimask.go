@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/secretrun/secretrun/redact"
 )
 
 // System is a CI system whose log masking secretrun can extend at run time.
@@ -43,17 +45,17 @@ type Value struct {
 	Value string
 }
 
-// LineMinLength is the shortest line of a multi-line value registered on its own, as the
-// redactor masks lines on their own from this length (REDACTION.md).
-const LineMinLength = 16
-
 // Pieces splits values into the strings to register: each value with surrounding whitespace
-// trimmed; for a multi-line value, each line of LineMinLength bytes or more on its own, since
-// runners match a mask within one log line; and the parts the redactor masks on their own — each
-// string of a JSON value, the password of a URL. keep applies the caller's weak-value policy to
-// each piece; pieces it rejects (short, trivial: registering "true" as a mask would wreck the
-// log) are left out. Duplicates are registered once, in first-seen order.
-func Pieces(values []Value, keep func(string) bool) []Value {
+// trimmed, and the parts of it that secretrun's redactor masks on their own under opt
+// (redact.Parts): each line of 16 bytes or more of a multi-line value, since runners match a
+// mask within one log line, PEM armour lines left out; each string or number of a JSON
+// document, each value of a YAML or INI document (a kubeconfig's token, an AWS credentials
+// file's key), the password of a .netrc, of a URL or of a DSN (password=...). A later step
+// that prints a part on its own is then masked by the runner as secretrun masks it. keep
+// applies the caller's weak-value policy to each piece; pieces it rejects (short, trivial:
+// registering "true" as a mask would wreck the log) are left out. Duplicates are registered
+// once, in first-seen order.
+func Pieces(values []Value, opt redact.Options, keep func(string) bool) []Value {
 	var out []Value
 	seen := map[string]bool{}
 	add := func(name, s string) {
@@ -66,61 +68,8 @@ func Pieces(values []Value, keep func(string) bool) []Value {
 	}
 	for _, v := range values {
 		add(v.Name, v.Value)
-		if strings.ContainsAny(v.Value, "\r\n") {
-			for _, line := range strings.FieldsFunc(v.Value, func(r rune) bool { return r == '\n' || r == '\r' }) {
-				if line = strings.TrimSpace(line); len(line) >= LineMinLength && !isPEMArmour(line) {
-					add(v.Name, line)
-				}
-			}
-		}
-		for _, part := range parts(strings.TrimSpace(v.Value)) {
+		for _, part := range redact.Parts(v.Value, opt) {
 			add(v.Name, part)
-		}
-	}
-	return out
-}
-
-// parts returns the string leaves of a JSON object or array, in document order, and the
-// password of a URL (scheme://user:password@host).
-func parts(v string) []string {
-	var out []string
-	if strings.HasPrefix(v, "{") || strings.HasPrefix(v, "[") {
-		dec := json.NewDecoder(strings.NewReader(v))
-		var leaves []string
-		inObject := []bool{}
-		key := false // the next string token in an object is a key
-		for {
-			tok, err := dec.Token()
-			if err != nil {
-				if err != io.EOF {
-					leaves = nil // not JSON after all
-				}
-				break
-			}
-			switch t := tok.(type) {
-			case json.Delim:
-				if t == '{' || t == '[' {
-					inObject = append(inObject, t == '{')
-					key = t == '{'
-				} else if len(inObject) > 0 {
-					inObject = inObject[:len(inObject)-1]
-					key = len(inObject) > 0 && inObject[len(inObject)-1]
-				}
-				continue
-			case string:
-				if !key {
-					leaves = append(leaves, t)
-				}
-			}
-			if len(inObject) > 0 && inObject[len(inObject)-1] {
-				key = !key
-			}
-		}
-		out = append(out, leaves...)
-	}
-	if u, err := url.Parse(v); err == nil && u.User != nil {
-		if p, ok := u.User.Password(); ok {
-			out = append(out, p)
 		}
 	}
 	return out
@@ -150,13 +99,6 @@ func EncodedForms(s string) []string {
 func jsonInner(s string) string {
 	b, _ := json.Marshal(s) // a string always marshals
 	return string(b[1 : len(b)-1])
-}
-
-// isPEMArmour reports whether line is a PEM "-----BEGIN ...-----" or "-----END ...-----" line:
-// the same in every key, so not secret, and a mask on it would hide ordinary output.
-func isPEMArmour(line string) bool {
-	return strings.HasPrefix(line, "-----") && strings.HasSuffix(line, "-----") &&
-		(strings.HasPrefix(line, "-----BEGIN") || strings.HasPrefix(line, "-----END"))
 }
 
 // GitHubCommand returns the ::add-mask:: workflow command that registers s, with its data

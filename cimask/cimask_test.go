@@ -2,10 +2,13 @@ package cimask
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/secretrun/secretrun/redact"
 )
 
 func longEnough(s string) bool { return len(s) >= 8 && s != "localhost" }
@@ -40,10 +43,12 @@ func TestPieces(t *testing.T) {
 		{"HOST", "localhost"},
 		{"DSN", "postgres://app:CANARY-dsn-pw@db:5432/app"},
 		{"SA", sa},
-	}, longEnough)
+	}, redact.Options{}, longEnough)
 	want := []Value{
 		{"A", "CANARY-piece-one"},
 		{"KEY", strings.TrimSpace(key)},
+		// The key without its armour lines: what the redactor masks in place of the whole key.
+		{"KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\r\nshort-but-8"},
 		{"KEY", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"},
 		{"DSN", "postgres://app:CANARY-dsn-pw@db:5432/app"},
 		{"DSN", "CANARY-dsn-pw"},
@@ -51,9 +56,16 @@ func TestPieces(t *testing.T) {
 		{"SA", "\"type\": \"service_account\","},
 		{"SA", "\"nested\": {\"k\": [\"CANARY-leaf-in-list\", 3, true]},"},
 		{"SA", "\"private_key\": \"CANARY-leaf-key\""},
-		{"SA", "service_account"},
+		// The JSON leaves, by key (the 3 and true leaves are too weak).
 		{"SA", "CANARY-leaf-in-list"},
 		{"SA", "CANARY-leaf-key"},
+		{"SA", "service_account"},
+		// The redactor also reads a multi-line value line by line as YAML ("key: value") and
+		// masks each value on its own: for pretty-printed JSON, the text after `"key": `.
+		// Registering them keeps the runner's masking the same as secretrun's; each is a
+		// secret leaf with JSON punctuation around it.
+		{"SA", "\"service_account\","},
+		{"SA", "{\"k\": [\"CANARY-leaf-in-list\", 3, true]},"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("Pieces = %d pieces, want %d: %q", len(got), len(want), got)
@@ -63,6 +75,98 @@ func TestPieces(t *testing.T) {
 			t.Errorf("piece %d = %q, want %q", i, got[i], want[i])
 		}
 	}
+}
+
+// TestPiecesStructured checks that the parts secretrun's redactor masks on their own in a
+// structured secret are registered too, so that a later step printing one of them alone (the
+// runner matches only what it was given) shows it masked.
+func TestPiecesStructured(t *testing.T) {
+	kubeconfig := `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTi1DQU5BUlktY2EtZGF0YQ==
+    server: https://k8s.example.com:6443
+  name: prod
+users:
+- name: deployer
+  user:
+    token: eyJhbGciOiJSUzI1NiJ9.CANARY-kube-token
+`
+	awsCredentials := `[default]
+aws_access_key_id = AKIACANARYKEYID00001
+aws_secret_access_key = CANARYsecretACCESSkey/wJalrXUtnFEMI
+region=eu-west-1
+`
+	saKey := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nCANARY-second-key-line-0123\n-----END PRIVATE KEY-----\n"
+	sa := `{"type": "service_account", "private_key": ` + jsonString(saKey) + `}`
+	tests := []struct {
+		name, value string
+		want        []string // among the pieces
+		not         []string // not among them
+	}{
+		{"kubeconfig token (YAML)", kubeconfig,
+			[]string{"eyJhbGciOiJSUzI1NiJ9.CANARY-kube-token", "LS0tLS1CRUdJTi1DQU5BUlktY2EtZGF0YQ=="},
+			[]string{"apiVersion: v1", "v1", "prod"}},
+		{"AWS credentials (INI)", awsCredentials,
+			[]string{"CANARYsecretACCESSkey/wJalrXUtnFEMI", "AKIACANARYKEYID00001"},
+			[]string{"[default]"}},
+		{".netrc password", "machine api.example.com login deploy password CANARY-netrc-pw",
+			[]string{"CANARY-netrc-pw"}, []string{"deploy"}},
+		{"DSN with password=", "host=db.internal port=5432 user=app password=CANARY-dsn-kv dbname=app",
+			[]string{"CANARY-dsn-kv"}, []string{"db.internal", "app"}},
+		{"quoted DSN password", "Server=db;User Id=app;Password='CANARY-ado-pw';",
+			[]string{"CANARY-ado-pw"}, nil},
+		// The lines of a multi-line JSON leaf: the runner matches within one line, so a later
+		// step writing the key to a file and printing it needs each line registered.
+		{"private key in a JSON leaf", sa,
+			[]string{"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "CANARY-second-key-line-0123"},
+			[]string{"-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pieces := Pieces([]Value{{"S", tt.value}}, redact.Options{}, longEnough)
+			got := map[string]bool{}
+			for _, p := range pieces {
+				got[p.Value] = true
+			}
+			for _, w := range tt.want {
+				if !got[w] {
+					t.Errorf("%q is not among the pieces %q", w, pieces)
+				}
+			}
+			for _, n := range tt.not {
+				if got[n] {
+					t.Errorf("%q is among the pieces, want it left out", n)
+				}
+			}
+		})
+	}
+}
+
+// TestPiecesPolicy checks that a part the redactor would mask under a lower minimum length is
+// still left out when keep (the caller's minimum) rejects it, and that opt's minimum applies.
+func TestPiecesPolicy(t *testing.T) {
+	dsn := "host=db password=CANARY7 user=app"  // a 7-byte password
+	yaml := "a: CANARY-yaml-value1\nb: short\n" // an 18-byte value on a 21-byte line
+	got := Pieces([]Value{{"DSN", dsn}, {"Y", yaml}}, redact.Options{MinLength: 4}, longEnough)
+	for _, p := range got {
+		if len(p.Value) < 8 {
+			t.Errorf("piece %q is shorter than keep's minimum", p.Value)
+		}
+	}
+	if len(got) != 4 { // both values, the YAML line and its value
+		t.Errorf("Pieces = %q, want 4 pieces", got)
+	}
+	got = Pieces([]Value{{"Y", yaml}}, redact.Options{MinLength: 20}, longEnough)
+	if want := []Value{{"Y", strings.TrimSpace(yaml)}, {"Y", "a: CANARY-yaml-value1"}}; len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("with a minimum length of 20: Pieces = %q, want %q (the 18-byte value is not masked)", got, want)
+	}
+}
+
+// jsonString is s as a JSON string literal.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
 }
 
 func TestGitHubCommand(t *testing.T) {

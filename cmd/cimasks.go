@@ -37,7 +37,8 @@ func (a *app) registerCIMasks(ctx context.Context, p *plan, results []inject.Res
 	_ = a.registerValues(ctx, sys, p, values, false) // a warning: it never stops the run
 }
 
-// registerValues registers values (split into lines, weak ones left out) with sys.
+// registerValues registers values (with the parts the redactor masks on their own under the
+// configuration's redact settings, weak ones left out) with sys.
 //
 // The GitHub and Azure commands hold the values in clear, so they go to secretrun's stderr, which
 // the runner reads for commands as it reads stdout, and only when stderr is a pipe: stdout is
@@ -52,7 +53,7 @@ func (a *app) registerCIMasks(ctx context.Context, p *plan, results []inject.Res
 //
 // It returns errNotRegistered, after a warning, when the values could not be registered.
 func (a *app) registerValues(ctx context.Context, sys cimask.System, p *plan, values []cimask.Value, running bool) error {
-	pieces := cimask.Pieces(values, a.maskable(p))
+	pieces := cimask.Pieces(values, redactOptions(p.cfg.Redact), a.maskable(p))
 	if sys != cimask.Buildkite && len(pieces) > 0 && !isPipe(a.deps.Streams.ErrFile) {
 		a.ui().Warnf("stderr is not a pipe (redirected?): secret values are not registered with %s's log masking, "+
 			"since the commands that register them would write them in clear where stderr goes", sys)

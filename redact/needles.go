@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -78,11 +80,8 @@ func publicPrefix(v string) string {
 // part.
 func deriveNeedles(s *needleSet, v string, owner int, opt Options) {
 	addForms(s, v, owner, opt)
-	for _, part := range structuredParts(v) {
-		// A part passes the same weak-value policy as a whole value.
-		if p, reason := classify(Secret{Value: part}, s.minLen); reason == "" {
-			addForms(s, p, owner, opt)
-		}
+	for _, p := range maskedParts(v, s.minLen) {
+		addForms(s, p, owner, opt)
 	}
 }
 
@@ -158,27 +157,19 @@ func unarmour(v string) string {
 // multiLineForms returns, for a value with line breaks, the value with each
 // line break written as "\n", as "\r\n" and with every run of whitespace as
 // one space (what `echo $X` prints), and each line of 16 bytes or more on
-// its own, except PEM armour lines.
+// its own, except PEM armour lines (longLines).
 func multiLineForms(v string) []string {
 	if !strings.ContainsAny(v, "\r\n") {
 		return nil
 	}
-	lines := strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' })
-	for i := range lines {
-		lines[i] = strings.TrimSpace(lines[i])
-	}
-	var out []string
-	out = append(out,
+	lines := valueLines(v)
+	out := []string{
 		strings.Join(lines, "\n"),
 		strings.Join(lines, "\r\n"),
 		strings.Join(strings.Fields(v), " "),
-	)
-	for _, l := range lines {
-		if len(l) >= 16 && !isPEMArmour(l) {
-			out = append(out, l)
-		}
 	}
-	return out
+	// Lines shorter than the minimum length would not be kept by needleSet.add anyway.
+	return append(out, longLines(v, 0)...)
 }
 
 // pemGram is the length of the pieces of a PEM body that are needles of
@@ -527,8 +518,10 @@ func collectLeaves(doc any, parts *[]string, depth int) {
 	case json.Number:
 		*parts = append(*parts, d.String())
 	case map[string]any:
-		for _, x := range d {
-			collectLeaves(x, parts, depth+1)
+		// In key order, not the map's random order: Parts, and the CI masks
+		// registered from them, come out the same on every run.
+		for _, k := range slices.Sorted(maps.Keys(d)) {
+			collectLeaves(d[k], parts, depth+1)
 		}
 	case []any:
 		for _, x := range d {
