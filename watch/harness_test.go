@@ -66,10 +66,12 @@ func startRun(t *testing.T, ev *events, items []Item, opts Options, cfg Config) 
 	ctx, cancel := context.WithCancel(t.Context())
 	r.stop = cancel
 	w := New(items, opts)
-	go w.Run(ctx)
+	// The child starts before the watch, as in a run (cmd starts the first child, then the
+	// watcher), so that the events of a test come in one order.
 	if err := r.child.Start(envOf(items, nil), nil); err != nil {
 		t.Fatal(err)
 	}
+	go w.Run(ctx)
 	go func() {
 		ex, err := Supervise(ctx, r.child, w.Changes(), cfg)
 		r.done <- outcome{ex, err}
