@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -164,12 +165,20 @@ func (s *Session) suspend() {
 // stopSelf stops secretrun with SIGTSTP at its default action, and reports whether the signal
 // was sent. sigCh, which catches SIGTSTP, catches it again once secretrun continues. Where the
 // default action cannot be restored under the Go runtime, secretrun stops by SIGSTOP.
+//
+// The SIGTSTP is sent to this very thread, which takes it on its way back from the kill,
+// before the handler is reinstalled: sent to the process, it went to another thread (the main
+// one, often asleep), and if that thread ran only after Notify below, the handler caught it,
+// nothing stopped and suspend waited for a SIGCONT that never came (Ctrl-Z lost under load).
 func stopSelf(sigCh chan<- os.Signal) bool {
 	// Ignore first: Go then forgets its own handler, so that Notify installs it again after.
 	signal.Ignore(syscall.SIGTSTP)
 	defer signal.Notify(sigCh, syscall.SIGTSTP)
 	if setDefaultAction(syscall.SIGTSTP) {
-		return syscall.Kill(os.Getpid(), syscall.SIGTSTP) == nil
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		raiseOnThisThread(syscall.SIGTSTP)
+		return true
 	}
 	return syscall.Kill(os.Getpid(), syscall.SIGSTOP) == nil
 }

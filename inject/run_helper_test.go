@@ -126,6 +126,8 @@ func childMain(mode string) {
 		_ = syscall.Kill(os.Getpid(), sig)
 		time.Sleep(10 * time.Second)
 		os.Exit(99)
+	case "stopself": // stopself:N — see TestStopSelfStops
+		stopSelfLoop(atoi(args[1]))
 	case "signals":
 		// Counts the forwardable signals it receives; prints the counts once none has come
 		// for 700ms after the first, then exits 0.
