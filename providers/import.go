@@ -2,6 +2,8 @@ package providers
 
 import (
 	"context"
+	"encoding/json"
+	"sort"
 	"strings"
 )
 
@@ -54,4 +56,33 @@ func KeyRef(src Ref, field string) Ref {
 		src.Key = "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(field)
 	}
 	return src
+}
+
+// ImportFields imports every top-level field of doc, the JSON object that read holds (a KV
+// secret, a JSON secret): one Imported per field, in name order, with src#field as its ref
+// (KeyRef) and the field's value carrying read's version, creation time and lease mark. ok is
+// false when doc is not a JSON object; the caller says why in its store's words.
+func ImportFields(src Ref, doc []byte, read Secret) (out []Imported, ok bool, err error) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(doc, &fields) != nil || fields == nil {
+		return nil, false, nil
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out = make([]Imported, 0, len(keys))
+	for _, k := range keys {
+		ref := KeyRef(src, k)
+		v, err := SelectKey(doc, ref.Key)
+		if err != nil {
+			return nil, true, err
+		}
+		s := read
+		value := string(v)
+		s.value = &value
+		out = append(out, Imported{Key: k, Ref: ref, Secret: s})
+	}
+	return out, true, nil
 }

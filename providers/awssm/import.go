@@ -2,7 +2,6 @@ package awssm
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -65,29 +64,12 @@ func (p *Provider) Import(ctx context.Context, src providers.Ref, opts providers
 	if err != nil {
 		return nil, unwrapRef(err)
 	}
-	doc := []byte(got[0].Reveal())
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(doc, &fields) != nil {
+	out, ok, err := providers.ImportFields(src, []byte(got[0].Reveal()), got[0])
+	if !ok {
 		return nil, providers.WithHint(fmt.Errorf("awssm: %w: secret %q is not a JSON object, so it has no keys to import", providers.ErrInvalidRef, src.Path),
 			"use it as one secret (secrets: NAME: awssm://%s), or import a name prefix ending with /", src.Path)
 	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]providers.Imported, 0, len(keys))
-	for _, k := range keys {
-		ref := providers.KeyRef(src, k)
-		v, err := providers.SelectKey(doc, ref.Key)
-		if err != nil {
-			return nil, err
-		}
-		s := providers.NewSecret(v, got[0].Version)
-		s.Created = got[0].Created
-		out = append(out, providers.Imported{Key: k, Ref: ref, Secret: s})
-	}
-	return out, nil
+	return out, err
 }
 
 // importPrefix lists the secrets whose names start with src's path and reads them with Fetch

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -55,27 +54,13 @@ func (p *Provider) Import(ctx context.Context, src providers.Ref, opts providers
 	if err != nil {
 		return nil, err
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
+	read := providers.NewSecret(nil, ver.id)
+	read.Created, read.Leased = ver.created, ver.leased
+	out, ok, err := providers.ImportFields(src, data, read)
+	if !ok {
 		return nil, fmt.Errorf("%w: %s: the secret's data is not a JSON object", providers.ErrUnavailable, src.Path)
 	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]providers.Imported, 0, len(keys))
-	for _, k := range keys {
-		ref := providers.KeyRef(src, k)
-		v, err := selectValue(data, ref.Key)
-		if err != nil {
-			return nil, err
-		}
-		s := providers.NewSecret(v, ver.id)
-		s.Created, s.Leased = ver.created, ver.leased
-		out = append(out, providers.Imported{Key: k, Ref: ref, Secret: s})
-	}
-	return out, nil
+	return out, err
 }
 
 // importFolder lists folder (and, when recursive, its sub-folders) and reads every secret in it.
