@@ -45,7 +45,7 @@ func (s *Session) handleSignal(sig syscall.Signal) {
 		s.resize()
 		return
 	case syscall.SIGTSTP:
-		if !tstpStartedIgnored {
+		if !tstpStartedIgnored() {
 			s.suspend()
 			return
 		}
@@ -92,7 +92,7 @@ func (s *Session) handleSignal(sig syscall.Signal) {
 // drop it at that moment without secretrun: it has not started, or not yet replaced the ignore.
 func (s *Session) startIgnoring(cmd *exec.Cmd) error {
 	keep := startIgnoredForwarded()
-	if tstpStartedIgnored && s.layout.group == groupSession {
+	if tstpStartedIgnored() && s.layout.group == groupSession {
 		// caught in pty mode only (Open); in the other modes it stays ignored, and exec keeps it
 		keep = append(keep, syscall.SIGTSTP)
 	}

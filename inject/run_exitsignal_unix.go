@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 
@@ -41,7 +42,9 @@ func inheritedIgnored() map[syscall.Signal]bool {
 // /proc/self/status; elsewhere it cannot be told and counts as not ignored). In pty mode, where
 // secretrun catches SIGTSTP, each child then starts with it ignored, as the bare program
 // would, and a SIGTSTP sent to secretrun is forwarded instead of suspending (handleSignal).
-var tstpStartedIgnored = ignoresSignal(os.Getpid(), syscall.SIGTSTP)
+// It is read once, when the first pty-mode Session opens and before it catches SIGTSTP, rather
+// than at start-up: no other run needs it.
+var tstpStartedIgnored = sync.OnceValue(func() bool { return ignoresSignal(os.Getpid(), syscall.SIGTSTP) })
 
 // StartedIgnored reports whether secretrun was started with sig ignored (see startIgnored for
 // SIGQUIT), so that it can leave the signal alone until the child runs, as the child would.

@@ -78,6 +78,7 @@ func Open(ctx context.Context, spec Spec) (*Session, error) {
 	// start with it ignored all the same.
 	sigs := append([]os.Signal{syscall.SIGPIPE}, forwardedSignals...)
 	if s.layout.group == groupSession {
+		tstpStartedIgnored() // read while SIGTSTP still has the disposition secretrun inherited
 		sigs = append(sigs, syscall.SIGWINCH, syscall.SIGTSTP, syscall.SIGCONT)
 	}
 	s.sigCh = make(chan os.Signal, 16)
