@@ -9,8 +9,8 @@ package redact
 // state comes out as the program meant (they are not secret).
 //
 // The view, decoded left to right: an ESC starts a CSI sequence, ESC '['
-// then parameter bytes 0x30–0x3F, intermediate bytes 0x20–0x2F and one final
-// byte 0x40–0x7E, at most maxEscLen bytes in all. A complete one is taken out
+// then parameter bytes 0x30–0x3F, intermediate bytes 0x20–0x2F but '&' and
+// one final byte 0x40–0x7E but '\', at most maxEscLen bytes in all. A complete one is taken out
 // of the view, unless maxEscRun sequences were already taken out since the
 // last character of the view (which bounds the raw length of a match, and so
 // the hold-back). Anything else, including an ESC that does not begin a
@@ -58,11 +58,11 @@ func (e *escParser) feed(b byte) int {
 	case b >= 0x30 && b <= 0x3f && !e.inter:
 		e.n++
 		return escMore
-	case b >= 0x20 && b <= 0x2f:
+	case isInter(b):
 		e.inter = true
 		e.n++
 		return escMore
-	case b >= 0x40 && b <= 0x7e:
+	case isFinal(b):
 		e.n++
 		return escDone
 	}
@@ -81,28 +81,41 @@ func csiEnd(p []byte, e int) int {
 	for j < lim && p[j] >= 0x30 && p[j] <= 0x3f {
 		j++
 	}
-	for j < lim && p[j] >= 0x20 && p[j] <= 0x2f {
+	for j < lim && isInter(p[j]) {
 		j++
 	}
-	if j < len(p) && p[j] >= 0x40 && p[j] <= 0x7e {
+	if j < len(p) && isFinal(p[j]) {
 		return j + 1
 	}
 	return 0
 }
 
-// csiSpan is an escape sequence taken out of the view: input bytes [s, e).
-// b holds its bytes once it lies inside a masked region.
-type csiSpan struct {
+// isInter reports whether b is an intermediate byte of a sequence of the
+// view: 0x20-0x2F but '&', which may start a character escape (decode.go).
+func isInter(b byte) bool { return b >= 0x20 && b <= 0x2f && b != '&' }
+
+// isFinal reports whether b is a final byte of a sequence of the view:
+// 0x40-0x7E but '\', which may start a character escape. No sequence a
+// program prints ends with either; leaving them out keeps the two kinds of
+// escape apart, so that a byte that fails one is looked at for the other.
+func isFinal(b byte) bool { return b >= 0x40 && b <= 0x7e && b != '\\' }
+
+// viewSpan is a stretch of input bytes [s, e) where the view differs from
+// the input: a terminal escape sequence taken out of it (n == 0), or a
+// character escape standing for the n bytes of its character (decode.go).
+// b holds a sequence's bytes once it lies inside a masked region.
+type viewSpan struct {
 	s, e int64
+	n    int32
 	b    []byte
 }
 
-// viewStart returns the input position of the first of the d characters of
-// the view that end at input position x, given the sequences csis (sorted)
-// taken out of the view before x.
-func viewStart(csis []csiSpan, x int64, d int64) int64 {
-	for k := len(csis) - 1; k >= 0 && d > 0; k-- {
-		c := csis[k]
+// viewStart returns the input position of the first of the d bytes of the
+// view that end at input position x, given the spans (sorted) before x. A
+// view byte that comes from a character escape starts at the escape.
+func viewStart(spans []viewSpan, x int64, d int64) int64 {
+	for k := len(spans) - 1; k >= 0 && d > 0; k-- {
+		c := spans[k]
 		if c.e > x {
 			continue
 		}
@@ -110,20 +123,24 @@ func viewStart(csis []csiSpan, x int64, d int64) int64 {
 			break
 		}
 		d -= x - c.e
+		if int64(c.n) >= d {
+			return c.s
+		}
+		d -= int64(c.n)
 		x = c.s
 	}
 	return x - d
 }
 
 // mergeCSIs returns the union of two sorted lists of sequences.
-func mergeCSIs(a, b []csiSpan) []csiSpan {
+func mergeCSIs(a, b []viewSpan) []viewSpan {
 	if len(b) == 0 {
 		return a
 	}
 	if len(a) == 0 {
 		return b
 	}
-	out := make([]csiSpan, 0, len(a)+len(b))
+	out := make([]viewSpan, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {

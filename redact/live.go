@@ -90,8 +90,8 @@ func (w *Writer) swap(m *Matcher) {
 	}
 	w.m = m
 	w.st, w.vst, w.vOn, w.sorted = 0, 0, false, false
-	w.esc = escParser{}
-	w.csis = w.csis[:0]
+	w.esc, w.dp = escParser{}, decParser{}
+	w.spans = w.spans[:0]
 	if m.Empty() {
 		// No needle: every held byte is plain now.
 		out := w.flushAll(w.out[:0])
@@ -106,7 +106,7 @@ func (w *Writer) swap(m *Matcher) {
 	held := append([]byte(nil), w.held...)
 	hs := w.pos - int64(len(held))
 	w.held = w.held[:0]
-	w.lastEsc, w.run = hs, 0
+	w.lastEsc, w.lastDec, w.run = hs, hs, 0
 	w.pos = hs
 	w.a = m.a
 	w.dec = m.a.class[escByte] == 0

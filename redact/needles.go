@@ -49,6 +49,9 @@ func (s *needleSet) add(n string, owner int) {
 		return
 	}
 	s.seen[n] = true
+	if c, ok := cesu8(n); ok {
+		defer s.add(c, owner)
+	}
 	s.list = append(s.list, n)
 	s.owner = append(s.owner, owner)
 	k := 0
@@ -56,6 +59,55 @@ func (s *needleSet) add(n string, owner int) {
 		k++
 	}
 	s.pub = append(s.pub, int32(k))
+}
+
+// addEncoded adds an encoder's form f of a value as the view matches it:
+// with its character escapes decoded (decode.go), so that the forms of all
+// encoders that differ only in which characters they escape, and how, are
+// one needle. f itself is kept too when it ends inside what may be an
+// escape, whose reading then depends on the bytes after it.
+func (s *needleSet) addEncoded(f string, owner int) {
+	d := decodeString(f)
+	s.add(d, owner)
+	if d != f && endsInEscape(f) {
+		s.add(f, owner)
+	}
+}
+
+// endsInEscape reports whether f ends with the start of a character escape
+// (decode.go) that the bytes after it may complete.
+func endsInEscape(f string) bool {
+	b := []byte(f)
+	for k := len(b) - 1; k >= 0 && k >= len(b)-maxDecSlash-maxDecBody; k-- {
+		if c := b[k]; c == '\\' || c == '&' {
+			if st, _, _ := decodeEsc(b, k); st == decMore {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cesu8 returns n with each character above U+FFFF written as its UTF-16
+// surrogate pair, each half in three bytes (CESU-8): what the view makes of
+// such a character written as two escapes (\ud83d\ude00). ok is false when
+// n has no such character.
+func cesu8(n string) (string, bool) {
+	var b []byte
+	for i := 0; i < len(n); {
+		r, size := utf8.DecodeRuneInString(n[i:])
+		if r > 0xFFFF {
+			if b == nil {
+				b = append(make([]byte, 0, len(n)+len(n)/2), n[:i]...)
+			}
+			r1, r2 := utf16.EncodeRune(r)
+			b = appendWTF8(appendWTF8(b, r1), r2)
+		} else if b != nil {
+			b = append(b, n[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b), b != nil
 }
 
 // publicPrefix returns the part of a value that is public text by
@@ -106,7 +158,7 @@ func addForms(s *needleSet, v string, owner int, opt Options) {
 	jsonForms := append(encoderJSONForms(v), esc[:3]...)
 	for _, list := range [][]string{esc, jsonForms, doubleEscaped(jsonForms), quotedForms(v), entityForms(v)} {
 		for _, f := range list {
-			s.add(f, owner)
+			s.addEncoded(f, owner)
 		}
 	}
 	for _, f := range urlForms(v) {

@@ -2,8 +2,11 @@ package redact
 
 import (
 	"bytes"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The naive oracle: the specification of the redactor's output, written to be
@@ -17,23 +20,77 @@ type occ struct {
 	seqs [][2]int // their spans
 }
 
-// decoded is the view of an input (escape.go): the input with CSI
-// sequences taken out, decoded naively.
+// decoded is the view of an input (escape.go, decode.go): the input with
+// CSI sequences taken out and character escapes decoded, decoded naively.
 type decoded struct {
-	view []byte
-	at   []int    // at[k]: input position of view[k]
-	seqs [][2]int // the sequences taken out, [s, e)
+	view     []byte
+	atS, atE []int    // view[k] comes from input bytes [atS[k], atE[k])
+	seqs     [][2]int // the sequences taken out, [s, e)
+	pend     int      // input position of a pending character escape, or -1
 }
 
-// oracleDecode decodes in as escape.go specifies: left to right, an ESC
-// followed by '[', parameter bytes 0x30-0x3F, intermediate bytes 0x20-0x2F
-// and a final byte 0x40-0x7E, at most maxEscLen bytes, is taken out unless
-// maxEscRun sequences were taken out since the last character; a sequence
-// still incomplete at the end is left out of the view unless eof. on is
-// false when some needle contains ESC: the view is the input.
+// Character escapes as decode.go specifies them, whole and cut short.
+var (
+	oracleEscWhole = regexp.MustCompile(`^(?:\\{1,8}(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|x\{([0-9a-fA-F]{1,6})\}|U([0-9a-fA-F]{8})|u\{([0-9a-fA-F]{1,6})\}|([nrtbf!-%'-/:-@\[\]-\x60{-~]))|&(?:#([0-9]{1,8});|#[xX]([0-9a-fA-F]{1,8});|(amp|lt|gt|quot|apos);))`)
+	oracleEscCut   = regexp.MustCompile(`^(?:\\{1,8}(?:u[0-9a-fA-F]{0,3}|x[0-9a-fA-F]?|x\{[0-9a-fA-F]{0,6}|U[0-9a-fA-F]{0,7}|u\{[0-9a-fA-F]{0,6})?|&(?:#(?:[0-9]{0,8}|[xX][0-9a-fA-F]{0,8})?|a|am|amp|ap|apo|apos|l|lt|g|gt|q|qu|quo|quot)?)$`)
+)
+
+// oracleEsc returns the end of the character escape at in[i] and the bytes
+// it stands for, or 0.
+func oracleEsc(in []byte, i int) (int, []byte) {
+	m := oracleEscWhole.FindSubmatch(in[i:])
+	if m == nil {
+		return 0, nil
+	}
+	var r int64
+	switch {
+	case m[6] != nil:
+		r = int64(m[6][0])
+		if k := strings.IndexByte("nrtbf", m[6][0]); k >= 0 {
+			r = int64("\n\r\t\b\f"[k])
+		}
+	case m[9] != nil:
+		r = int64(map[string]rune{"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\''}[string(m[9])])
+	case m[7] != nil:
+		r, _ = strconv.ParseInt(string(m[7]), 10, 64)
+	default:
+		for _, g := range [][]byte{m[1], m[2], m[3], m[4], m[5], m[8]} {
+			if g != nil {
+				r, _ = strconv.ParseInt(string(g), 16, 64)
+			}
+		}
+	}
+	if r > 0x10FFFF {
+		return 0, nil
+	}
+	var b []byte
+	if r >= 0xD800 && r <= 0xDFFF {
+		b = []byte{0xED, byte(0x80 | (r>>6)&0x3F), byte(0x80 | r&0x3F)}
+	} else {
+		b = utf8.AppendRune(nil, rune(r))
+	}
+	return i + len(m[0]), b
+}
+
+// oracleDecode decodes in as escape.go and decode.go specify: left to
+// right, an ESC followed by '[', parameter bytes 0x30-0x3F, intermediate
+// bytes 0x20-0x2F but '&' and a final byte 0x40-0x7E but '\', at most
+// maxEscLen bytes, is
+// taken out unless maxEscRun sequences were taken out since the last
+// character (and on is true: no needle contains ESC); a character escape is
+// replaced by its character. A sequence or character escape still
+// incomplete at the end is left out of the view unless eof.
 func oracleDecode(in []byte, eof, on bool) decoded {
-	var d decoded
+	d := decoded{pend: -1}
 	run := 0
+	plain := func(i, j int, b ...byte) {
+		for _, c := range b {
+			d.view = append(d.view, c)
+			d.atS = append(d.atS, i)
+			d.atE = append(d.atE, j)
+		}
+		run = 0
+	}
 	for i := 0; i < len(in); {
 		if on && in[i] == 0x1b && run < maxEscRun {
 			j := i + 1
@@ -45,13 +102,13 @@ func oracleDecode(in []byte, eof, on bool) decoded {
 				for j < len(in) && j-i < maxEscLen && in[j] >= 0x30 && in[j] <= 0x3f {
 					j++
 				}
-				for j < len(in) && j-i < maxEscLen && in[j] >= 0x20 && in[j] <= 0x2f {
+				for j < len(in) && j-i < maxEscLen && in[j] >= 0x20 && in[j] <= 0x2f && in[j] != '&' {
 					j++
 				}
 				switch {
 				case j == len(in):
 					pending = true
-				case j-i < maxEscLen && in[j] >= 0x40 && in[j] <= 0x7e:
+				case j-i < maxEscLen && in[j] >= 0x40 && in[j] <= 0x7e && in[j] != '\\':
 					complete = true
 					j++
 				}
@@ -66,21 +123,25 @@ func oracleDecode(in []byte, eof, on bool) decoded {
 				break // not yet part of the view
 			}
 		}
-		d.view = append(d.view, in[i])
-		d.at = append(d.at, i)
-		run = 0
+		if in[i] == '\\' || in[i] == '&' {
+			if j, b := oracleEsc(in, i); j > 0 {
+				plain(i, j, b...)
+				i = j
+				continue
+			}
+			if !eof && oracleEscCut.Match(in[i:]) {
+				d.pend = i
+				break // not yet part of the view
+			}
+		}
+		plain(i, i+1, in[i])
 		i++
 	}
 	return d
 }
 
-// hasView reports whether the view of in may differ from in: decoding is
-// on and in holds an ESC.
-func hasView(needles []string, in []byte) bool {
-	return bytes.IndexByte(in, 0x1b) >= 0 && decodingOn(needles)
-}
-
-// decodingOn reports whether a Writer with these needles decodes escapes.
+// decodingOn reports whether a Writer with these needles takes terminal
+// escapes out of the view.
 func decodingOn(needles []string) bool {
 	for _, n := range needles {
 		if strings.IndexByte(n, 0x1b) >= 0 {
@@ -119,12 +180,12 @@ func naiveHold(needles []string, in []byte) (int, int) {
 // reaches further back.
 func oracleHold(needles []string, in []byte) int {
 	h, _ := naiveHold(needles, in)
-	if !hasView(needles, in) {
-		return h
-	}
-	d := oracleDecode(in, false, true)
+	d := oracleDecode(in, false, decodingOn(needles))
 	if vh, _ := naiveHold(needles, d.view); vh > 0 {
-		h = max(h, len(in)-d.at[len(d.view)-vh])
+		h = max(h, len(in)-d.atS[len(d.view)-vh])
+	}
+	if d.pend >= 0 {
+		h = max(h, len(in)-d.pend)
 	}
 	return h
 }
@@ -137,11 +198,7 @@ func oracleHold(needles []string, in []byte) int {
 // starting first, then ending first, then the lowest id; and the escape
 // sequences inside it.
 func oracleRegions(needles []string, in []byte, eof bool) []occ {
-	view := hasView(needles, in)
-	var d decoded
-	if view {
-		d = oracleDecode(in, eof, true)
-	}
+	d := oracleDecode(in, eof, decodingOn(needles))
 	var occs []occ
 	for id, n := range needles {
 		for i := 0; i+len(n) <= len(in); i++ {
@@ -149,9 +206,9 @@ func oracleRegions(needles []string, in []byte, eof bool) []occ {
 				occs = append(occs, occ{s: i, e: i + len(n), id: id})
 			}
 		}
-		for i := 0; view && i+len(n) <= len(d.view); i++ {
+		for i := 0; i+len(n) <= len(d.view); i++ {
 			if string(d.view[i:i+len(n)]) == n {
-				occs = append(occs, occ{s: d.at[i], e: d.at[i+len(n)-1] + 1, id: id})
+				occs = append(occs, occ{s: d.atS[i], e: d.atE[i+len(n)-1], id: id})
 			}
 		}
 	}
@@ -159,8 +216,8 @@ func oracleRegions(needles []string, in []byte, eof bool) []occ {
 		if h, id := naiveHold(needles, in); h >= EOFMaskLength {
 			occs = append(occs, occ{s: len(in) - h, e: len(in), tail: 1, id: id})
 		}
-		if h, id := naiveHold(needles, d.view); view && h >= EOFMaskLength {
-			occs = append(occs, occ{s: d.at[len(d.view)-h], e: len(in), tail: 1, id: id})
+		if h, id := naiveHold(needles, d.view); h >= EOFMaskLength {
+			occs = append(occs, occ{s: d.atS[len(d.view)-h], e: len(in), tail: 1, id: id})
 		}
 	}
 	sort.Slice(occs, func(i, j int) bool {

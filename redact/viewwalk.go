@@ -3,49 +3,51 @@ package redact
 import "bytes"
 
 // scanDecoding scans p (input from base) with the raw walk and, around
-// terminal escapes, the view walk; matches go to w.ms. The raw walk runs
-// with its skip filter in segments: up to each ESC at which the view walk
-// is off, where its state gives the view walk's (see escape.go).
+// terminal escapes (escape.go) and character escapes (decode.go), the view
+// walk; matches go to w.ms. The raw walk runs with its skip filter in
+// segments: up to each escape at which the view walk is off, where its
+// state gives the view walk's.
 func (w *Writer) scanDecoding(p []byte, base int64) {
-	a := w.a
 	n := len(p)
-	r := 0 // the raw walk has scanned p[:r]
-	i := 0 // the escape decoding has seen p[:i]
+	w.r = 0 // the raw walk has scanned p[:w.r]
+	i := 0  // the escape decoding has seen p[:i]
+	var tr triggers
+	tr.reset(p, w.dec)
 	for i < n {
-		if w.esc.on || w.vOn {
+		if w.esc.on || w.vOn || w.dp.on {
 			i = w.walk(p, base, i)
 			continue
 		}
-		k := bytes.IndexByte(p[i:], escByte)
-		if k < 0 {
+		e := tr.next(p, i)
+		if e < 0 {
 			break
 		}
-		e := i + k
 		x := base + int64(e)
 		i = e + 1
+		if p[e] != escByte {
+			st, end, r := decodeEsc(p, e)
+			if st == decNone {
+				continue
+			}
+			v := w.viewStateAt(p, e, x)
+			if st == decMore {
+				// Cut by the end of p: held, and parsed on in the next
+				// write.
+				w.vOn, w.vst = true, v
+				w.dp.begin(p[e:], x)
+				i = n
+				continue
+			}
+			w.vst = v
+			w.decoded(x, base+int64(end), r, base)
+			i = end
+			continue
+		}
 		if x == w.lastEsc && w.run >= maxEscRun {
 			continue // not taken out: a character of the view
 		}
-		// The view walk's state at e is the raw walk's cut back to what
-		// lies after the last sequence taken out: the automaton's state
-		// over those bytes alone.
-		var v int32
-		gap := x - w.lastEsc
-		switch {
-		case e == r:
-			v = a.truncate(w.st, gap)
-		case e >= 2 && !a.mayEndPrefix(p, e):
-			// No needle prefix ends before e: both walks are at the root.
-		case a.prefixBound(p, e, gap) <= e:
-			// Walk the few bytes a needle prefix could span, rather
-			// than stop the raw walk's skip scan here.
-			v = a.walkFrom(p[e-a.prefixBound(p, e, gap) : e])
-		default:
-			w.st, w.ms = a.scanFrom(w.st, p[:e], r, w.ms)
-			r = e
-			v = a.truncate(w.st, gap)
-		}
-		if a.holdOf(v) > 0 {
+		v := w.viewStateAt(p, e, x)
+		if w.a.holdOf(v) > 0 {
 			w.vOn, w.vst = true, v
 		}
 		if !w.vOn {
@@ -59,14 +61,37 @@ func (w *Writer) scanDecoding(p []byte, base int64) {
 		}
 		w.esc = escParser{on: true, start: x, n: 1}
 	}
-	w.st, w.ms = a.scanFrom(w.st, p, r, w.ms)
+	w.st, w.ms = w.a.scanFrom(w.st, p, w.r, w.ms)
 }
 
-// walk runs the escape parser and, while it is on, the view walk over p
-// from i, byte by byte, until both are off or p ends; it returns where it
+// viewStateAt returns the view walk's state at p[e] (input position x),
+// the view walk being off: the raw walk's state cut back to what lies after
+// the last place where the view differs from the input, which is the
+// automaton's state over those bytes alone. It may run the raw walk up to
+// e.
+func (w *Writer) viewStateAt(p []byte, e int, x int64) int32 {
+	a := w.a
+	gap := x - max(w.lastEsc, w.lastDec)
+	switch {
+	case e == w.r:
+		return a.truncate(w.st, gap)
+	case e >= 2 && !a.mayEndPrefix(p, e):
+		// No needle prefix ends before e: both walks are at the root.
+		return 0
+	case a.prefixBound(p, e, gap) <= e:
+		// Walk the few bytes a needle prefix could span, rather than stop
+		// the raw walk's skip scan here.
+		return a.walkFrom(p[e-a.prefixBound(p, e, gap) : e])
+	}
+	w.st, w.ms = a.scanFrom(w.st, p[:e], w.r, w.ms)
+	w.r = e
+	return a.truncate(w.st, gap)
+}
+
+// walk runs the escape parsers and, while it is on, the view walk over p
+// from i, byte by byte, until all are off or p ends; it returns where it
 // stopped.
 func (w *Writer) walk(p []byte, base int64, i int) int {
-	a := w.a
 	for i < len(p) {
 		b := p[i]
 		x := base + int64(i)
@@ -80,7 +105,7 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 				w.esc.on = false
 				w.sequence(w.esc.start, x+1)
 				if w.vOn {
-					w.csis = append(w.csis, csiSpan{s: w.esc.start, e: x + 1})
+					w.spans = append(w.spans, viewSpan{s: w.esc.start, e: x + 1})
 				}
 				continue
 			default:
@@ -92,11 +117,37 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 				continue
 			}
 		}
+		if w.dp.on {
+			switch st, r := w.dp.feed(b); st {
+			case decMore:
+				i++
+			case decDone:
+				i++
+				w.dp.on = false
+				w.decoded(w.dp.start, x+1, r, base)
+			case decShift:
+				i++
+				w.viewByte('\\', w.dp.start-1, base)
+				w.vOn = true // on while an escape is pending
+			default:
+				// Not an escape: its bytes are characters of the view; b
+				// is looked at again.
+				w.dp.on = false
+				for k, c := range w.dp.buf[:w.dp.n] {
+					if !w.vOn {
+						break
+					}
+					w.viewByte(c, w.dp.start+int64(k), base)
+				}
+			}
+			continue
+		}
 		if !w.vOn {
 			return i
 		}
 		i++
-		if b == escByte {
+		switch {
+		case b == escByte && w.dec:
 			if x == w.lastEsc && w.run >= maxEscRun {
 				w.vOn = false
 				continue
@@ -104,31 +155,79 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 			if j := csiEnd(p, i-1); j > 0 {
 				end := base + int64(j)
 				w.sequence(x, end)
-				w.csis = append(w.csis, csiSpan{s: x, e: end})
+				w.spans = append(w.spans, viewSpan{s: x, e: end})
 				i = j
 				continue
 			}
 			w.esc = escParser{on: true, start: x, n: 1}
 			continue
+		case b == '\\' || b == '&':
+			switch st, end, r := decodeEsc(p, i-1); st {
+			case decDone:
+				w.decoded(x, base+int64(end), r, base)
+				i = end
+				continue
+			case decMore:
+				w.dp.begin(p[i-1:], x)
+				i = len(p)
+				continue
+			}
 		}
-		t := a.step(w.vst, int32(a.class[b]))
+		w.viewByte(b, x, base)
+	}
+	return i
+}
+
+// viewByte steps the view walk over b, a character of the view at input
+// position x, and turns it off once the view's suffix lies after the last
+// place where the view differs from the input (from there on the raw walk
+// sees the same), or when no needle can go on from it.
+func (w *Writer) viewByte(b byte, x, base int64) {
+	a := w.a
+	t := a.step(w.vst, int32(a.class[b]))
+	if t < 0 {
+		t = ^t
+		v := a.node(t)
+		s := viewStart(w.spans, x+1, int64(a.matchLen[v]))
+		w.ms = append(w.ms, match{end: int(x + 1 - base), n: int32(x + 1 - s), id: a.matchID[v]})
+		w.sorted = true
+	}
+	w.vst = t
+	if a.holdOf(t) == 0 || a.depthOf(t) <= x+1-max(w.lastEsc, w.lastDec) {
+		w.vOn = false
+	}
+}
+
+// decoded feeds the view walk, from state w.vst, the bytes of r, for which
+// the character escape [s, e) stands. The view walk is on afterwards if a
+// needle may go on from there.
+func (w *Writer) decoded(s, e int64, r rune, base int64) {
+	a := w.a
+	var buf [4]byte
+	vb := appendWTF8(buf[:0], r)
+	w.spans = append(w.spans, viewSpan{s: s, e: e, n: int32(len(vb))})
+	keep := false
+	st := w.vst
+	for k, c := range vb {
+		t := a.step(st, int32(a.class[c]))
 		if t < 0 {
 			t = ^t
 			v := a.node(t)
-			l := int64(a.matchLen[v])
-			s := viewStart(w.csis, x+1, l)
-			w.ms = append(w.ms, match{end: i, n: int32(x + 1 - s), id: a.matchID[v]})
+			// A match ending inside the character's bytes covers the
+			// escape: map back from its end.
+			l := int64(a.matchLen[v]) + int64(len(vb)-1-k)
+			w.ms = append(w.ms, match{end: int(e - base), n: int32(e - viewStart(w.spans, e, l)), id: a.matchID[v]})
 			w.sorted = true
+			keep = true
 		}
-		w.vst = t
-		// Off once the view's suffix lies after the last sequence (from
-		// there on the raw walk sees the same), or when no needle can go on
-		// from it.
-		if a.holdOf(t) == 0 || a.depthOf(t) <= x+1-w.lastEsc {
-			w.vOn = false
-		}
+		st = t
 	}
-	return i
+	w.vst = st
+	w.lastDec = e
+	w.vOn = a.holdOf(st) > 0
+	if !keep && !w.vOn {
+		w.spans = w.spans[:len(w.spans)-1] // no match reaches back across it
+	}
 }
 
 // sequence records the escape sequence [s, e) taken out of the view.
@@ -139,4 +238,61 @@ func (w *Writer) sequence(s, e int64) {
 		w.run = 1
 	}
 	w.lastEsc = e
+}
+
+// triggers finds, in order, the bytes at which the view may differ from
+// the input: ESC (when terminal escapes are decoded), '\\' and '&'. It keeps
+// the next position of each, so that p is searched once per byte value.
+type triggers struct {
+	next3 [3]int // next position of each byte at or after the last search; -1: none left
+	esc   bool
+}
+
+var triggerBytes = [3]byte{escByte, '\\', '&'}
+
+func (t *triggers) reset(p []byte, esc bool) {
+	t.esc = esc
+	for k := range t.next3 {
+		t.next3[k] = -2 // not searched yet
+	}
+	if !esc {
+		t.next3[0] = -1
+	}
+}
+
+// smallScan is the length of input below which the bytes are looked at
+// one by one rather than searched for three times.
+const smallScan = 32
+
+// next returns the first trigger at or after i, or -1.
+func (t *triggers) next(p []byte, i int) int {
+	if len(p)-i < smallScan {
+		for ; i < len(p); i++ {
+			if c := p[i]; c == '\\' || c == '&' || c == escByte && t.esc {
+				return i
+			}
+		}
+		return -1
+	}
+	best := -1
+	for k := range t.next3 {
+		q := t.next3[k]
+		if q == -1 {
+			continue
+		}
+		if q < i {
+			q = bytes.IndexByte(p[i:], triggerBytes[k])
+			if q >= 0 {
+				q += i
+			}
+			t.next3[k] = q
+			if q < 0 {
+				continue
+			}
+		}
+		if best < 0 || q < best {
+			best = q
+		}
+	}
+	return best
 }

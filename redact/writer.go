@@ -45,8 +45,8 @@ type region struct {
 	start, end int64
 	id         int32
 	mask       []byte
-	csis       []csiSpan // escape sequences inside the region: written after its token
-	m          *Matcher  // the Matcher whose token names it, when not the Writer's (see Live)
+	csis       []viewSpan // escape sequences inside the region: written after its token
+	m          *Matcher   // the Matcher whose token names it, when not the Writer's (see Live)
 }
 
 // Writer masks one stream and writes the result to its destination. Create
@@ -108,19 +108,23 @@ type Writer struct {
 	seenGen uint64
 	quiet   int
 
-	// Decoding of terminal escapes (escape.go); dec is false when some
-	// needle contains ESC. The view walk runs the automaton over the view
-	// (vst) only while its state differs from the raw walk's, that is while
-	// the view's longest needle-prefix suffix reaches back across a skipped
-	// sequence.
+	// The view: terminal escapes taken out (escape.go; dec is false when
+	// some needle contains ESC) and character escapes decoded (decode.go).
+	// The view walk runs the automaton over the view (vst) only while its
+	// state may differ from the raw walk's, that is while the view's
+	// longest needle-prefix suffix reaches back across a place where the
+	// view differs from the input, or an escape is pending.
 	dec     bool
-	esc     escParser // a sequence being parsed
-	lastEsc int64     // input position after the last sequence taken out of the view
-	run     int       // sequences taken out since the last character of the view
-	vOn     bool      // the view walk is on
-	vst     int32     // its automaton state (non-negative)
-	csis    []csiSpan // sequences taken out while the view walk is on
-	sorted  bool      // w.ms holds view matches out of order
+	esc     escParser  // a terminal escape sequence being parsed
+	dp      decParser  // a character escape being parsed
+	lastEsc int64      // input position after the last sequence taken out of the view
+	lastDec int64      // input position after the last character escape decoded
+	run     int        // sequences taken out since the last character of the view
+	vOn     bool       // the view walk is on
+	vst     int32      // its automaton state (non-negative)
+	spans   []viewSpan // where the view differs from the input, recorded while the view walk is on
+	sorted  bool       // w.ms holds view matches out of order
+	r       int        // how far the raw walk has scanned the current chunk
 }
 
 // Format prints only the type, whatever the verb: the state of a Writer
@@ -209,11 +213,7 @@ const maxChunk = 64 << 10
 func (w *Writer) writeChunk(p []byte) error {
 	base := w.pos
 	w.ms = w.ms[:0]
-	if w.dec {
-		w.scanDecoding(p, base)
-	} else {
-		w.st, w.ms = w.a.scan(w.st, p, w.ms)
-	}
+	w.scanDecoding(p, base)
 	ms := w.ms
 	w.pos += int64(len(p))
 	if w.sorted {
@@ -226,14 +226,14 @@ func (w *Writer) writeChunk(p []byte) error {
 	}
 	w.ms = ms[:0]
 	safe := w.pos - w.holdLen()
-	if len(w.csis) > 0 {
+	if len(w.spans) > 0 {
 		// A sequence is needed only inside a later match (which starts
 		// at safe or after) or to map the view walk back to the input.
 		k := 0
-		for k < len(w.csis) && w.csis[k].s < safe {
+		for k < len(w.spans) && w.spans[k].s < safe {
 			k++
 		}
-		w.csis = w.csis[:copy(w.csis, w.csis[k:])]
+		w.spans = w.spans[:copy(w.spans, w.spans[k:])]
 	}
 
 	var err error
@@ -271,8 +271,11 @@ func (w *Writer) addMatch(s, e int64, id int32, p []byte, base int64) {
 		s = w.emitted
 	}
 	cur := region{start: s, end: e, id: id}
-	for k := sort.Search(len(w.csis), func(k int) bool { return w.csis[k].s >= s }); k < len(w.csis) && w.csis[k].e <= e; k++ {
-		c := w.csis[k]
+	for k := sort.Search(len(w.spans), func(k int) bool { return w.spans[k].s >= s }); k < len(w.spans) && w.spans[k].e <= e; k++ {
+		c := w.spans[k]
+		if c.n > 0 {
+			continue // a character escape: masked with the rest
+		}
 		c.b = w.appendPlain(nil, p, base, c.s, c.e)
 		cur.csis = append(cur.csis, c)
 	}
@@ -410,7 +413,7 @@ func (w *Writer) appendPlain(out, p []byte, base, from, to int64) []byte {
 
 // appendView appends input bytes [from, to) to out, leaving out the escape
 // sequences csis (which lie inside the range or outside it).
-func (w *Writer) appendView(out, p []byte, base, from, to int64, csis []csiSpan) []byte {
+func (w *Writer) appendView(out, p []byte, base, from, to int64, csis []viewSpan) []byte {
 	for _, c := range csis {
 		if c.s >= from && c.e <= to {
 			out = w.appendPlain(out, p, base, from, c.s)
@@ -470,13 +473,28 @@ func (w *Writer) Close() error {
 		w.esc.on = false
 		w.vOn = false
 	}
+	if w.dp.on {
+		// So is a character escape: its bytes are characters of the view.
+		w.dp.on = false
+		for k, c := range w.dp.buf[:w.dp.n] {
+			if !w.vOn {
+				break
+			}
+			w.viewByte(c, w.dp.start+int64(k), w.pos)
+		}
+		for _, mt := range w.ms {
+			end := w.pos + int64(mt.end)
+			w.addMatch(end-int64(mt.n), end, mt.id, nil, w.pos)
+		}
+		w.ms = w.ms[:0]
+	}
 	var tails []match
 	if hold := w.a.holdOf(w.st); hold >= EOFMaskLength && !w.a.releasableOf(w.st) {
 		tails = append(tails, match{n: int32(hold), id: w.a.holdIDOf(w.st)})
 	}
 	if w.vOn {
 		if hold := w.a.holdOf(w.vst); hold >= EOFMaskLength && !w.a.releasableOf(w.vst) {
-			n := w.pos - viewStart(w.csis, w.pos, int64(hold))
+			n := w.pos - viewStart(w.spans, w.pos, int64(hold))
 			tails = append(tails, match{n: int32(n), id: w.a.holdIDOf(w.vst)})
 		}
 	}
@@ -525,7 +543,10 @@ func (w *Writer) holdLen() int64 {
 		if w.esc.on {
 			end = w.esc.start
 		}
-		if hv := w.pos - viewStart(w.csis, end, int64(w.a.holdOf(w.vst))); hv > h {
+		if w.dp.on {
+			end = w.dp.start
+		}
+		if hv := w.pos - viewStart(w.spans, end, int64(w.a.holdOf(w.vst))); hv > h {
 			h = hv
 		}
 	}

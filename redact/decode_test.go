@@ -1,0 +1,240 @@
+package redact
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+	"unicode/utf16"
+)
+
+func TestDecodeEsc(t *testing.T) {
+	tests := []struct {
+		in     string
+		status int
+		end    int
+		r      rune
+	}{
+		{`\u003d`, decDone, 6, '='},
+		{`\u003D!`, decDone, 6, '='},
+		{`\\u003d`, decDone, 7, '='},          // escaped again
+		{`\\\\\\\\u003d`, decDone, 13, '='},   // eight backslashes
+		{`\\\\\\\\\u003d`, decNone, 0, 0},     // nine: the first is plain
+		{`\xE9`, decDone, 4, 'é'},             // PyYAML: the character U+00E9
+		{`\x{20ac}`, decDone, 8, '€'},         // Perl
+		{`\U0001F600`, decDone, 10, '😀'},      // Python, PyYAML
+		{`\UFFFFFFFF`, decNone, 0, 0},         // beyond Unicode
+		{`\u{1f600}`, decDone, 9, '😀'},        // JavaScript, Rust
+		{`\u{1234567}`, decNone, 0, 0},        // seven digits
+		{`\/`, decDone, 2, '/'},               // PHP's json_encode
+		{`\ud83d`, decDone, 6, 0xD83D},        // a surrogate half
+		{`&#61;`, decDone, 5, '='},            // decimal
+		{`&#x3D;`, decDone, 6, '='},           // hex
+		{`&#X3d;`, decDone, 6, '='},           // either case
+		{`&#0000039;`, decDone, 10, '\''},     // leading zeros
+		{`&#1114112;`, decNone, 0, 0},         // beyond Unicode
+		{`&amp;`, decDone, 5, '&'},            // named
+		{`&apos;x`, decDone, 6, '\''},         // named
+		{`&nbsp;`, decNone, 0, 0},             // only the five of XML
+		{`&#61`, decMore, 0, 0},               // cut: may end with ';'
+		{`&am`, decMore, 0, 0},                // cut
+		{`&`, decMore, 0, 0},                  // cut
+		{`\u00`, decMore, 0, 0},               // cut
+		{`\\\`, decMore, 0, 0},                // cut
+		{`\u{1f`, decMore, 0, 0},              // cut
+		{`\n`, decDone, 2, '\n'},              // JSON's short escapes
+		{`\\t`, decDone, 3, '\t'},             // escaped again
+		{`\"`, decDone, 2, '"'},               // punctuation stands for itself
+		{`\$`, decDone, 2, '$'},               // a shell's or Perl's double quotes
+		{`\&amp;`, decNone, 0, 0},             // but '&', which starts an entity
+		{`\q`, decNone, 0, 0},                 // a letter that is no escape
+		{`\u00g0`, decNone, 0, 0},             // not hex
+		{`& b`, decNone, 0, 0},                // an ampersand in prose
+		{`&#x;`, decNone, 0, 0},               // no digit
+		{`C:\\Users`, decNone, 0, 0},          // a path
+		{"\\u00\x1b[1m41", decNone, 0, 0},     // a terminal escape inside: no escape
+		{`\x4`, decMore, 0, 0},                // cut
+		{`\x4g`, decNone, 0, 0},               // not hex
+		{`&#123456789;`, decNone, 0, 0},       // nine digits
+		{`&#xABCDEF012;`, decNone, 0, 0},      // nine hex digits
+		{`\u{}`, decNone, 0, 0},               // no digit
+		{`\U0010FFFF`, decDone, 10, 0x10FFFF}, // the last code point
+	}
+	for _, tt := range tests {
+		st, end, r := decodeEsc([]byte(tt.in), 0)
+		if st != tt.status || st == decDone && (end != tt.end || r != tt.r) {
+			t.Errorf("decodeEsc(%q) = %d, %d, %U; want %d, %d, %U", tt.in, st, end, r, tt.status, tt.end, tt.r)
+		}
+	}
+}
+
+// escapeStyles write one character as the encoders and languages do.
+var escapeStyles = []struct {
+	name string
+	f    func(r rune) string
+}{
+	{`\u lower`, func(r rune) string { return utf16Esc(r, `\u%04x`) }},
+	{`\u upper`, func(r rune) string { return utf16Esc(r, `\u%04X`) }},
+	{`\\u (escaped again)`, func(r rune) string { return utf16Esc(r, `\\u%04x`) }},
+	{`\U`, func(r rune) string { return fmt.Sprintf(`\U%08x`, r) }},
+	{`\u{}`, func(r rune) string { return fmt.Sprintf(`\u{%X}`, r) }},
+	{`\x{}`, func(r rune) string { return fmt.Sprintf(`\x{%x}`, r) }},
+	{`\x`, func(r rune) string {
+		if r > 0xff {
+			return utf16Esc(r, `\u%04x`) // Python writes \u above U+00FF
+		}
+		return fmt.Sprintf(`\x%02X`, r)
+	}},
+	{`&#NN;`, func(r rune) string { return fmt.Sprintf("&#%d;", r) }},
+	{`&#xNN;`, func(r rune) string { return fmt.Sprintf("&#x%x;", r) }},
+	{`&#XNN;`, func(r rune) string { return fmt.Sprintf("&#X%X;", r) }},
+}
+
+// utf16Esc writes r with format, as a surrogate pair above U+FFFF.
+func utf16Esc(r rune, format string) string {
+	if r > 0xFFFF {
+		r1, r2 := utf16.EncodeRune(r)
+		return fmt.Sprintf(format, r1) + fmt.Sprintf(format, r2)
+	}
+	return fmt.Sprintf(format, r)
+}
+
+// spellings of the test values: every character in one style, and random
+// mixes of styles and plain characters.
+func spellings(v string, r *rand.Rand) map[string]string {
+	out := make(map[string]string)
+	for _, st := range escapeStyles {
+		var b strings.Builder
+		for _, c := range v {
+			b.WriteString(st.f(c))
+		}
+		out["every character as "+st.name] = b.String()
+	}
+	for k := 0; k < 20; k++ {
+		var b strings.Builder
+		for _, c := range v {
+			if r.Intn(3) == 0 {
+				b.WriteRune(c)
+				continue
+			}
+			b.WriteString(escapeStyles[r.Intn(len(escapeStyles))].f(c))
+		}
+		out[fmt.Sprintf("random mix %d", k)] = b.String()
+	}
+	return out
+}
+
+// Issue 9 §1: any character of a value may be written as an escape, in
+// any style and any mix; every spelling is masked whole, in one string and
+// streamed a byte at a time.
+func TestAnyCharacterSpelledAsAnEscape(t *testing.T) {
+	values := []string{
+		"CANARY-plain-ascii-value-0123",
+		"CANARY-p=q'r+s<t>u&v/w\"x-tail",
+		"CANARY-ünï-€-😀-tail",
+	}
+	var secrets []Secret
+	for i, v := range values {
+		secrets = append(secrets, Secret{Name: fmt.Sprint("V", i), Value: v})
+	}
+	m, skipped := Compile(secrets, Options{})
+	if len(skipped) > 0 {
+		t.Fatalf("skipped: %v", skipped)
+	}
+	r := rand.New(rand.NewSource(9))
+	for _, v := range values {
+		for name, s := range spellings(v, r) {
+			in := `{"msg": "login ` + s + `" }`
+			want := `{"msg": "login ` + DefaultToken + `" }`
+			if got := m.MaskString(in); got != want {
+				t.Errorf("%s of %q:\n  in:   %q\n  got:  %q", name, v, in, got)
+			}
+			var out bytes.Buffer
+			w := m.NewWriter(&out, 0)
+			for i := 0; i < len(in); i++ {
+				_, _ = w.Write([]byte{in[i]})
+			}
+			_ = w.Close()
+			if out.String() != want {
+				t.Errorf("%s of %q, streamed a byte at a time:\n  got:  %q", name, v, out.String())
+			}
+		}
+	}
+}
+
+// The oracle property with character escapes: inputs made of needles of
+// compiled secrets, whole or cut, with random characters respelled as
+// escapes (terminal escapes among them), against the naive oracle at every
+// split.
+func TestRandomizedCharacterEscapes(t *testing.T) {
+	r := rand.New(rand.NewSource(17))
+	const alpha = "abcXY01=/'\"\\&<é€😀;#ux{}"
+	iters := 200
+	if testing.Short() {
+		iters = 30
+	}
+	for it := 0; it < iters; it++ {
+		var secrets []Secret
+		for k := 0; k < 1+r.Intn(4); k++ {
+			secrets = append(secrets, Secret{Name: fmt.Sprint("S", k), Value: randString(r, alpha, 8+r.Intn(16))})
+		}
+		m, _ := Compile(secrets, Options{})
+		needles := m.a.needles
+		if len(needles) == 0 {
+			continue
+		}
+		var in []byte
+		for len(in) < 600 {
+			switch r.Intn(5) {
+			case 0:
+				in = append(in, randString(r, alpha, r.Intn(10))...)
+			case 1:
+				in = append(in, fuzzEscapes[r.Intn(len(fuzzEscapes))]...)
+			default:
+				n := needles[r.Intn(len(needles))]
+				if r.Intn(4) == 0 {
+					n = n[:1+r.Intn(len(n))]
+				}
+				for _, c := range n { // invalid bytes come out as U+FFFD: noise
+					if r.Intn(3) == 0 {
+						in = append(in, escapeStyles[r.Intn(len(escapeStyles))].f(c)...)
+					} else {
+						in = append(in, string(c)...)
+					}
+				}
+			}
+		}
+		sizes := splitSizes(len(in), func() int {
+			if r.Intn(2) == 0 {
+				return 1
+			}
+			return 1 + r.Intn(40)
+		})
+		checkStream(t, needles, nil, in, sizes)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// An escape cut by a write boundary is held back, so that the secret it
+// begins is masked from its first byte; text that only looks like the
+// start of an escape is written once the next byte shows it is not one.
+func TestCutEscapeIsHeld(t *testing.T) {
+	m, _ := Compile([]Secret{{Name: "S", Value: "CANARY-held-0123"}}, Options{})
+	var out bytes.Buffer
+	w := m.NewWriter(&out, 0)
+	_, _ = w.Write([]byte(`a&b \u00`))
+	if got := out.String(); got != `a&b ` {
+		t.Errorf("after a cut escape: wrote %q, want %q", got, `a&b `)
+	}
+	_, _ = w.Write([]byte(`43ANARY-held-0123 & done &`))
+	if got := out.String(); got != `a&b `+DefaultToken+` & done ` {
+		t.Errorf("after the secret: wrote %q", got)
+	}
+	_ = w.Close()
+	if got := out.String(); got != `a&b `+DefaultToken+` & done &` {
+		t.Errorf("at the end: wrote %q", got)
+	}
+}
