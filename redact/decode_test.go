@@ -177,7 +177,7 @@ func TestRandomizedCharacterEscapes(t *testing.T) {
 	for it := 0; it < iters; it++ {
 		var secrets []Secret
 		for k := 0; k < 1+r.Intn(4); k++ {
-			secrets = append(secrets, Secret{Name: fmt.Sprint("S", k), Value: randString(r, alpha, 8+r.Intn(16))})
+			secrets = append(secrets, Secret{Name: fmt.Sprint("S", k), Value: randRunes(r, alpha, 8+r.Intn(16))})
 		}
 		m, _ := Compile(secrets, Options{})
 		needles := m.a.needles
@@ -188,7 +188,7 @@ func TestRandomizedCharacterEscapes(t *testing.T) {
 		for len(in) < 600 {
 			switch r.Intn(5) {
 			case 0:
-				in = append(in, randString(r, alpha, r.Intn(10))...)
+				in = append(in, randRunes(r, alpha, r.Intn(10))...)
 			case 1:
 				in = append(in, fuzzEscapes[r.Intn(len(fuzzEscapes))]...)
 			default:
@@ -196,7 +196,7 @@ func TestRandomizedCharacterEscapes(t *testing.T) {
 				if r.Intn(4) == 0 {
 					n = n[:1+r.Intn(len(n))]
 				}
-				for _, c := range n { // invalid bytes come out as U+FFFD: noise
+				for _, c := range n { // a needle cut inside a character ends with U+FFFD: noise
 					if r.Intn(3) == 0 {
 						in = append(in, escapeStyles[r.Intn(len(escapeStyles))].f(c)...)
 					} else {
@@ -237,4 +237,47 @@ func TestCutEscapeIsHeld(t *testing.T) {
 	if got := out.String(); got != `a&b `+DefaultToken+` & done &` {
 		t.Errorf("at the end: wrote %q", got)
 	}
+}
+
+// Compile leaves out the JSON and entity forms of a value when
+// escapesCollapse says they all decode to the value: check that they do,
+// for random values over the characters encoders treat specially.
+func TestEscapesCollapse(t *testing.T) {
+	r := rand.New(rand.NewSource(23))
+	const alpha = "&aZ09 \"'<>=+/`$@!#%^*()[]{}|;:,.?~-_\n\r\t\b\féü€😀\u00ff\u0100\u07ff\u0800\ufffd"
+	checked := 0
+	for it := 0; it < 3000; it++ {
+		v := randRunes(r, alpha, 1+r.Intn(24))
+		if !escapesCollapse(v) {
+			continue
+		}
+		checked++
+		cesu, _ := cesu8(v)
+		jsonForms := append(encoderJSONForms(v), escapedForms(v)[:3]...)
+		for _, list := range [][]string{jsonForms, doubleEscaped(jsonForms), entityForms(v)} {
+			for _, f := range list {
+				if d := decodeString(f); d != v && d != cesu {
+					t.Fatalf("form %q of %q decodes to %q", f, v, d)
+				}
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d values checked", checked)
+	}
+	for _, v := range []string{`a\b`, "a&amp;b", "a\x01b", "a\u2028b", "a\x7fb", "\xff"} {
+		if escapesCollapse(v) {
+			t.Errorf("escapesCollapse(%q) = true", v)
+		}
+	}
+}
+
+// randRunes returns k characters drawn from alpha.
+func randRunes(r *rand.Rand, alpha string, k int) string {
+	rs := []rune(alpha)
+	out := make([]rune, k)
+	for i := range out {
+		out[i] = rs[r.Intn(len(rs))]
+	}
+	return string(out)
 }

@@ -74,6 +74,30 @@ func (s *needleSet) addEncoded(f string, owner int) {
 	}
 }
 
+// escapesCollapse reports whether every JSON form of v (as each encoder
+// escapes it, and escaped twice) and every entity form decodes to v itself
+// (or its CESU-8 form, see cesu8), so that Compile need not derive them:
+// v is valid UTF-8 without '\\' or '&' (whose escapes could join the
+// characters after them), without a control character other than JSON's
+// short ones and without the characters PyYAML writes with escapes of its
+// own (\N \_ \L \P). TestEscapesCollapse checks it.
+func escapesCollapse(v string) bool {
+	if !utf8.ValidString(v) {
+		return false
+	}
+	for _, r := range v {
+		switch {
+		case r == '\\' || r == '&' || r == 0x7f:
+			return false
+		case r < 0x20 && r != '\n' && r != '\r' && r != '\t' && r != '\b' && r != '\f':
+			return false
+		case r == 0x85 || r == 0xA0 || r == 0x2028 || r == 0x2029:
+			return false
+		}
+	}
+	return true
+}
+
 // endsInEscape reports whether f ends with the start of a character escape
 // (decode.go) that the bytes after it may complete.
 func endsInEscape(f string) bool {
@@ -155,8 +179,12 @@ func addForms(s *needleSet, v string, owner int, opt Options) {
 		s.add(f, owner)
 	}
 	esc := escapedForms(v)
-	jsonForms := append(encoderJSONForms(v), esc[:3]...)
-	for _, list := range [][]string{esc, jsonForms, doubleEscaped(jsonForms), quotedForms(v), entityForms(v)} {
+	lists := [][]string{esc, quotedForms(v)}
+	if !escapesCollapse(v) {
+		jsonForms := append(encoderJSONForms(v), esc[:3]...)
+		lists = append(lists, jsonForms, doubleEscaped(jsonForms), entityForms(v))
+	}
+	for _, list := range lists {
 		for _, f := range list {
 			s.addEncoded(f, owner)
 		}
