@@ -20,6 +20,9 @@ package redact
 //	\UXXXXXXXX   8 hex digits
 //	\u{H...}     1 to 6 hex digits (\x{H...} too, as Perl writes it)
 //	\n \r \t \b \f  the control characters of JSON's short escapes
+//	\a \v \e     BEL, VT and ESC, as C, bash and Perl write them
+//	\NNN         3 octal digits, the first 0-3: that byte (bash's printf %q
+//	             writes a character outside the locale byte by byte)
 //	\" \' \$ ...  ASCII punctuation but '&': that character (JSON's \" and \/,
 //	             Python's and JavaScript's \', shell and Perl double quotes,
 //	             regular-expression quoting)
@@ -83,6 +86,14 @@ func decodeEsc(p []byte, i int) (status, end int, r rune) {
 		return decDone, j + 1, '\b'
 	case 'f':
 		return decDone, j + 1, '\f'
+	case 'a':
+		return decDone, j + 1, '\a'
+	case 'v':
+		return decDone, j + 1, '\v'
+	case 'e':
+		return decDone, j + 1, 0x1b
+	case '0', '1', '2', '3':
+		return octalByte(p, j)
 	case 'x':
 		if j+1 < len(p) && p[j+1] == '{' {
 			return hexRun(p, j+2, 1, 6, '}')
@@ -102,6 +113,27 @@ func decodeEsc(p []byte, i int) (status, end int, r rune) {
 	}
 	return decNone, 0, 0
 }
+
+// octalByte parses the three octal digits from p[j] (the first 0-3) of
+// an escape that stands for one byte.
+func octalByte(p []byte, j int) (status, end int, r rune) {
+	v := 0
+	for k := 0; k < 3; k++ {
+		if j+k == len(p) {
+			return decMore, 0, 0
+		}
+		c := p[j+k]
+		if c < '0' || c > '7' {
+			return decNone, 0, 0
+		}
+		v = v<<3 | int(c-'0')
+	}
+	return decDone, j + 3, byteRune | rune(v)
+}
+
+// byteRune marks a decoded rune that stands for one byte (an octal escape)
+// rather than a character.
+const byteRune = 1 << 30
 
 // isEscapedPunct reports whether c stands for itself after a backslash:
 // ASCII punctuation but '&', which starts an entity (and '\\', which is
@@ -205,9 +237,12 @@ func hexVal(c byte) int {
 }
 
 // appendWTF8 appends the UTF-8 bytes of r to b, a surrogate half in the
-// three-byte form UTF-8 would give it were it allowed (generalised UTF-8).
+// three-byte form UTF-8 would give it were it allowed (generalised UTF-8),
+// and a byteRune as its one byte.
 func appendWTF8(b []byte, r rune) []byte {
 	switch {
+	case r&byteRune != 0:
+		return append(b, byte(r))
 	case r < 0x80:
 		return append(b, byte(r))
 	case r < 0x800:

@@ -188,7 +188,42 @@ func quotedForms(v string) []string {
 	if plainJSON(v) && !strings.ContainsAny(v, "'`") {
 		return nil // no quote, backslash or control character to escape
 	}
-	return []string{pythonRepr(v), nodeInspect(v), shlexQuoted(v), strings.ReplaceAll(v, "'", "''")}
+	out := []string{pythonRepr(v), nodeInspect(v), shlexQuoted(v), strings.ReplaceAll(v, "'", "''")}
+	if !isASCII(v) {
+		out = append(out, pythonBytesRepr(v))
+	}
+	return out
+}
+
+// pythonBytesRepr returns the inside of the quotes of Python's repr() of
+// v's bytes (print(s.encode()), a C program's "\xc3\xa9"): printable ASCII
+// as it is, the quote and '\\' escaped, \t \n \r, and every other byte as
+// \xhh. The view reads \xhh as the character U+00hh, so its needle is v's
+// bytes each read as Latin-1.
+func pythonBytesRepr(v string) string {
+	quote := byte('\'')
+	if strings.IndexByte(v, '\'') >= 0 && strings.IndexByte(v, '"') < 0 {
+		quote = '"'
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == quote || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c < 0x20 || c >= 0x7f:
+			writeEsc(&b, `\x`, rune(c), 2, false)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // pythonRepr returns the inside of Python 3's repr() of the str v: it

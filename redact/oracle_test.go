@@ -31,8 +31,8 @@ type decoded struct {
 
 // Character escapes as decode.go specifies them, whole and cut short.
 var (
-	oracleEscWhole = regexp.MustCompile(`^(?:\\{1,8}(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|x\{([0-9a-fA-F]{1,6})\}|U([0-9a-fA-F]{8})|u\{([0-9a-fA-F]{1,6})\}|([nrtbf!-%'-/:-@\[\]-\x60{-~]))|&(?:#([0-9]{1,8});|#[xX]([0-9a-fA-F]{1,8});|(amp|lt|gt|quot|apos);))`)
-	oracleEscCut   = regexp.MustCompile(`^(?:\\{1,8}(?:u[0-9a-fA-F]{0,3}|x[0-9a-fA-F]?|x\{[0-9a-fA-F]{0,6}|U[0-9a-fA-F]{0,7}|u\{[0-9a-fA-F]{0,6})?|&(?:#(?:[0-9]{0,8}|[xX][0-9a-fA-F]{0,8})?|a|am|amp|ap|apo|apos|l|lt|g|gt|q|qu|quo|quot)?)$`)
+	oracleEscWhole = regexp.MustCompile(`^(?:\\{1,8}(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|x\{([0-9a-fA-F]{1,6})\}|U([0-9a-fA-F]{8})|u\{([0-9a-fA-F]{1,6})\}|([nrtbfave!-%'-/:-@\[\]-\x60{-~])|([0-3][0-7]{2}))|&(?:#([0-9]{1,8});|#[xX]([0-9a-fA-F]{1,8});|(amp|lt|gt|quot|apos);))`)
+	oracleEscCut   = regexp.MustCompile(`^(?:\\{1,8}(?:u[0-9a-fA-F]{0,3}|x[0-9a-fA-F]?|x\{[0-9a-fA-F]{0,6}|U[0-9a-fA-F]{0,7}|u\{[0-9a-fA-F]{0,6}|[0-3][0-7]?)?|&(?:#(?:[0-9]{0,8}|[xX][0-9a-fA-F]{0,8})?|a|am|amp|ap|apo|apos|l|lt|g|gt|q|qu|quo|quot)?)$`)
 )
 
 // oracleEsc returns the end of the character escape at in[i] and the bytes
@@ -46,15 +46,18 @@ func oracleEsc(in []byte, i int) (int, []byte) {
 	switch {
 	case m[6] != nil:
 		r = int64(m[6][0])
-		if k := strings.IndexByte("nrtbf", m[6][0]); k >= 0 {
-			r = int64("\n\r\t\b\f"[k])
+		if k := strings.IndexByte("nrtbfave", m[6][0]); k >= 0 {
+			r = int64("\n\r\t\b\f\a\v\x1b"[k])
 		}
-	case m[9] != nil:
-		r = int64(map[string]rune{"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\''}[string(m[9])])
 	case m[7] != nil:
-		r, _ = strconv.ParseInt(string(m[7]), 10, 64)
+		b, _ := strconv.ParseInt(string(m[7]), 8, 64)
+		return i + len(m[0]), []byte{byte(b)}
+	case m[10] != nil:
+		r = int64(map[string]rune{"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\''}[string(m[10])])
+	case m[8] != nil:
+		r, _ = strconv.ParseInt(string(m[8]), 10, 64)
 	default:
-		for _, g := range [][]byte{m[1], m[2], m[3], m[4], m[5], m[8]} {
+		for _, g := range [][]byte{m[1], m[2], m[3], m[4], m[5], m[9]} {
 			if g != nil {
 				r, _ = strconv.ParseInt(string(g), 16, 64)
 			}

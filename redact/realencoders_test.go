@@ -77,6 +77,21 @@ var pythonScripts = []struct{ what, script string }{
 	// encoder with their documented escape sets (neither runtime is
 	// installed here).
 	{"Gson", `import json,sys; print(json.dumps(sys.argv[1], ensure_ascii=False).translate({c: "\\u%04x" % c for c in map(ord, "<>&='")}))`},
+	// Any character of a value as an escape (issue 9 §1: the class, not
+	// the one encoder): Python's ascii() and its backslashreplace and
+	// unicode_escape codecs, every character as \uXXXX, as a character
+	// reference, a random mix of styles, and JSON's ASCII escapes of a
+	// document escaped again.
+	{"ascii()", `import sys; print(ascii(sys.argv[1]))`},
+	{"print of bytes", `import sys; print(sys.argv[1].encode())`},
+	{"bytes in a dict", `import sys; print({"k": sys.argv[1].encode()})`},
+	{"backslashreplace", `import sys; print(sys.argv[1].encode("ascii", "backslashreplace").decode())`},
+	{"unicode_escape", `import sys; print(sys.argv[1].encode("unicode_escape").decode())`},
+	{"every character as \\uXXXX", `import json,sys; print("".join(json.dumps(c)[1:-1] if ord(c) > 127 else "\\u%04X" % ord(c) for c in sys.argv[1]))`},
+	{"every character as &#NN;", `import sys; print("".join("&#%d;" % ord(c) for c in sys.argv[1]))`},
+	{"every character as &#xNN;", `import sys; print("".join("&#x%x;" % ord(c) for c in sys.argv[1]))`},
+	{"a random mix of escapes", `import random,sys; r = random.Random(sys.argv[1]); print("".join(r.choice([c, "\\u%04x" % ord(c) if ord(c) < 0x10000 else c, "&#%d;" % ord(c), "&#X%X;" % ord(c), "\\U%08x" % ord(c), "\\u{%x}" % ord(c)]) for c in sys.argv[1]))`},
+	{"json.dumps of json.dumps, every escape doubled", `import json,sys; print(json.dumps(json.dumps(sys.argv[1])))`},
 	{".NET System.Text.Json", `import json,re,sys; s = json.dumps(sys.argv[1]); s = re.sub(r'\\u[0-9a-f]{4}', lambda m: "\\u" + m.group(0)[2:].upper(), s); body = s[1:-1].replace('\\"', "\\u0022").translate({c: "\\u%04X" % c for c in map(ord, "&'+<>` + "`" + `")}); print('{"k":"' + body + '"}')`},
 }
 
@@ -134,6 +149,14 @@ for v in sys.argv[1:]:
 	checkLines(t, m, "yaml.dump", out)
 }
 
+// TestRealPerl: Data::Dumper with Useqq, which writes \x{fc} for a
+// non-ASCII character and \@ and \$ for a sigil.
+func TestRealPerl(t *testing.T) {
+	m := canaryMatcher(t)
+	out := program(t, "perl", append([]string{"-CA", "-MData::Dumper", "-e", `$Data::Dumper::Useqq = 1; $Data::Dumper::Terse = 1; $Data::Dumper::Indent = 0; for (@ARGV) { print Dumper($_), "\n" }`}, canaryValues()...)...)
+	checkLines(t, m, "Data::Dumper Useqq", out)
+}
+
 // nodeScripts print a value (process.argv[1]) as Node does.
 var nodeScripts = []struct{ what, script string }{
 	{"util.inspect", `console.log(require("util").inspect(process.argv[1]))`},
@@ -141,6 +164,8 @@ var nodeScripts = []struct{ what, script string }{
 	{"JSON.stringify", `console.log(JSON.stringify({k: process.argv[1]}))`},
 	{"new URL userinfo", `const u = new URL("https://db.example/"); u.username = "app"; u.password = process.argv[1]; console.log(u.href)`},
 	{"encodeURIComponent", `console.log("?t=" + encodeURIComponent(process.argv[1]))`},
+	{"every code point as \\u{}", `console.log([...process.argv[1]].map(c => "\\u{" + c.codePointAt(0).toString(16) + "}").join(""))`},
+	{"every UTF-16 unit as \\uXXXX", `console.log(process.argv[1].split("").map(c => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")).join(""))`},
 }
 
 func TestRealNode(t *testing.T) {
