@@ -23,6 +23,7 @@ const denseDepth = 4
 // with one comparison.
 type automaton struct {
 	class      [256]uint8 // byte -> class; 0 for bytes that occur in no needle (unless all 256 do)
+	inNone     [256]bool  // the byte occurs in no needle: from any state it leads to the root
 	stride     int32      // number of classes
 	trans      []int32    // denseCount*stride encoded targets
 	denseCount int32      // number of dense states (node indexes below it)
@@ -110,6 +111,8 @@ func newAutomaton(needles []string, pub []int32) *automaton {
 		if used[b] {
 			a.class[b] = uint8(nc)
 			nc++
+		} else {
+			a.inNone[b] = true
 		}
 	}
 	if nc > 256 {

@@ -224,17 +224,24 @@ func escTail(p []byte, e, k, min, max int, term byte, v int64) (status, end int,
 }
 
 // hexVal returns the value of the hex digit c, or -1.
-func hexVal(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c-'a') + 10
-	case 'A' <= c && c <= 'F':
-		return int(c-'A') + 10
+func hexVal(c byte) int { return int(hexTable[c]) }
+
+// hexTable maps each byte to its value as a hex digit, or -1.
+var hexTable = func() (t [256]int8) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = int8(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = int8(c-'a') + 10
+		case 'A' <= c && c <= 'F':
+			t[c] = int8(c-'A') + 10
+		default:
+			t[c] = -1
+		}
 	}
-	return -1
-}
+	return t
+}()
 
 // appendWTF8 appends the UTF-8 bytes of r to b, a surrogate half in the
 // three-byte form UTF-8 would give it were it allowed (generalised UTF-8),

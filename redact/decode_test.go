@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 )
 
@@ -280,4 +281,40 @@ func randRunes(r *rand.Rand, alpha string, k int) string {
 		out[i] = rs[r.Intn(len(rs))]
 	}
 	return string(out)
+}
+
+// A held cut escape with nothing secret before it is released after an
+// idle pause, as a prompt must not wait for the next write.
+func TestCutEscapeReleasedOnIdle(t *testing.T) {
+	m, _ := Compile([]Secret{{Name: "S", Value: "CANARY-held-0123"}}, Options{})
+	var out syncBuffer
+	w := m.NewWriter(&out, 10*time.Millisecond)
+	defer w.Close()
+	_, _ = w.Write([]byte(`Code \u00`))
+	deadline := time.Now().Add(5 * time.Second)
+	for out.String() != `Code \u00` && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := out.String(); got != `Code \u00` {
+		t.Fatalf("after an idle pause: wrote %q", got)
+	}
+}
+
+// BenchmarkThroughputEscaped: text in which most characters are escapes:
+// Chinese log lines as Python's json.dumps writes them (every character
+// \uXXXX) and an HTML page full of entities, 200 secrets.
+func BenchmarkThroughputEscaped(b *testing.B) {
+	var text bytes.Buffer
+	r := rand.New(rand.NewSource(5))
+	for text.Len() < 8<<20 {
+		text.WriteString(`{"level":"info","msg":"`)
+		for k := 0; k < 20; k++ {
+			fmt.Fprintf(&text, `\u%04x`, 0x4e00+r.Intn(0x5000))
+		}
+		text.WriteString(`"}` + "\n")
+		text.WriteString("<td>Tom &amp; Jerry&#39;s &lt;b&gt; &#x4e2d;&#25991;</td>\n")
+	}
+	forMixes(b, func(b *testing.B, secrets []Secret) {
+		benchStream(b, benchMatcher(b, secrets), text.Bytes(), 32<<10, 0)
+	})
 }

@@ -29,6 +29,13 @@ func (w *Writer) scanDecoding(p []byte, base int64) {
 			if st == decNone {
 				continue
 			}
+			if st == decDone && w.a.ends(r) {
+				// Its bytes occur in no needle: the view walk ends at the
+				// root after it, whatever its state before.
+				w.lastDec = base + int64(end)
+				i = end
+				continue
+			}
 			v := w.viewStateAt(p, e, x)
 			if st == decMore {
 				// Cut by the end of p: held, and parsed on in the next
@@ -230,6 +237,21 @@ func (w *Writer) decoded(s, e int64, r rune, base int64) {
 	}
 }
 
+// ends reports whether the bytes r stands for (see appendWTF8) all occur
+// in no needle, so that the automaton is at its root after them.
+func (a *automaton) ends(r rune) bool {
+	if r < 0x80 {
+		return a.inNone[r]
+	}
+	var buf [4]byte
+	for _, c := range appendWTF8(buf[:0], r) {
+		if !a.inNone[c] {
+			return false
+		}
+	}
+	return true
+}
+
 // sequence records the escape sequence [s, e) taken out of the view.
 func (w *Writer) sequence(s, e int64) {
 	if s == w.lastEsc {
@@ -266,12 +288,18 @@ const smallScan = 32
 
 // next returns the first trigger at or after i, or -1.
 func (t *triggers) next(p []byte, i int) int {
-	if len(p)-i < smallScan {
-		for ; i < len(p); i++ {
-			if c := p[i]; c == '\\' || c == '&' || c == escByte && t.esc {
-				return i
-			}
+	// Escapes often come in runs (\u4e2d\u6587): look at a few bytes
+	// before searching.
+	lim := len(p)
+	if lim-i >= smallScan {
+		lim = i + 8
+	}
+	for ; i < lim; i++ {
+		if c := p[i]; c == '\\' || c == '&' || c == escByte && t.esc {
+			return i
 		}
+	}
+	if i == len(p) {
 		return -1
 	}
 	best := -1
