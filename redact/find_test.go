@@ -10,7 +10,7 @@ import (
 // is in no needle appended, so that the end-of-stream rule does not apply).
 func TestFindAgreesWithMaskString(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
-	alphabet := "aab%: \n"
+	alphabet := "aab%: \n\\&u0;#"
 	for i := 0; i < 3000; i++ {
 		var secrets []Secret
 		for j := 0; j < 1+rng.Intn(3); j++ {
@@ -51,6 +51,14 @@ func TestFindEncodedForms(t *testing.T) {
 	for i, want := range []string{"CANARY-find/me+now", "CANARY-find%2Fme%2Bnow"} {
 		if got := in[rs[i].Start:rs[i].End]; got != want {
 			t.Errorf("region %d = %q, want %q", i, got, want)
+		}
+	}
+	// Escaped as Gson, as an HTML page, or split by a colour code: found
+	// as the Writer masks them.
+	for _, in := range []string{`CANARY-find/me+now\u003d`, "CANARY-find&#47;me&#x2b;now", "CANARY-find/\x1b[1mme+now"} {
+		m3, _ := Compile([]Secret{{Name: "K", Value: "CANARY-find/me+now="}, {Name: "L", Value: "CANARY-find/me+now"}}, Options{})
+		if rs := m3.Find([]byte("x " + in + " y")); len(rs) != 1 || rs[0].Start != 2 || rs[0].End != 2+len(in) {
+			t.Errorf("%q: regions %v", in, rs)
 		}
 	}
 	if m2, _ := Compile(nil, Options{}); m2.Find([]byte(in)) != nil {

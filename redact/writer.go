@@ -98,6 +98,7 @@ type Writer struct {
 	out      []byte
 
 	stats  Stats
+	found  *[]Region // Find: where the regions go (nothing is masked)
 	err    error
 	closed bool
 	width  bool // masks keep the display width (NewTerminalWriter)
@@ -370,6 +371,9 @@ func (w *Writer) flushAll(out []byte) []byte {
 // marks everything up to the end of r decided. p and base are as for
 // appendPlain.
 func (w *Writer) appendRegion(out, p []byte, base int64, r region) []byte {
+	if w.found != nil {
+		*w.found = append(*w.found, Region{Start: int(r.start), End: int(r.end)})
+	}
 	out = w.appendPlain(out, p, base, w.emitted, r.start)
 	switch {
 	case w.width:
