@@ -3,8 +3,10 @@ package redact
 import (
 	"bytes"
 	"fmt"
+	"hash/fnv"
 	"math/rand"
 	"testing"
+	"unicode/utf8"
 )
 
 // fuzzAlphabet is what fuzzed needles are made of. It has no byte of the
@@ -129,10 +131,30 @@ func fuzzCompiled(spec, input, splits []byte, mode uint8) (needles []string, in 
 			in = append(in, b)
 		}
 	}
+	if mode&32 != 0 {
+		in = respell(in, input)
+	}
 	if len(in) > 500 {
 		in = in[:500]
 	}
 	return needles, in, fuzzSizes(splits, len(in))
+}
+
+// respell writes some characters of in as character escapes
+// (escapeStyles), chosen by a generator seeded from seed.
+func respell(in, seed []byte) []byte {
+	h := fnv.New64a()
+	h.Write(seed)
+	r := rand.New(rand.NewSource(int64(h.Sum64())))
+	var out []byte
+	for _, c := range string(in) {
+		if r.Intn(3) == 0 {
+			out = append(out, escapeStyles[r.Intn(len(escapeStyles))].f(c)...)
+		} else {
+			out = utf8.AppendRune(out, c)
+		}
+	}
+	return out
 }
 
 // checkStream runs one case through a strict Writer and checks every
@@ -239,6 +261,7 @@ func FuzzRedact(f *testing.F) {
 	f.Add([]byte("p@ss w0rd/\xc3\xa9\"quote\"\xf0line1\nline-two-is-long-enough"), []byte("\x00 \x01 \x22\x21 \x02x\x03"), []byte{0x80, 5, 17}, uint8(8))
 	f.Add([]byte(`{"a":"CANARY-leaf-value","b":"x"}`+"\xf0postgres://u:CANARY-pw@h/db"), []byte("\x00\x01\x02\x03\x04\x05\x20\x21\x22"), []byte{3, 0x81}, uint8(8|16))
 	f.Add([]byte("\x00\x01\x02\x00\x01\x02\x01"), []byte("\x05\x00\x01\xf8\x02\x00\xf9\x01\x02\xfa\x01\x05"), []byte{0x80}, uint8(128|64))
+	f.Add([]byte("CANARY-p=q'r+s<t>&u\xf0CANARY-\xc3\xbcn\xc3\xaf-\xf0\x9f\x98\x80-tail"), []byte("\x00 \x01 x\x02\x21\x03"), []byte{0x80, 3, 11}, uint8(8|32))
 	f.Fuzz(func(t *testing.T, spec, input, splits []byte, mode uint8) {
 		if len(input) > 400 || len(spec) > 200 {
 			return
