@@ -204,28 +204,58 @@ func (w *Writer) Write(p []byte) (int, error) {
 // (matches, regions, output) stay small whatever the size of a Write.
 const maxChunk = 64 << 10
 
+// smallWrite is the size up to which writeChunk looks for ESC itself, so
+// that a small write with none (typed echo, one-byte writes) skips the view
+// walk's set-up.
+const smallWrite = 16
+
+// hasEsc reports whether the short p holds an ESC byte.
+func hasEsc(p []byte) bool {
+	for _, b := range p {
+		if b == escByte {
+			return true
+		}
+	}
+	return false
+}
+
 // writeChunk scans p, which follows the input so far, and writes out what is
 // decided.
 func (w *Writer) writeChunk(p []byte) error {
 	base := w.pos
-	w.ms = w.ms[:0]
-	if w.dec {
+	var ms []match
+	if w.dec && (w.esc.on || w.vOn || len(p) > smallWrite || hasEsc(p)) {
+		w.ms = w.ms[:0]
 		w.scanDecoding(p, base)
+		ms = w.ms
+		if w.sorted {
+			sort.Slice(ms, func(i, j int) bool { return ms[i].end < ms[j].end })
+			w.sorted = false
+		}
 	} else {
-		w.st, w.ms = w.a.scan(w.st, p, w.ms)
+		// No escape sequence under way or in p: the view is the input,
+		// and the view walk is the raw walk.
+		var st int32
+		if len(p) == 1 {
+			st, ms = w.a.scanByte(w.st, p[0], w.ms[:0])
+		} else {
+			st, ms = w.a.scan(w.st, p, w.ms[:0])
+		}
+		w.st = st
 	}
-	ms := w.ms
 	w.pos += int64(len(p))
-	if w.sorted {
-		sort.Slice(ms, func(i, j int) bool { return ms[i].end < ms[j].end })
-		w.sorted = false
-	}
 	for _, mt := range ms {
 		end := base + int64(mt.end)
 		w.addMatch(end-int64(mt.n), end, mt.id, p, base)
 	}
 	w.ms = ms[:0]
-	safe := w.pos - w.holdLen()
+	var hold int64
+	if w.vOn {
+		hold = w.holdLen()
+	} else {
+		hold = int64(w.a.holdOf(w.st)) // holdLen without the view walk, inlined
+	}
+	safe := w.pos - hold
 	if len(w.csis) > 0 {
 		// A sequence is needed only inside a later match (which starts
 		// at safe or after) or to map the view walk back to the input.
