@@ -267,12 +267,21 @@ func (w *Writer) writeChunk(p []byte) error {
 	}
 
 	var err error
-	if len(w.regions) == 0 && w.emitted >= base {
-		// Fast path: one plain span inside p, no copy.
-		if w.emitted < safe {
-			from := w.emitted
+	if len(w.regions) == 0 {
+		// Fast path: plain bytes only, written straight from p or from
+		// the hold-back window when they lie in one of them.
+		if from := w.emitted; from < safe {
 			w.emitted = safe
-			err = w.writeOut(p[from-base : safe-base])
+			switch hs := base - int64(len(w.held)); {
+			case from >= base:
+				err = w.writeOut(p[from-base : safe-base])
+			case safe <= base:
+				err = w.writeOut(w.held[from-hs : safe-hs])
+			default:
+				out := w.appendPlain(w.out[:0], p, base, from, safe)
+				w.keepOut(out)
+				err = w.writeOut(out)
+			}
 		}
 	} else {
 		out := w.flushFinal(w.out[:0], p, base, safe)
