@@ -28,6 +28,7 @@ type automaton struct {
 	trans      []int32    // denseCount*stride encoded targets
 	denseCount int32      // number of dense states (node indexes below it)
 	denseLimit int32      // denseCount*stride: encoded ids at or above it are deep states
+	recip      uint64     // node divides a dense id by stride with it, unless 0 (see strideRecip)
 
 	// Per node (see node):
 	matchLen   []int32 // length of the longest needle that is a suffix of the node's string, 0 if none
@@ -65,9 +66,23 @@ type automaton struct {
 // node returns the node index of the encoded (non-negative) state st.
 func (a *automaton) node(st int32) int32 {
 	if st < a.denseLimit {
+		if a.recip != 0 {
+			return int32(uint64(st) * a.recip >> 32)
+		}
 		return st / a.stride
 	}
 	return st - a.denseLimit + a.denseCount
+}
+
+// strideRecip returns ceil(2^32/stride) when (st*it)>>32 is st/stride for
+// every st in [0, limit), else 0. With it = 2^32/stride + f (0 <= f < 1),
+// st*it/2^32 exceeds st/stride by less than st/2^32, which is below
+// 1/stride when st < 2^32/stride: too little to reach the next multiple.
+func strideRecip(stride, limit int32) uint64 {
+	if uint64(limit)*uint64(stride) > 1<<32 {
+		return 0
+	}
+	return (1<<32 + uint64(stride) - 1) / uint64(stride)
 }
 
 // step returns the encoded transition of state st (non-negative) on class c.
@@ -198,6 +213,7 @@ func newAutomaton(needles []string, pub []int32) *automaton {
 	// Dense states are those of depth <= denseDepth.
 	a.denseCount = a.level(denseDepth + 1)
 	a.denseLimit = a.denseCount * a.stride
+	a.recip = strideRecip(a.stride, a.denseLimit)
 	stride := a.stride
 	a.trans = make([]int32, int(a.denseCount)*int(stride))
 	a.enc = make([]int32, nodes)
@@ -346,7 +362,8 @@ func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []ma
 	}
 	n := len(p)
 	for i < n {
-		if st == 0 {
+		if st == 0 && (m == 0 || i+m <= n) {
+			// (Short of a whole window, the filter rules out nothing.)
 			i = sk.next(p, i)
 			if i >= n {
 				break
@@ -393,6 +410,23 @@ func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []ma
 		}
 	}
 	return st, ms
+}
+
+// scanByte is scan over the one byte b: a single step, since neither skip
+// filter can rule out anything in less than a window.
+func (a *automaton) scanByte(st int32, b byte, ms []match) (int32, []match) {
+	var t int32
+	if st < a.denseLimit {
+		t = a.trans[st+int32(a.class[b])]
+	} else {
+		t = a.step(st, int32(a.class[b]))
+	}
+	if t < 0 {
+		t = ^t
+		v := a.node(t)
+		ms = append(ms, match{end: 1, n: a.matchLen[v], id: a.matchID[v]})
+	}
+	return t, ms
 }
 
 // depthOf returns the length of the string of state st (non-negative).

@@ -97,6 +97,45 @@ func (s *skipper) next(p []byte, i int) int {
 	shift := s.shift[:1<<skipTableBits]
 	n := len(p)
 	j := i + m - 1
+	// Most windows of text shift by the full def: look up the window def
+	// further on at the same time, so that two lookups overlap instead of
+	// each waiting for the one before. The positions visited are those of
+	// the plain loop below.
+	def := m - skipBlock + 1
+	for j+3*def < n {
+		d0 := shift[blockHash(p, j)]
+		d1 := shift[blockHash(p, j+def)]
+		d2 := shift[blockHash(p, j+2*def)]
+		d3 := shift[blockHash(p, j+3*def)]
+		if int(d0) < def {
+			if d0 == 0 {
+				return j - m + 1
+			}
+			j += int(d0)
+			continue
+		}
+		j += def
+		if int(d1) < def {
+			if d1 == 0 {
+				return j - m + 1
+			}
+			j += int(d1)
+			continue
+		}
+		j += def
+		if int(d2) < def {
+			if d2 == 0 {
+				return j - m + 1
+			}
+			j += int(d2)
+			continue
+		}
+		j += def
+		if d3 == 0 {
+			return j - m + 1
+		}
+		j += int(d3)
+	}
 	for j < n {
 		d := shift[blockHash(p, j)]
 		if d == 0 {

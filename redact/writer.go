@@ -209,24 +209,60 @@ func (w *Writer) Write(p []byte) (int, error) {
 // (matches, regions, output) stay small whatever the size of a Write.
 const maxChunk = 64 << 10
 
+// smallWrite is the size up to which writeChunk looks for the bytes that
+// start an escape itself, so that a small write with none (typed echo,
+// one-byte writes) skips the view walk's set-up.
+const smallWrite = 16
+
+// hasTrigger reports whether the short p holds a byte that may start an
+// escape: '\\' or '&' (decode.go), or ESC when terminal escapes are taken
+// out of the view (esc).
+func hasTrigger(p []byte, esc bool) bool {
+	for _, b := range p {
+		if b == '\\' || b == '&' || b == escByte && esc {
+			return true
+		}
+	}
+	return false
+}
+
 // writeChunk scans p, which follows the input so far, and writes out what is
 // decided.
 func (w *Writer) writeChunk(p []byte) error {
 	base := w.pos
-	w.ms = w.ms[:0]
-	w.scanDecoding(p, base)
-	ms := w.ms
-	w.pos += int64(len(p))
-	if w.sorted {
-		sort.Slice(ms, func(i, j int) bool { return ms[i].end < ms[j].end })
-		w.sorted = false
+	var ms []match
+	if w.esc.on || w.vOn || w.dp.on || len(p) > smallWrite || hasTrigger(p, w.dec) {
+		w.ms = w.ms[:0]
+		w.scanDecoding(p, base)
+		ms = w.ms
+		if w.sorted {
+			sort.Slice(ms, func(i, j int) bool { return ms[i].end < ms[j].end })
+			w.sorted = false
+		}
+	} else {
+		// No escape under way or in p: the view is the input, and the
+		// view walk is the raw walk.
+		var st int32
+		if len(p) == 1 {
+			st, ms = w.a.scanByte(w.st, p[0], w.ms[:0])
+		} else {
+			st, ms = w.a.scan(w.st, p, w.ms[:0])
+		}
+		w.st = st
 	}
+	w.pos += int64(len(p))
 	for _, mt := range ms {
 		end := base + int64(mt.end)
 		w.addMatch(end-int64(mt.n), end, mt.id, p, base)
 	}
 	w.ms = ms[:0]
-	safe := w.pos - w.holdLen()
+	var hold int64
+	if w.vOn {
+		hold = w.holdLen()
+	} else {
+		hold = int64(w.a.holdOf(w.st)) // holdLen without the view walk, inlined
+	}
+	safe := w.pos - hold
 	if len(w.spans) > 0 {
 		// A sequence is needed only inside a later match (which starts
 		// at safe or after) or to map the view walk back to the input.
@@ -238,12 +274,21 @@ func (w *Writer) writeChunk(p []byte) error {
 	}
 
 	var err error
-	if len(w.regions) == 0 && w.emitted >= base {
-		// Fast path: one plain span inside p, no copy.
-		if w.emitted < safe {
-			from := w.emitted
+	if len(w.regions) == 0 {
+		// Fast path: plain bytes only, written straight from p or from
+		// the hold-back window when they lie in one of them.
+		if from := w.emitted; from < safe {
 			w.emitted = safe
-			err = w.writeOut(p[from-base : safe-base])
+			switch hs := base - int64(len(w.held)); {
+			case from >= base:
+				err = w.writeOut(p[from-base : safe-base])
+			case safe <= base:
+				err = w.writeOut(w.held[from-hs : safe-hs])
+			default:
+				out := w.appendPlain(w.out[:0], p, base, from, safe)
+				w.keepOut(out)
+				err = w.writeOut(out)
+			}
 		}
 	} else {
 		out := w.flushFinal(w.out[:0], p, base, safe)
