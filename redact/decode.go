@@ -23,9 +23,9 @@ package redact
 //	\a \v \e     BEL, VT and ESC, as C, bash and Perl write them
 //	\NNN         3 octal digits, the first 0-3: that byte (bash's printf %q
 //	             writes a character outside the locale byte by byte)
-//	\" \' \$ ...  ASCII punctuation but '&': that character (JSON's \" and \/,
-//	             Python's and JavaScript's \', shell and Perl double quotes,
-//	             regular-expression quoting)
+//	\" \' \$ ...  a space or ASCII punctuation but '&': that character
+//	             (JSON's \" and \/, Python's and JavaScript's \', shell
+//	             quoting and double quotes, Perl, regular-expression quoting)
 //	&#D...;      1 to 8 decimal digits
 //	&#xH...;     1 to 8 hex digits, x or X
 //	&amp; &lt; &gt; &quot; &apos;
@@ -136,10 +136,10 @@ func octalByte(p []byte, j int) (status, end int, r rune) {
 const byteRune = 1 << 30
 
 // isEscapedPunct reports whether c stands for itself after a backslash:
-// ASCII punctuation but '&', which starts an entity (and '\\', which is
-// part of the run).
+// a space (a shell's "\ ") or ASCII punctuation but '&', which starts an
+// entity (and '\\', which is part of the run).
 func isEscapedPunct(c byte) bool {
-	return c > ' ' && c < 0x7f && c != '&' && c != '\\' &&
+	return c >= ' ' && c < 0x7f && c != '&' && c != '\\' &&
 		!('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z')
 }
 

@@ -50,6 +50,7 @@ func TestDecodeEsc(t *testing.T) {
 		{`\$`, decDone, 2, '$'},               // a shell's or Perl's double quotes
 		{`\&amp;`, decNone, 0, 0},             // but '&', which starts an entity
 		{`\q`, decNone, 0, 0},                 // a letter that is no escape
+		{`\ `, decDone, 2, ' '},               // a shell's escaped space
 		{`\u00g0`, decNone, 0, 0},             // not hex
 		{`& b`, decNone, 0, 0},                // an ampersand in prose
 		{`&#x;`, decNone, 0, 0},               // no digit

@@ -31,7 +31,7 @@ type decoded struct {
 
 // Character escapes as decode.go specifies them, whole and cut short.
 var (
-	oracleEscWhole = regexp.MustCompile(`^(?:\\{1,8}(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|x\{([0-9a-fA-F]{1,6})\}|U([0-9a-fA-F]{8})|u\{([0-9a-fA-F]{1,6})\}|([nrtbfave!-%'-/:-@\[\]-\x60{-~])|([0-3][0-7]{2}))|&(?:#([0-9]{1,8});|#[xX]([0-9a-fA-F]{1,8});|(amp|lt|gt|quot|apos);))`)
+	oracleEscWhole = regexp.MustCompile(`^(?:\\{1,8}(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|x\{([0-9a-fA-F]{1,6})\}|U([0-9a-fA-F]{8})|u\{([0-9a-fA-F]{1,6})\}|([nrtbfave -%'-/:-@\[\]-\x60{-~])|([0-3][0-7]{2}))|&(?:#([0-9]{1,8});|#[xX]([0-9a-fA-F]{1,8});|(amp|lt|gt|quot|apos);))`)
 	oracleEscCut   = regexp.MustCompile(`^(?:\\{1,8}(?:u[0-9a-fA-F]{0,3}|x[0-9a-fA-F]?|x\{[0-9a-fA-F]{0,6}|U[0-9a-fA-F]{0,7}|u\{[0-9a-fA-F]{0,6}|[0-3][0-7]?)?|&(?:#(?:[0-9]{0,8}|[xX][0-9a-fA-F]{0,8})?|a|am|amp|ap|apo|apos|l|lt|g|gt|q|qu|quo|quot)?)$`)
 )
 
