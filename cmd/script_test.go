@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,10 @@ func scratchEnv(env *testscript.Env) {
 	// Under -race a process that exits 0 sleeps 1s first (atexit_sleep_ms), secretrun and
 	// fakechild each, and the scripts run hundreds. Races are still reported when they happen.
 	env.Setenv("GORACE", "atexit_sleep_ms=0")
+	// The repository, for the scripts that run its bundled example.
+	if repo, err := filepath.Abs(".."); err == nil {
+		env.Setenv("REPO", repo)
+	}
 }
 
 // cmdStatus runs a program and checks how it ended: `status N PROGRAM [ARGS...]` for exit status
