@@ -289,6 +289,16 @@ type decParser struct {
 	n     int
 }
 
+// allSlashes reports whether b is all backslashes.
+func allSlashes(b []byte) bool {
+	for _, c := range b {
+		if c != '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // Results of decParser.feed beyond decNone, decMore and decDone.
 const decShift = decDone + 1 // the run of backslashes grew too long: its first byte is plain
 
@@ -307,7 +317,7 @@ func (d *decParser) feed(c byte) (int, rune) {
 	d.buf[d.n] = c
 	d.n++
 	st, _, r := decodeEsc(d.buf[:d.n], 0)
-	if st == decNone && d.n == maxDecSlash+1 && c == '\\' {
+	if st == decNone && d.n == maxDecSlash+1 && allSlashes(d.buf[:d.n]) {
 		copy(d.buf[:], d.buf[1:d.n])
 		d.n--
 		d.start++

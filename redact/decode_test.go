@@ -318,3 +318,23 @@ func BenchmarkThroughputEscaped(b *testing.B) {
 		benchStream(b, benchMatcher(b, secrets), text.Bytes(), 32<<10, 0)
 	})
 }
+
+// A character escape that is cut by a write and then fails after 9 bytes
+// whose last is a backslash is not a run of 9 backslashes: its bytes are
+// characters of the view and the backslash may start the next escape.
+// (The parser once took any such failure for a too long backslash run,
+// dropped the first byte and decoded '#' or a backslash in its place, so a
+// secret written just after was not masked.)
+func TestCutEscapeFailingOnBackslash(t *testing.T) {
+	for _, c := range []struct{ needle, in string }{
+		{"AAaA", `&#xAAaAA\u0041aA.`},   // an entity of 5 hex digits, then \u0041: AAaA twice in the view
+		{"\ncdefg", `\\\\\\\u\ncdefg.`}, // 7 backslashes and a u: plain; \n is the secret's first character
+		{"\ncdefg", `\\\\\\\x\ncdefg.`},
+		{"\ncdefg", `x&#123456\ncdefg.`},
+	} {
+		in := []byte(c.in)
+		for k := 1; k < len(in); k++ {
+			checkStream(t, []string{c.needle}, nil, in, []int{k, len(in) - k})
+		}
+	}
+}
