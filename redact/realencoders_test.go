@@ -21,6 +21,7 @@ var realCanaries = []Secret{
 	{Name: "UNI", Value: "CANARY-ünï-€-😀-\u2028-tail"},
 	{Name: "URLPW", Value: "CANARY-p@ss:w/rd?#[x]^|{}`;=é~!$&'()*+,-tail"},
 	{Name: "CTRL", Value: "CANARY-esc\x1b-del\x7f-tab\t-tail"},
+	{Name: "TRAILBS", Value: "CANARY-ünï-ends-tail\\"}, // a trailing backslash: \\ and the closing quote read as \"
 }
 
 // program runs name with args and returns its stdout; the test is skipped
