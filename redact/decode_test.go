@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"math/rand"
 	"strings"
 	"testing"
@@ -19,23 +20,45 @@ func TestDecodeEsc(t *testing.T) {
 	}{
 		{`\u003d`, decDone, 6, '='},
 		{`\u003D!`, decDone, 6, '='},
-		{`\\u003d`, decDone, 7, '='},          // escaped again
-		{`\\\\\\\\u003d`, decDone, 13, '='},   // eight backslashes
-		{`\\\\\\\\\u003d`, decNone, 0, 0},     // nine: the first is plain
-		{`\xE9`, decDone, 4, 'é'},             // PyYAML: the character U+00E9
-		{`\x{20ac}`, decDone, 8, '€'},         // Perl
-		{`\U0001F600`, decDone, 10, '😀'},      // Python, PyYAML
-		{`\UFFFFFFFF`, decNone, 0, 0},         // beyond Unicode
-		{`\u{1f600}`, decDone, 9, '😀'},        // JavaScript, Rust
-		{`\u{1234567}`, decNone, 0, 0},        // seven digits
-		{`\/`, decDone, 2, '/'},               // PHP's json_encode
-		{`\ud83d`, decDone, 6, 0xD83D},        // a surrogate half
-		{`&#61;`, decDone, 5, '='},            // decimal
-		{`&#x3D;`, decDone, 6, '='},           // hex
-		{`&#X3d;`, decDone, 6, '='},           // either case
-		{`&#0000039;`, decDone, 10, '\''},     // leading zeros
-		{`&#1114112;`, decNone, 0, 0},         // beyond Unicode
-		{`&amp;`, decDone, 5, '&'},            // named
+		{`\\u003d`, decDone, 7, '='},                  // escaped again
+		{`\\\\\\\\u003d`, decDone, 13, '='},           // eight backslashes
+		{`\\\\\\\\\u003d`, decNone, 0, 0},             // nine: the first is plain
+		{`\xE9`, decDone, 4, 'é'},                     // PyYAML: the character U+00E9
+		{`\x{20ac}`, decDone, 8, '€'},                 // Perl
+		{`\U0001F600`, decDone, 10, '😀'},              // Python, PyYAML
+		{`\UFFFFFFFF`, decNone, 0, 0},                 // beyond Unicode
+		{`\u{1f600}`, decDone, 9, '😀'},                // JavaScript, Rust
+		{`\u{1234567}`, decNone, 0, 0},                // seven digits
+		{`\/`, decDone, 2, '/'},                       // PHP's json_encode
+		{`\ud83d`, decDone, 6, 0xD83D},                // a surrogate half
+		{`&#61;`, decDone, 5, '='},                    // decimal
+		{`&#x3D;`, decDone, 6, '='},                   // hex
+		{`&#X3d;`, decDone, 6, '='},                   // either case
+		{`&#0000039;`, decDone, 10, '\''},             // leading zeros
+		{`&#1114112;`, decNone, 0, 0},                 // beyond Unicode
+		{`&amp;x`, decDone, 5, '&'},                   // named
+		{`&amp;`, decMore, 0, 0},                      // may be an entity escaped again
+		{`&amp;quot;`, decDone, 10, '"'},              // HTML escaped twice
+		{`&amp;amp;#x27;`, decDone, 14, '\''},         // three times
+		{`&amp;amp;amp;amp;quot;`, decDone, 17, '&'},  // five times: too deep
+		{`&amp;amp;`, decMore, 0, 0},                  // cut
+		{`&amp;amp;x`, decDone, 9, '&'},               // & escaped twice
+		{`&amp;nbsp;`, decDone, 5, '&'},               // not an entity of the five
+		{`\&quot;`, decDone, 7, '"'},                  // JSON inside HTML
+		{`\\\&#34;`, decDone, 8, '"'},                 // escaped again, inside HTML
+		{`\&#x41;`, decDone, 7, 1<<slashShift | 'A'},  // a letter: the backslash and the letter
+		{`\\&amp;x`, decDone, 7, 2<<slashShift | '&'}, // '&' too
+		{`\&amp;`, decMore, 0, 0},                     // cut: may be \&amp;quot;
+		{`\&quo`, decMore, 0, 0},                      // cut
+		{`\1x`, decDone, 2, byteRune | 1},             // octal, 1 digit (Perl's Data::Dumper)
+		{`\37x`, decDone, 3, byteRune | 037},          // 2 digits
+		{`\177`, decDone, 4, byteRune | 0177},         // 3 digits
+		{`\4000`, decDone, 3, byteRune | 040},         // at most 2 from 4-7
+		{`\3777`, decDone, 4, byteRune | 0377},
+		{`\1`, decMore, 0, 0},                 // cut: more digits may follow
+		{`\37`, decMore, 0, 0},                // cut
+		{`\47`, decDone, 3, byteRune | 047},   // complete
+		{`\8`, decNone, 0, 0},                 // not octal
 		{`&apos;x`, decDone, 6, '\''},         // named
 		{`&nbsp;`, decNone, 0, 0},             // only the five of XML
 		{`&#61`, decMore, 0, 0},               // cut: may end with ';'
@@ -48,7 +71,7 @@ func TestDecodeEsc(t *testing.T) {
 		{`\\t`, decDone, 3, '\t'},             // escaped again
 		{`\"`, decDone, 2, '"'},               // punctuation stands for itself
 		{`\$`, decDone, 2, '$'},               // a shell's or Perl's double quotes
-		{`\&amp;`, decNone, 0, 0},             // but '&', which starts an entity
+		{`\&amp ;`, decNone, 0, 0},            // but '&', which starts an entity
 		{`\q`, decNone, 0, 0},                 // a letter that is no escape
 		{`\u00g0`, decNone, 0, 0},             // not hex
 		{`& b`, decNone, 0, 0},                // an ampersand in prose
@@ -90,6 +113,22 @@ var escapeStyles = []struct {
 	{`&#NN;`, func(r rune) string { return fmt.Sprintf("&#%d;", r) }},
 	{`&#xNN;`, func(r rune) string { return fmt.Sprintf("&#x%x;", r) }},
 	{`&#XNN;`, func(r rune) string { return fmt.Sprintf("&#X%X;", r) }},
+	{`&amp;#NN; (HTML escaped twice)`, func(r rune) string { return fmt.Sprintf("&amp;#%d;", r) }},
+	{`\&quot; (JSON inside HTML)`, func(r rune) string {
+		switch {
+		case r == '"' || r == '\'': // JSON's \" (and JavaScript's \'), then HTML-escaped
+			return `\` + html.EscapeString(string(r))
+		case strings.ContainsRune("<>&", r):
+			return html.EscapeString(string(r))
+		}
+		return utf16Esc(r, `\u%04X`)
+	}},
+	{`\NNN (octal)`, func(r rune) string {
+		if r < 0x80 {
+			return fmt.Sprintf(`\%03o`, r)
+		}
+		return fmt.Sprintf(`\x{%x}`, r)
+	}},
 }
 
 // utf16Esc writes r with format, as a surrogate pair above U+FFFF.
@@ -336,5 +375,31 @@ func TestCutEscapeFailingOnBackslash(t *testing.T) {
 		for k := 1; k < len(in); k++ {
 			checkStream(t, []string{c.needle}, nil, in, []int{k, len(in) - k})
 		}
+	}
+}
+
+// Escapes whose end shows only at the byte after them (an octal escape of
+// 1 or 2 digits, an entity escaped again whose inner entity fails), and a
+// backslash before an entity of a letter, cut by a write at every byte:
+// the streaming Writer is the oracle's.
+func TestEscapesEndingBeforeNextByte(t *testing.T) {
+	for _, c := range []struct{ needle, in string }{
+		{"\x01-tail-xyz", `soh \1-tail-xyz.`},      // Perl's Data::Dumper
+		{"\x1f7-tail-xyz", `us \0377-tail-xyz.`},   // 3 digits, then a digit
+		{"&qx-secret", `a &amp;qx-secret.`},        // &amp; and then no entity
+		{"&q-secret", `a &amp;amp;q-secret.`},      // & escaped twice
+		{`"q-secret`, `a &amp;amp;quot;q-secret.`}, // HTML escaped three times
+		{`\bcdefg`, `x \&#x62;cdefg.`},             // \ and an entity of a letter
+		{`"cdefg`, `x \\\&quot;cdefg.`},            // JSON twice inside HTML
+		{`\\&cdefg`, `x \\&amp;cdefg.`},            // backslashes before &amp;
+	} {
+		in := []byte(c.in)
+		if m := newMatcher([]string{c.needle}, nil, Options{}); !strings.Contains(m.MaskString(c.in), DefaultToken) {
+			t.Errorf("%q: %q not found", c.in, c.needle)
+		}
+		for k := 0; k <= len(in); k++ {
+			checkStream(t, []string{c.needle}, nil, in, []int{k, len(in) - k})
+		}
+		checkStream(t, []string{c.needle}, nil, in, ones(len(in)))
 	}
 }

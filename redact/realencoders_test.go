@@ -20,8 +20,8 @@ var realCanaries = []Secret{
 	{Name: "ALLQ", Value: "CANARY-a'b\"c`d\\e-tail"},
 	{Name: "UNI", Value: "CANARY-ünï-€-😀-\u2028-tail"},
 	{Name: "URLPW", Value: "CANARY-p@ss:w/rd?#[x]^|{}`;=é~!$&'()*+,-tail"},
-	{Name: "CTRL", Value: "CANARY-esc\x1b-del\x7f-tab\t-tail"},
-	{Name: "TRAILBS", Value: "CANARY-ünï-ends-tail\\"}, // a trailing backslash: \\ and the closing quote read as \"
+	{Name: "CTRL", Value: "CANARY-esc\x1b-del\x7f-tab\t-soh\x01-tail"}, // Data::Dumper: \e \177 \t \1
+	{Name: "TRAILBS", Value: "CANARY-ünï-ends-tail\\"},                 // a trailing backslash: \\ and the closing quote read as \"
 }
 
 // program runs name with args and returns its stdout; the test is skipped
@@ -73,6 +73,8 @@ var pythonScripts = []struct{ what, script string }{
 	{"xml quoteattr", `import sys; from xml.sax.saxutils import quoteattr; print("<x v=" + quoteattr(sys.argv[1]) + "/>")`},
 	{"xml escape", `import sys; from xml.sax.saxutils import escape; print("<x>" + escape(sys.argv[1], {"'": "&apos;", '"': "&quot;"}) + "</x>")`},
 	{"ElementTree", `import sys, xml.etree.ElementTree as ET; e = ET.Element("x", v=sys.argv[1]); e.text = sys.argv[1]; print(ET.tostring(e, encoding="unicode"))`},
+	{"JSON inside HTML", `import html,json,sys; print('<div data-config="' + html.escape(json.dumps({"k": sys.argv[1]})) + '">')`},
+	{"HTML escaped twice", `import html,sys; print("<td>" + html.escape(html.escape(sys.argv[1])) + "</td>")`},
 	{"SQL literal", `import sys; print("INSERT INTO t VALUES ('" + sys.argv[1].replace("'", "''") + "');")`},
 	// Gson's and .NET System.Text.Json's escaping, applied by Python's
 	// encoder with their documented escape sets (neither runtime is
