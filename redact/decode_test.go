@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 func TestDecodeEsc(t *testing.T) {
@@ -401,5 +402,75 @@ func TestEscapesEndingBeforeNextByte(t *testing.T) {
 			checkStream(t, []string{c.needle}, nil, in, []int{k, len(in) - k})
 		}
 		checkStream(t, []string{c.needle}, nil, in, ones(len(in)))
+	}
+}
+
+// escapePieces are bits of output a random input is made of: escapes whole
+// and cut, runs of backslashes shorter and longer than maxDecSlash, entities
+// escaped again, JSON inside HTML, octal escapes of 1 to 3 digits, and
+// terminal escapes.
+var escapePieces = []string{`\u00`, `\u0041`, `\x41`, `\x{41}`, `\u{1F600}`, `&#65;`, `&#x41;`, `&amp;`, `&quot;`,
+	`\\`, `\\\\\\\\\\`, `\"`, `\101`, `\n`, `\ud83d`, `\ude00`, `&`, `\`, "\x1b[1m", "\x1b[", "\x1b[m\x1b[K", `&#`, `&#x`,
+	`\U0001F600`, `\e`, "\x1b", `&amp;quot;`, `&amp;amp;`, `\&quot;`, `\&#x62;`, `\&amp;`, `\1`, `\37`, `\4`, `\&`,
+	`&amp;#x4`, `\\&#34;`, `&amp;amp;amp;amp;lt;`, `\141`, `\0`, `&amp;a`, `&#123456`, `\\\\\\\u`}
+
+// The oracle property for needles that hold the bytes of escapes
+// themselves (backslashes, '&', digits, ESC, surrogate halves) rather than
+// needles derived by Compile: inputs of escape pieces and needles with
+// random characters respelled, at random write splits, for the strict and
+// the terminal Writer.
+func TestRandomizedArbitraryNeedles(t *testing.T) {
+	r := rand.New(rand.NewSource(29))
+	const alpha = "aAb\\&u0;x\"{}1"
+	iters := 400
+	if testing.Short() {
+		iters = 60
+	}
+	for it := 0; it < iters; it++ {
+		var needles []string
+		for k := 0; k < 1+r.Intn(4); k++ {
+			switch r.Intn(3) {
+			case 0:
+				needles = append(needles, randString(r, alpha, 1+r.Intn(8)))
+			case 1:
+				needles = append(needles, randRunes(r, "aAbé😀\x01\x1b", 1+r.Intn(6)))
+			default:
+				needles = append(needles, decodeString(escapePieces[r.Intn(len(escapePieces))]+randString(r, "aAb", 1+r.Intn(4))))
+			}
+		}
+		for k, n := range needles {
+			needles[k] = strings.ReplaceAll(n, "#", "_") // '#' is checkStream's token
+		}
+		var in []byte
+		for len(in) < 120 {
+			switch r.Intn(4) {
+			case 0:
+				in = append(in, escapePieces[r.Intn(len(escapePieces))]...)
+			case 1:
+				in = append(in, randString(r, alpha, r.Intn(5))...)
+			default:
+				for _, c := range needles[r.Intn(len(needles))] {
+					if r.Intn(2) == 0 {
+						in = append(in, escapeStyles[r.Intn(len(escapeStyles))].f(c)...)
+					} else {
+						in = append(in, string(c)...)
+					}
+				}
+			}
+		}
+		sizes := splitSizes(len(in), func() int {
+			if r.Intn(2) == 0 {
+				return 1
+			}
+			return 1 + r.Intn(30)
+		})
+		checkStream(t, needles, nil, in, sizes)
+		valid := true
+		for _, n := range needles {
+			valid = valid && utf8.ValidString(n)
+		}
+		if valid { // width masks count the columns of whole characters
+			checkWidth(t, needles, in, sizes)
+		}
 	}
 }
