@@ -393,6 +393,9 @@ func TestEscapesEndingBeforeNextByte(t *testing.T) {
 		{`\bcdefg`, `x \&#x62;cdefg.`},             // \ and an entity of a letter
 		{`"cdefg`, `x \\\&quot;cdefg.`},            // JSON twice inside HTML
 		{`\\&cdefg`, `x \\&amp;cdefg.`},            // backslashes before &amp;
+		{"&#x110000;", `a &amp;#x110000;b`},        // beyond Unicode: &amp; alone is the entity
+		{"&#1114112;", `a &amp;amp;#1114112;b`},    // &amp;amp; is '&'
+		{`\&#x110000;`, `a \&amp;#x110000;b`},      // \ and '&'
 	} {
 		in := []byte(c.in)
 		if m := newMatcher([]string{c.needle}, nil, Options{}); !strings.Contains(m.MaskString(c.in), DefaultToken) {

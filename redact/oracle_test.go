@@ -62,14 +62,25 @@ func oracleEsc(in []byte, i int) (int, []byte) {
 		return i + len(m[0]), []byte{byte(b)}
 	case m[8] != nil:
 		r = oracleEntity(m[9], m[10], m[11])
-		if r <= 0x10FFFF && (r >= 0x80 || !strings.ContainsRune(oraclePunct, rune(r))) {
+		slashes := bytes.Repeat([]byte{'\\'}, len(m[0])-len(m[8]))
+		if r > 0x10FFFF {
+			// Beyond Unicode: no entity, but an '&' escaped again
+			// before it is one.
+			if n := oracleAmps(m[8]); n > 1 {
+				return i + len(slashes) + n, append(slashes, '&')
+			}
+			return 0, nil
+		}
+		if r >= 0x80 || !strings.ContainsRune(oraclePunct, rune(r)) {
 			// Backslashes before an entity of another character stand
 			// for themselves, and the entity for its character.
-			slashes := bytes.Repeat([]byte{'\\'}, len(m[0])-len(m[8]))
 			return i + len(m[0]), append(slashes, oracleChar(r)...)
 		}
 	case m[1] == nil && m[2] == nil && m[3] == nil && m[4] == nil && m[5] == nil:
 		r = oracleEntity(m[12], m[13], m[14])
+		if n := oracleAmps(m[0]); r > 0x10FFFF && n > 1 {
+			return i + n, []byte{'&'} // as above
+		}
 	default:
 		for _, g := range [][]byte{m[1], m[2], m[3], m[4], m[5]} {
 			if g != nil {
@@ -91,6 +102,16 @@ func oracleChar(r int64) []byte {
 		return []byte{0xED, byte(0x80 | (r>>6)&0x3F), byte(0x80 | r&0x3F)}
 	}
 	return utf8.AppendRune(nil, rune(r))
+}
+
+// oracleAmps returns the length of the '&' that starts ent and the
+// "amp;" after it.
+func oracleAmps(ent []byte) int {
+	n := 1
+	for bytes.HasPrefix(ent[n:], []byte("amp;")) {
+		n += 4
+	}
+	return n
 }
 
 // oracleEntity returns the character of an entity from its decimal, hex
