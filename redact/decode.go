@@ -33,6 +33,8 @@ package redact
 //	&amp; &lt; &gt; &quot; &apos;
 //	&amp;quot;   an entity escaped again (HTML escaped twice): its '&'
 //	             written as &amp;, up to maxAmp times
+//	\u0026quot;  an entity whose '&' is a backslash escape (HTML-escaped
+//	             text in a JSON string: Go, Gson and .NET escape '&')
 //
 // A backslash escape may start with up to maxDecSlash backslashes instead of
 // one (\\u003d is \u003d escaped again, and stands for '=' too); in a longer
@@ -47,9 +49,9 @@ package redact
 const (
 	maxDecSlash = 8 // most backslashes an escape starts with (three more levels of escaping)
 	maxAmp      = 3 // most "amp;" before an entity's body (three more levels of escaping)
-	// maxDecBody is the longest escape after its backslashes: "&", maxAmp
-	// times "amp;" and "#x0010FFFF;".
-	maxDecBody = 1 + 4*maxAmp + 11
+	// maxDecBody is the longest escape after its backslashes: "U00000026"
+	// (an '&'), maxAmp times "amp;" and "#x0010FFFF;".
+	maxDecBody = 9 + 4*maxAmp + 11
 )
 
 // Results of decodeEsc.
@@ -72,6 +74,18 @@ func decodeEsc(p []byte, i int) (status, end int, r rune) {
 	if p[i] == '&' {
 		return decodeEntity(p, i+1)
 	}
+	st, end, r := decodeBackslash(p, i)
+	if st == decDone && r == '&' {
+		// An entity whose '&' is escaped: \u0026quot;.
+		if st, e, r := decodeEntity(p, end); st != decNone {
+			return st, e, r
+		}
+	}
+	return st, end, r
+}
+
+// decodeBackslash is decodeEsc for an escape starting with a backslash.
+func decodeBackslash(p []byte, i int) (status, end int, r rune) {
 	j := i
 	for j < len(p) && p[j] == '\\' {
 		j++

@@ -56,35 +56,42 @@ func TestDecodeEsc(t *testing.T) {
 		{`\177`, decDone, 4, byteRune | 0177},         // 3 digits
 		{`\4000`, decDone, 3, byteRune | 040},         // at most 2 from 4-7
 		{`\3777`, decDone, 4, byteRune | 0377},
-		{`\1`, decMore, 0, 0},                 // cut: more digits may follow
-		{`\37`, decMore, 0, 0},                // cut
-		{`\47`, decDone, 3, byteRune | 047},   // complete
-		{`\8`, decNone, 0, 0},                 // not octal
-		{`&apos;x`, decDone, 6, '\''},         // named
-		{`&nbsp;`, decNone, 0, 0},             // only the five of XML
-		{`&#61`, decMore, 0, 0},               // cut: may end with ';'
-		{`&am`, decMore, 0, 0},                // cut
-		{`&`, decMore, 0, 0},                  // cut
-		{`\u00`, decMore, 0, 0},               // cut
-		{`\\\`, decMore, 0, 0},                // cut
-		{`\u{1f`, decMore, 0, 0},              // cut
-		{`\n`, decDone, 2, '\n'},              // JSON's short escapes
-		{`\\t`, decDone, 3, '\t'},             // escaped again
-		{`\"`, decDone, 2, '"'},               // punctuation stands for itself
-		{`\$`, decDone, 2, '$'},               // a shell's or Perl's double quotes
-		{`\&amp ;`, decNone, 0, 0},            // but '&', which starts an entity
-		{`\q`, decNone, 0, 0},                 // a letter that is no escape
-		{`\u00g0`, decNone, 0, 0},             // not hex
-		{`& b`, decNone, 0, 0},                // an ampersand in prose
-		{`&#x;`, decNone, 0, 0},               // no digit
-		{`C:\\Users`, decNone, 0, 0},          // a path
-		{"\\u00\x1b[1m41", decNone, 0, 0},     // a terminal escape inside: no escape
-		{`\x4`, decMore, 0, 0},                // cut
-		{`\x4g`, decNone, 0, 0},               // not hex
-		{`&#123456789;`, decNone, 0, 0},       // nine digits
-		{`&#xABCDEF012;`, decNone, 0, 0},      // nine hex digits
-		{`\u{}`, decNone, 0, 0},               // no digit
-		{`\U0010FFFF`, decDone, 10, 0x10FFFF}, // the last code point
+		{`\1`, decMore, 0, 0},               // cut: more digits may follow
+		{`\37`, decMore, 0, 0},              // cut
+		{`\47`, decDone, 3, byteRune | 047}, // complete
+		{`\8`, decNone, 0, 0},
+		{`\u0026quot;`, decDone, 11, '"'},         // HTML inside Go's, Gson's, .NET's JSON
+		{`\\u0026amp;lt;`, decDone, 14, '<'},      // escaped again
+		{`\x{26}#39;`, decDone, 10, '\''},         // any escape of '&'
+		{`\u0026`, decMore, 0, 0},                 // cut: may be \u0026quot;
+		{`\u0026x`, decDone, 6, '&'},              // an '&' on its own
+		{`\u0026#x110000;`, decDone, 6, '&'},      // no entity: the '&' alone
+		{`\u0026amp;#x110000;`, decDone, 10, '&'}, // the '&' escaped twice                 // not octal
+		{`&apos;x`, decDone, 6, '\''},             // named
+		{`&nbsp;`, decNone, 0, 0},                 // only the five of XML
+		{`&#61`, decMore, 0, 0},                   // cut: may end with ';'
+		{`&am`, decMore, 0, 0},                    // cut
+		{`&`, decMore, 0, 0},                      // cut
+		{`\u00`, decMore, 0, 0},                   // cut
+		{`\\\`, decMore, 0, 0},                    // cut
+		{`\u{1f`, decMore, 0, 0},                  // cut
+		{`\n`, decDone, 2, '\n'},                  // JSON's short escapes
+		{`\\t`, decDone, 3, '\t'},                 // escaped again
+		{`\"`, decDone, 2, '"'},                   // punctuation stands for itself
+		{`\$`, decDone, 2, '$'},                   // a shell's or Perl's double quotes
+		{`\&amp ;`, decNone, 0, 0},                // but '&', which starts an entity
+		{`\q`, decNone, 0, 0},                     // a letter that is no escape
+		{`\u00g0`, decNone, 0, 0},                 // not hex
+		{`& b`, decNone, 0, 0},                    // an ampersand in prose
+		{`&#x;`, decNone, 0, 0},                   // no digit
+		{`C:\\Users`, decNone, 0, 0},              // a path
+		{"\\u00\x1b[1m41", decNone, 0, 0},         // a terminal escape inside: no escape
+		{`\x4`, decMore, 0, 0},                    // cut
+		{`\x4g`, decNone, 0, 0},                   // not hex
+		{`&#123456789;`, decNone, 0, 0},           // nine digits
+		{`&#xABCDEF012;`, decNone, 0, 0},          // nine hex digits
+		{`\u{}`, decNone, 0, 0},                   // no digit
+		{`\U0010FFFF`, decDone, 10, 0x10FFFF},     // the last code point
 	}
 	for _, tt := range tests {
 		st, end, r := decodeEsc([]byte(tt.in), 0)
@@ -393,6 +400,8 @@ func TestEscapesEndingBeforeNextByte(t *testing.T) {
 		{`\bcdefg`, `x \&#x62;cdefg.`},             // \ and an entity of a letter
 		{`"cdefg`, `x \\\&quot;cdefg.`},            // JSON twice inside HTML
 		{`\\&cdefg`, `x \\&amp;cdefg.`},            // backslashes before &amp;
+		{`"q-secret`, `a \u0026quot;q-secret.`},    // HTML inside JSON
+		{`&q-secret`, `a \u0026q-secret.`},         // an escaped '&' alone
 		{"&#x110000;", `a &amp;#x110000;b`},        // beyond Unicode: &amp; alone is the entity
 		{"&#1114112;", `a &amp;amp;#1114112;b`},    // &amp;amp; is '&'
 		{`\&#x110000;`, `a \&amp;#x110000;b`},      // \ and '&'
@@ -415,7 +424,7 @@ func TestEscapesEndingBeforeNextByte(t *testing.T) {
 var escapePieces = []string{`\u00`, `\u0041`, `\x41`, `\x{41}`, `\u{1F600}`, `&#65;`, `&#x41;`, `&amp;`, `&quot;`,
 	`\\`, `\\\\\\\\\\`, `\"`, `\101`, `\n`, `\ud83d`, `\ude00`, `&`, `\`, "\x1b[1m", "\x1b[", "\x1b[m\x1b[K", `&#`, `&#x`,
 	`\U0001F600`, `\e`, "\x1b", `&amp;quot;`, `&amp;amp;`, `\&quot;`, `\&#x62;`, `\&amp;`, `\1`, `\37`, `\4`, `\&`,
-	`&amp;#x4`, `\\&#34;`, `&amp;amp;amp;amp;lt;`, `\141`, `\0`, `&amp;a`, `&#123456`, `\\\\\\\u`}
+	`&amp;#x4`, `\\&#34;`, `&amp;amp;amp;amp;lt;`, `\141`, `\0`, `&amp;a`, `&#123456`, `\\\\\\\u`, `\u0026quot;`, `\u0026`, `\x26amp;`, `\\u0026#3`, `\u{26}#x4`}
 
 // The oracle property for needles that hold the bytes of escapes
 // themselves (backslashes, '&', digits, ESC, surrogate halves) rather than

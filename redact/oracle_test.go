@@ -37,7 +37,10 @@ var (
 	oracleEnt      = `&(?:amp;){0,3}(?:#([0-9]{1,8});|#[xX]([0-9a-fA-F]{1,8});|(amp|lt|gt|quot|apos);)`
 	oracleEntCut   = `&(?:amp;){0,3}(?:#(?:[0-9]{0,8}|[xX][0-9a-fA-F]{0,8})?|a|am|amp|ap|apo|apos|l|lt|g|gt|q|qu|quo|quot)?`
 	oracleEscWhole = regexp.MustCompile(`^(?:\\{1,8}(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|x\{([0-9a-fA-F]{1,6})\}|U([0-9a-fA-F]{8})|u\{([0-9a-fA-F]{1,6})\}|([nrtbfave!-%'-/:-@\[\]-\x60{-~])|([0-3][0-7]{0,2}|[4-7][0-7]?)|(` + oracleEnt + `))|` + oracleEnt + `)`)
-	oracleEscCut   = regexp.MustCompile(`^(?:\\{1,8}(?:u[0-9a-fA-F]{0,3}|x[0-9a-fA-F]?|x\{[0-9a-fA-F]{0,6}|U[0-9a-fA-F]{0,7}|u\{[0-9a-fA-F]{0,6}|[0-3][0-7]?|[4-7]|` + oracleEntCut + `)?|` + oracleEntCut + `)$`)
+	oracleEscCut   = regexp.MustCompile(`^(?:\\{1,8}(?:u[0-9a-fA-F]{0,3}|x[0-9a-fA-F]?|x\{[0-9a-fA-F]{0,6}|U[0-9a-fA-F]{0,7}|u\{[0-9a-fA-F]{0,6}|[0-3][0-7]?|[4-7]|` + oracleEntCut + `|` + oracleAmpEscape + oracleEntCut[1:] + `)?|` + oracleEntCut + `)$`)
+	// An entity whose '&' is written as a backslash escape (\u0026quot;).
+	oracleAmpEscape = `(?:u0026|x26|U00000026|[ux]\{0{0,4}26\})`
+	oracleAmpEsc    = regexp.MustCompile(`^\\{1,8}` + oracleAmpEscape + `(` + oracleEnt[1:] + `)`)
 )
 
 // oraclePunct are the characters a backslash escape stands for as they are.
@@ -46,6 +49,14 @@ const oraclePunct = "!\"#$%'()*+,-./:;<=>?@[]^_`{|}~"
 // oracleEsc returns the end of the character escape at in[i] and the bytes
 // it stands for, or 0.
 func oracleEsc(in []byte, i int) (int, []byte) {
+	if m := oracleAmpEsc.FindSubmatch(in[i:]); m != nil {
+		if r := oracleEntity(m[2], m[3], m[4]); r <= 0x10FFFF {
+			return i + len(m[0]), oracleChar(r)
+		}
+		if n := oracleAmps(append([]byte{'&'}, m[1]...)); n > 1 {
+			return i + len(m[0]) - len(m[1]) + n - 1, []byte{'&'}
+		}
+	}
 	m := oracleEscWhole.FindSubmatch(in[i:])
 	if m == nil {
 		return 0, nil

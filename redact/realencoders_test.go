@@ -1,6 +1,9 @@
 package redact
 
 import (
+	"encoding/json"
+	"html"
+	"html/template"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -150,6 +153,22 @@ for v in sys.argv[1:]:
     print(yaml.safe_dump([v], default_style='"', width=1000).strip())
     print(yaml.dump({"k": v}, default_style="'", width=1000).strip())`}, canaryValues()...)...)
 	checkLines(t, m, "yaml.dump", out)
+}
+
+// TestHTMLInsideJSON: HTML-escaped text in a JSON string written by Go's
+// encoding/json, which (like Gson and .NET) escapes '&' as \u0026, so a
+// quote of the value reads \u0026#34; and '&' \u0026amp;.
+func TestHTMLInsideJSON(t *testing.T) {
+	m := canaryMatcher(t)
+	for _, c := range realCanaries {
+		for _, esc := range []func(string) string{html.EscapeString, template.HTMLEscapeString} {
+			b, err := json.Marshal(map[string]string{"html": "<p>" + esc(c.Value) + "</p>"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertNoCanary(t, m, "Go JSON of escaped HTML", string(b)+"\n")
+		}
+	}
 }
 
 // TestRealPerl: Data::Dumper with Useqq, which writes \x{fc} for a
