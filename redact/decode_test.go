@@ -486,3 +486,34 @@ func TestRandomizedArbitraryNeedles(t *testing.T) {
 		}
 	}
 }
+
+// A cut escape after up to 3 held characters of a secret is released on
+// idle with them (a prompt is never hidden); when the secret then
+// completes, the rest of it is masked from the first unreleased byte.
+func TestCutEscapeAfterHeldCharactersReleasedOnIdle(t *testing.T) {
+	m, _ := Compile([]Secret{{Name: "S", Value: "CANARY-held-0123"}}, Options{})
+	for _, first := range []string{`Code CAN\u00`, `Code \u0043\u0041\u004e\u00`, `Code C\1`} {
+		var out syncBuffer
+		w := m.NewWriter(&out, 10*time.Millisecond)
+		_, _ = w.Write([]byte(first))
+		deadline := time.Now().Add(5 * time.Second)
+		for out.String() != first && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := out.String(); got != first {
+			t.Fatalf("after an idle pause: wrote %q, want %q", got, first)
+		}
+		rest := `41RY-held-0123 end`
+		if strings.HasSuffix(first, `\1`) {
+			rest = `01NARY-held-0123 end` // \101 is 'A'
+		}
+		_, _ = w.Write([]byte(rest))
+		_ = w.Close()
+		if got, want := out.String(), first+DefaultToken+" end"; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+		if s := w.Stats(); s.LateMasked != 1 || s.IdleReleases != 1 {
+			t.Errorf("%q: stats %+v", first, s)
+		}
+	}
+}
