@@ -21,14 +21,20 @@ package redact
 //	\u{H...}     1 to 6 hex digits (\x{H...} too, as Perl writes it)
 //	\n \r \t \b \f  the control characters of JSON's short escapes
 //	\a \v \e     BEL, VT and ESC, as C, bash and Perl write them
-//	\NNN         3 octal digits, the first 0-3: that byte (bash's printf %q
-//	             writes a character outside the locale byte by byte)
-//	\" \' \$ ...  a space or ASCII punctuation but '&': that character
-//	             (JSON's \" and \/, Python's and JavaScript's \', shell
-//	             quoting and double quotes, Perl, regular-expression quoting)
+//	\N \NN \NNN  1 to 3 octal digits (as many as there are, up to 0377):
+//	             that byte (bash's printf %q writes a character outside the
+//	             locale byte by byte, Perl's Data::Dumper \1 \37 \177)
+//	\" \' \$ ...  a space or ASCII punctuation but '&': that character (JSON's \" and \/,
+//	             Python's and JavaScript's \', shell and Perl double quotes,
+//	             regular-expression quoting), also with the character
+//	             written as an entity (\&quot;, JSON inside HTML)
 //	&#D...;      1 to 8 decimal digits
 //	&#xH...;     1 to 8 hex digits, x or X
 //	&amp; &lt; &gt; &quot; &apos;
+//	&amp;quot;   an entity escaped again (HTML escaped twice): its '&'
+//	             written as &amp;, up to maxAmp times
+//	\u0026quot;  an entity whose '&' is a backslash escape (HTML-escaped
+//	             text in a JSON string: Go, Gson and .NET escape '&')
 //
 // A backslash escape may start with up to maxDecSlash backslashes instead of
 // one (\\u003d is \u003d escaped again, and stands for '=' too); in a longer
@@ -41,8 +47,11 @@ package redact
 // it may turn out to be the first character of a secret.
 
 const (
-	maxDecSlash = 8  // most backslashes an escape starts with (three more levels of escaping)
-	maxDecBody  = 12 // longest escape after its backslashes or '&' ("#x0010FFFF;")
+	maxDecSlash = 8 // most backslashes an escape starts with (three more levels of escaping)
+	maxAmp      = 3 // most "amp;" before an entity's body (three more levels of escaping)
+	// maxDecBody is the longest escape after its backslashes: "U00000026"
+	// (an '&'), maxAmp times "amp;" and "#x0010FFFF;".
+	maxDecBody = 9 + 4*maxAmp + 11
 )
 
 // Results of decodeEsc.
@@ -65,6 +74,18 @@ func decodeEsc(p []byte, i int) (status, end int, r rune) {
 	if p[i] == '&' {
 		return decodeEntity(p, i+1)
 	}
+	st, end, r := decodeBackslash(p, i)
+	if st == decDone && r == '&' {
+		// An entity whose '&' is escaped: \u0026quot;.
+		if st, e, r := decodeEntity(p, end); st != decNone {
+			return st, e, r
+		}
+	}
+	return st, end, r
+}
+
+// decodeBackslash is decodeEsc for an escape starting with a backslash.
+func decodeBackslash(p []byte, i int) (status, end int, r rune) {
 	j := i
 	for j < len(p) && p[j] == '\\' {
 		j++
@@ -92,8 +113,18 @@ func decodeEsc(p []byte, i int) (status, end int, r rune) {
 		return decDone, j + 1, '\v'
 	case 'e':
 		return decDone, j + 1, 0x1b
-	case '0', '1', '2', '3':
+	case '0', '1', '2', '3', '4', '5', '6', '7':
 		return octalByte(p, j)
+	case '&':
+		// The escaped character written as an entity: JSON's \" inside
+		// HTML is \&quot;. Before an entity of another character the
+		// backslashes stand for themselves: the escape stands for them
+		// and that character.
+		st, end, r := decodeEntity(p, j+1)
+		if st == decDone && (r >= 0x80 || !isEscapedPunct(byte(r))) {
+			r |= rune(j-i) << slashShift
+		}
+		return st, end, r
 	case 'x':
 		if j+1 < len(p) && p[j+1] == '{' {
 			return hexRun(p, j+2, 1, 6, '}')
@@ -114,26 +145,33 @@ func decodeEsc(p []byte, i int) (status, end int, r rune) {
 	return decNone, 0, 0
 }
 
-// octalByte parses the three octal digits from p[j] (the first 0-3) of
-// an escape that stands for one byte.
+// octalByte parses the 1 to 3 octal digits from p[j] of an escape that
+// stands for one byte: as many as there are, but 2 when the first is 4-7
+// (the byte would overflow).
 func octalByte(p []byte, j int) (status, end int, r rune) {
-	v := 0
-	for k := 0; k < 3; k++ {
-		if j+k == len(p) {
-			return decMore, 0, 0
-		}
-		c := p[j+k]
-		if c < '0' || c > '7' {
-			return decNone, 0, 0
-		}
-		v = v<<3 | int(c-'0')
+	most := 3
+	if p[j] > '3' {
+		most = 2
 	}
-	return decDone, j + 3, byteRune | rune(v)
+	k, v := 0, 0
+	for k < most && j+k < len(p) && '0' <= p[j+k] && p[j+k] <= '7' {
+		v = v<<3 | int(p[j+k]-'0')
+		k++
+	}
+	if k < most && j+k == len(p) {
+		return decMore, 0, 0 // more digits may follow
+	}
+	return decDone, j + k, byteRune | rune(v)
 }
 
 // byteRune marks a decoded rune that stands for one byte (an octal escape)
 // rather than a character.
 const byteRune = 1 << 30
+
+// slashShift places, in a decoded rune, the number of backslashes that come
+// before its character in the view (a backslash run before an entity of a
+// letter, \&#x62;, stands for itself and the letter).
+const slashShift = 24
 
 // isEscapedPunct reports whether c stands for itself after a backslash:
 // a space (a shell's "\ ") or ASCII punctuation but '&', which starts an
@@ -143,8 +181,26 @@ func isEscapedPunct(c byte) bool {
 		!('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z')
 }
 
-// decodeEntity parses the rest of an entity whose '&' is at p[j-1].
+// decodeEntity parses the rest of an entity whose '&' is at p[j-1]: an
+// entity escaped again up to maxAmp times (&amp;quot;) stands for the
+// character of the innermost one.
 func decodeEntity(p []byte, j int) (status, end int, r rune) {
+	return ampEntity(p, j, maxAmp)
+}
+
+// ampEntity is decodeEntity with up to amps "amp;" before the body.
+func ampEntity(p []byte, j, amps int) (status, end int, r rune) {
+	if amps > 0 && len(p)-j >= 4 && string(p[j:j+4]) == "amp;" {
+		if st, end, r := ampEntity(p, j+4, amps-1); st != decNone {
+			return st, end, r
+		}
+		return decDone, j + 4, '&'
+	}
+	return entityBody(p, j)
+}
+
+// entityBody parses the rest of an entity after its '&', at p[j].
+func entityBody(p []byte, j int) (status, end int, r rune) {
 	if j == len(p) {
 		return decMore, 0, 0
 	}
@@ -247,6 +303,12 @@ var hexTable = func() (t [256]int8) {
 // three-byte form UTF-8 would give it were it allowed (generalised UTF-8),
 // and a byteRune as its one byte.
 func appendWTF8(b []byte, r rune) []byte {
+	if k := r >> slashShift & 0xf; k > 0 {
+		for ; k > 0; k-- {
+			b = append(b, '\\')
+		}
+		r &^= 0xf << slashShift
+	}
 	switch {
 	case r&byteRune != 0:
 		return append(b, byte(r))
@@ -289,6 +351,16 @@ type decParser struct {
 	n     int
 }
 
+// allSlashes reports whether b is all backslashes.
+func allSlashes(b []byte) bool {
+	for _, c := range b {
+		if c != '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // Results of decParser.feed beyond decNone, decMore and decDone.
 const decShift = decDone + 1 // the run of backslashes grew too long: its first byte is plain
 
@@ -299,22 +371,25 @@ func (d *decParser) begin(b []byte, start int64) {
 	d.n = copy(d.buf[:], b)
 }
 
-// feed gives the parser the next byte c. On decDone the escape stands for
-// the returned character; on decNone its bytes so far are plain and c is not
-// part of it; on decShift the first byte is plain and dropped (start moves
-// on).
-func (d *decParser) feed(c byte) (int, rune) {
+// feed gives the parser the next byte c. On decDone the escape
+// buf[:end] stands for the returned character; when it ends before c (an
+// octal escape of fewer than 3 digits, an entity escaped again whose inner
+// entity failed), buf[end:n] are plain bytes (no escape starts among them)
+// and c is not part of it. On decNone its bytes so far are plain and c is
+// not part of it; on decShift the first byte is plain and dropped (start
+// moves on).
+func (d *decParser) feed(c byte) (st, end int, r rune) {
 	d.buf[d.n] = c
 	d.n++
-	st, _, r := decodeEsc(d.buf[:d.n], 0)
-	if st == decNone && d.n == maxDecSlash+1 && c == '\\' {
+	st, end, r = decodeEsc(d.buf[:d.n], 0)
+	if st == decNone && d.n == maxDecSlash+1 && allSlashes(d.buf[:d.n]) {
 		copy(d.buf[:], d.buf[1:d.n])
 		d.n--
 		d.start++
-		return decShift, 0
+		return decShift, 0, 0
 	}
-	if st == decNone {
+	if st == decNone || st == decDone && end < d.n {
 		d.n-- // c is looked at again
 	}
-	return st, r
+	return st, end, r
 }

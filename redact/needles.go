@@ -64,13 +64,21 @@ func (s *needleSet) add(n string, owner int) {
 // addEncoded adds an encoder's form f of a value as the view matches it:
 // with its character escapes decoded (decode.go), so that the forms of all
 // encoders that differ only in which characters they escape, and how, are
-// one needle. f itself is kept too when it ends inside what may be an
-// escape, whose reading then depends on the bytes after it.
+// one needle. When f ends inside what may be an escape, whose reading then
+// depends on the bytes after it, f itself is kept too, and so is the
+// decoded form up to that escape: a value's trailing backslash, written
+// `\\`, followed by the closing quote reads as an escaped quote in the
+// view (`\\"` is `\"` escaped again), so that in a spelling other than f
+// (Python's ascii() of a value ending in a backslash) only the form before
+// it can match. Its last characters then show.
 func (s *needleSet) addEncoded(f string, owner int) {
 	d := decodeString(f)
 	s.add(d, owner)
-	if d != f && endsInEscape(f) {
-		s.add(f, owner)
+	if k := pendingEscape(f); k >= 0 {
+		if d != f {
+			s.add(f, owner)
+		}
+		s.add(decodeString(f[:k]), owner)
 	}
 }
 
@@ -98,18 +106,24 @@ func escapesCollapse(v string) bool {
 	return true
 }
 
-// endsInEscape reports whether f ends with the start of a character escape
-// (decode.go) that the bytes after it may complete.
-func endsInEscape(f string) bool {
+// pendingEscape returns where the character escape (decode.go) that f ends
+// with starts, when the bytes after f may still complete it as decodeString
+// reads f, or -1.
+func pendingEscape(f string) int {
 	b := []byte(f)
-	for k := len(b) - 1; k >= 0 && k >= len(b)-maxDecSlash-maxDecBody; k-- {
-		if c := b[k]; c == '\\' || c == '&' {
-			if st, _, _ := decodeEsc(b, k); st == decMore {
-				return true
+	for i := 0; i < len(b); {
+		if c := b[i]; c == '\\' || c == '&' {
+			switch st, end, _ := decodeEsc(b, i); st {
+			case decMore:
+				return i
+			case decDone:
+				i = end
+				continue
 			}
 		}
+		i++
 	}
-	return false
+	return -1
 }
 
 // cesu8 returns n with each character above U+FFFF written as its UTF-16

@@ -29,15 +29,34 @@ type decoded struct {
 	pend     int      // input position of a pending character escape, or -1
 }
 
-// Character escapes as decode.go specifies them, whole and cut short.
+// Character escapes as decode.go specifies them, whole and cut short (the
+// input ends where a longer escape may still follow). An entity may be
+// escaped again up to three times (&amp;amp;quot;); a backslash escape's
+// punctuation character may be written as an entity (\&quot;).
 var (
-	oracleEscWhole = regexp.MustCompile(`^(?:\\{1,8}(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|x\{([0-9a-fA-F]{1,6})\}|U([0-9a-fA-F]{8})|u\{([0-9a-fA-F]{1,6})\}|([nrtbfave -%'-/:-@\[\]-\x60{-~])|([0-3][0-7]{2}))|&(?:#([0-9]{1,8});|#[xX]([0-9a-fA-F]{1,8});|(amp|lt|gt|quot|apos);))`)
-	oracleEscCut   = regexp.MustCompile(`^(?:\\{1,8}(?:u[0-9a-fA-F]{0,3}|x[0-9a-fA-F]?|x\{[0-9a-fA-F]{0,6}|U[0-9a-fA-F]{0,7}|u\{[0-9a-fA-F]{0,6}|[0-3][0-7]?)?|&(?:#(?:[0-9]{0,8}|[xX][0-9a-fA-F]{0,8})?|a|am|amp|ap|apo|apos|l|lt|g|gt|q|qu|quo|quot)?)$`)
+	oracleEnt      = `&(?:amp;){0,3}(?:#([0-9]{1,8});|#[xX]([0-9a-fA-F]{1,8});|(amp|lt|gt|quot|apos);)`
+	oracleEntCut   = `&(?:amp;){0,3}(?:#(?:[0-9]{0,8}|[xX][0-9a-fA-F]{0,8})?|a|am|amp|ap|apo|apos|l|lt|g|gt|q|qu|quo|quot)?`
+	oracleEscWhole = regexp.MustCompile(`^(?:\\{1,8}(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|x\{([0-9a-fA-F]{1,6})\}|U([0-9a-fA-F]{8})|u\{([0-9a-fA-F]{1,6})\}|([nrtbfave -%'-/:-@\[\]-\x60{-~])|([0-3][0-7]{0,2}|[4-7][0-7]?)|(` + oracleEnt + `))|` + oracleEnt + `)`)
+	oracleEscCut   = regexp.MustCompile(`^(?:\\{1,8}(?:u[0-9a-fA-F]{0,3}|x[0-9a-fA-F]?|x\{[0-9a-fA-F]{0,6}|U[0-9a-fA-F]{0,7}|u\{[0-9a-fA-F]{0,6}|[0-3][0-7]?|[4-7]|` + oracleEntCut + `|` + oracleAmpEscape + oracleEntCut[1:] + `)?|` + oracleEntCut + `)$`)
+	// An entity whose '&' is written as a backslash escape (\u0026quot;).
+	oracleAmpEscape = `(?:u0026|x26|U00000026|[ux]\{0{0,4}26\})`
+	oracleAmpEsc    = regexp.MustCompile(`^\\{1,8}` + oracleAmpEscape + `(` + oracleEnt[1:] + `)`)
 )
+
+// oraclePunct are the characters a backslash escape stands for as they are.
+const oraclePunct = "!\"#$%'()*+,-./:;<=>?@[]^_`{|}~"
 
 // oracleEsc returns the end of the character escape at in[i] and the bytes
 // it stands for, or 0.
 func oracleEsc(in []byte, i int) (int, []byte) {
+	if m := oracleAmpEsc.FindSubmatch(in[i:]); m != nil {
+		if r := oracleEntity(m[2], m[3], m[4]); r <= 0x10FFFF {
+			return i + len(m[0]), oracleChar(r)
+		}
+		if n := oracleAmps(append([]byte{'&'}, m[1]...)); n > 1 {
+			return i + len(m[0]) - len(m[1]) + n - 1, []byte{'&'}
+		}
+	}
 	m := oracleEscWhole.FindSubmatch(in[i:])
 	if m == nil {
 		return 0, nil
@@ -52,12 +71,29 @@ func oracleEsc(in []byte, i int) (int, []byte) {
 	case m[7] != nil:
 		b, _ := strconv.ParseInt(string(m[7]), 8, 64)
 		return i + len(m[0]), []byte{byte(b)}
-	case m[10] != nil:
-		r = int64(map[string]rune{"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\''}[string(m[10])])
 	case m[8] != nil:
-		r, _ = strconv.ParseInt(string(m[8]), 10, 64)
+		r = oracleEntity(m[9], m[10], m[11])
+		slashes := bytes.Repeat([]byte{'\\'}, len(m[0])-len(m[8]))
+		if r > 0x10FFFF {
+			// Beyond Unicode: no entity, but an '&' escaped again
+			// before it is one.
+			if n := oracleAmps(m[8]); n > 1 {
+				return i + len(slashes) + n, append(slashes, '&')
+			}
+			return 0, nil
+		}
+		if r >= 0x80 || !strings.ContainsRune(oraclePunct, rune(r)) {
+			// Backslashes before an entity of another character stand
+			// for themselves, and the entity for its character.
+			return i + len(m[0]), append(slashes, oracleChar(r)...)
+		}
+	case m[1] == nil && m[2] == nil && m[3] == nil && m[4] == nil && m[5] == nil:
+		r = oracleEntity(m[12], m[13], m[14])
+		if n := oracleAmps(m[0]); r > 0x10FFFF && n > 1 {
+			return i + n, []byte{'&'} // as above
+		}
 	default:
-		for _, g := range [][]byte{m[1], m[2], m[3], m[4], m[5], m[9]} {
+		for _, g := range [][]byte{m[1], m[2], m[3], m[4], m[5]} {
 			if g != nil {
 				r, _ = strconv.ParseInt(string(g), 16, 64)
 			}
@@ -66,13 +102,41 @@ func oracleEsc(in []byte, i int) (int, []byte) {
 	if r > 0x10FFFF {
 		return 0, nil
 	}
-	var b []byte
-	if r >= 0xD800 && r <= 0xDFFF {
-		b = []byte{0xED, byte(0x80 | (r>>6)&0x3F), byte(0x80 | r&0x3F)}
-	} else {
-		b = utf8.AppendRune(nil, rune(r))
-	}
+	b := oracleChar(r)
 	return i + len(m[0]), b
+}
+
+// oracleChar returns the bytes of the character r stands for: its UTF-8
+// form, a surrogate half's three bytes.
+func oracleChar(r int64) []byte {
+	if r >= 0xD800 && r <= 0xDFFF {
+		return []byte{0xED, byte(0x80 | (r>>6)&0x3F), byte(0x80 | r&0x3F)}
+	}
+	return utf8.AppendRune(nil, rune(r))
+}
+
+// oracleAmps returns the length of the '&' that starts ent and the
+// "amp;" after it.
+func oracleAmps(ent []byte) int {
+	n := 1
+	for bytes.HasPrefix(ent[n:], []byte("amp;")) {
+		n += 4
+	}
+	return n
+}
+
+// oracleEntity returns the character of an entity from its decimal, hex
+// or named group.
+func oracleEntity(dec, hex, name []byte) int64 {
+	switch {
+	case dec != nil:
+		r, _ := strconv.ParseInt(string(dec), 10, 64)
+		return r
+	case hex != nil:
+		r, _ := strconv.ParseInt(string(hex), 16, 64)
+		return r
+	}
+	return int64(map[string]rune{"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\''}[string(name)])
 }
 
 // oracleDecode decodes in as escape.go and decode.go specify: left to
@@ -127,14 +191,17 @@ func oracleDecode(in []byte, eof, on bool) decoded {
 			}
 		}
 		if in[i] == '\\' || in[i] == '&' {
-			if j, b := oracleEsc(in, i); j > 0 {
+			if oracleEscCut.Match(in[i:]) {
+				// The rest may still become a (longer) escape: not yet
+				// part of the view; at the end, plain text.
+				if !eof {
+					d.pend = i
+					break
+				}
+			} else if j, b := oracleEsc(in, i); j > 0 {
 				plain(i, j, b...)
 				i = j
 				continue
-			}
-			if !eof && oracleEscCut.Match(in[i:]) {
-				d.pend = i
-				break // not yet part of the view
 			}
 		}
 		plain(i, i+1, in[i])

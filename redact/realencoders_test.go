@@ -1,6 +1,9 @@
 package redact
 
 import (
+	"encoding/json"
+	"html"
+	"html/template"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -20,7 +23,8 @@ var realCanaries = []Secret{
 	{Name: "ALLQ", Value: "CANARY-a'b\"c`d\\e-tail"},
 	{Name: "UNI", Value: "CANARY-ünï-€-😀-\u2028-tail"},
 	{Name: "URLPW", Value: "CANARY-p@ss:w/rd?#[x]^|{}`;=é~!$&'()*+,-tail"},
-	{Name: "CTRL", Value: "CANARY-esc\x1b-del\x7f-tab\t-tail"},
+	{Name: "CTRL", Value: "CANARY-esc\x1b-del\x7f-tab\t-soh\x01-tail"}, // Data::Dumper: \e \177 \t \1
+	{Name: "TRAILBS", Value: "CANARY-ünï-ends-tail\\"},                 // a trailing backslash: \\ and the closing quote read as \"
 }
 
 // program runs name with args and returns its stdout; the test is skipped
@@ -72,6 +76,8 @@ var pythonScripts = []struct{ what, script string }{
 	{"xml quoteattr", `import sys; from xml.sax.saxutils import quoteattr; print("<x v=" + quoteattr(sys.argv[1]) + "/>")`},
 	{"xml escape", `import sys; from xml.sax.saxutils import escape; print("<x>" + escape(sys.argv[1], {"'": "&apos;", '"': "&quot;"}) + "</x>")`},
 	{"ElementTree", `import sys, xml.etree.ElementTree as ET; e = ET.Element("x", v=sys.argv[1]); e.text = sys.argv[1]; print(ET.tostring(e, encoding="unicode"))`},
+	{"JSON inside HTML", `import html,json,sys; print('<div data-config="' + html.escape(json.dumps({"k": sys.argv[1]})) + '">')`},
+	{"HTML escaped twice", `import html,sys; print("<td>" + html.escape(html.escape(sys.argv[1])) + "</td>")`},
 	{"SQL literal", `import sys; print("INSERT INTO t VALUES ('" + sys.argv[1].replace("'", "''") + "');")`},
 	// Gson's and .NET System.Text.Json's escaping, applied by Python's
 	// encoder with their documented escape sets (neither runtime is
@@ -147,6 +153,22 @@ for v in sys.argv[1:]:
     print(yaml.safe_dump([v], default_style='"', width=1000).strip())
     print(yaml.dump({"k": v}, default_style="'", width=1000).strip())`}, canaryValues()...)...)
 	checkLines(t, m, "yaml.dump", out)
+}
+
+// TestHTMLInsideJSON: HTML-escaped text in a JSON string written by Go's
+// encoding/json, which (like Gson and .NET) escapes '&' as \u0026, so a
+// quote of the value reads \u0026#34; and '&' \u0026amp;.
+func TestHTMLInsideJSON(t *testing.T) {
+	m := canaryMatcher(t)
+	for _, c := range realCanaries {
+		for _, esc := range []func(string) string{html.EscapeString, template.HTMLEscapeString} {
+			b, err := json.Marshal(map[string]string{"html": "<p>" + esc(c.Value) + "</p>"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertNoCanary(t, m, "Go JSON of escaped HTML", string(b)+"\n")
+		}
+	}
 }
 
 // TestRealPerl: Data::Dumper with Useqq, which writes \x{fc} for a

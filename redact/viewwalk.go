@@ -125,13 +125,25 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 			}
 		}
 		if w.dp.on {
-			switch st, r := w.dp.feed(b); st {
+			switch st, end, r := w.dp.feed(b); st {
 			case decMore:
 				i++
 			case decDone:
-				i++
 				w.dp.on = false
-				w.decoded(w.dp.start, x+1, r, base)
+				e := w.dp.start + int64(end)
+				w.decoded(w.dp.start, e, r, base)
+				if e == x+1 {
+					i++
+					continue
+				}
+				// It ended before b: the bytes after it are characters
+				// of the view; b is looked at again.
+				for k, c := range w.dp.buf[end:w.dp.n] {
+					if !w.vOn {
+						break
+					}
+					w.viewByte(c, e+int64(k), base)
+				}
 			case decShift:
 				i++
 				w.viewByte('\\', w.dp.start-1, base)
@@ -210,7 +222,7 @@ func (w *Writer) viewByte(b byte, x, base int64) {
 // needle may go on from there.
 func (w *Writer) decoded(s, e int64, r rune, base int64) {
 	a := w.a
-	var buf [4]byte
+	var buf [maxDecSlash + 4]byte
 	vb := appendWTF8(buf[:0], r)
 	w.spans = append(w.spans, viewSpan{s: s, e: e, n: int32(len(vb))})
 	keep := false
@@ -243,7 +255,7 @@ func (a *automaton) ends(r rune) bool {
 	if r < 0x80 {
 		return a.inNone[r]
 	}
-	var buf [4]byte
+	var buf [maxDecSlash + 4]byte
 	for _, c := range appendWTF8(buf[:0], r) {
 		if !a.inNone[c] {
 			return false
