@@ -2,6 +2,7 @@ package redact
 
 import (
 	"math/rand"
+	"net/url"
 	"testing"
 )
 
@@ -59,6 +60,32 @@ func TestQuotesKeep(t *testing.T) {
 	for _, v := range []string{"it's", `a\b`, "tab\there", "é", "del\x7f"} {
 		if quotesKeep(v) {
 			t.Errorf("quotesKeep(%q) = true", v)
+		}
+	}
+}
+
+// When urlUnreserved(v) holds, Compile derives no percent-encoded form:
+// check that every encoder writes v as it is, for random values over the
+// unreserved characters (and that one other character makes it false).
+func TestURLUnreserved(t *testing.T) {
+	r := rand.New(rand.NewSource(41))
+	const unreserved = alnum + "-_.~"
+	for it := 0; it < 500; it++ {
+		v := randString(r, unreserved, 1+r.Intn(40))
+		if !urlUnreserved(v) {
+			t.Fatalf("urlUnreserved(%q) = false", v)
+		}
+		forms := []string{url.QueryEscape(v), url.PathEscape(v), encodeURIComponent(v), (&url.URL{Path: v}).EscapedPath(),
+			percentEncode(v, whatwgUserinfo), percentEncode(v, pythonQuote)}
+		for _, f := range forms {
+			if f != v {
+				t.Fatalf("urlUnreserved(%q) but a form is %q", v, f)
+			}
+		}
+	}
+	for _, c := range " !\"#$%&'()*+,/:;<=>?@[\\]^`{|}\x7fé" {
+		if urlUnreserved("abc" + string(c)) {
+			t.Errorf("urlUnreserved(%q) = true", "abc"+string(c))
 		}
 	}
 }

@@ -513,6 +513,9 @@ func shellDoubleQuoted(v string) string {
 // set (new URL() for user:PASSWORD@host) and Python's urllib.parse.quote
 // ("/" kept), each with upper- and lower-case hex.
 func urlForms(v string) []string {
+	if urlUnreserved(v) {
+		return nil // every form is v itself
+	}
 	forms := []string{url.QueryEscape(v), url.PathEscape(v), encodeURIComponent(v), (&url.URL{Path: v}).EscapedPath(),
 		percentEncode(v, whatwgUserinfo), percentEncode(v, pythonQuote)}
 	out := forms
@@ -522,6 +525,19 @@ func urlForms(v string) []string {
 		}
 	}
 	return out
+}
+
+// urlUnreserved reports whether v has only the characters no URL encoder
+// escapes (RFC 3986's unreserved set: letters, digits, "-_.~"), so that
+// every form of urlForms is v itself.
+func urlUnreserved(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+			return false
+		}
+	}
+	return true
 }
 
 // encodeURIComponent escapes like JavaScript's function of that name.
