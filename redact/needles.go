@@ -364,9 +364,14 @@ func stringLiteralForms(v string) []string {
 
 // shellForms returns the shell forms of escapedForms.
 func shellForms(v string) []string {
+	utf := bashPrintfQ(v, false)
+	c := utf
+	if !isASCII(v) { // the locale only matters for bytes of 0x80 and above
+		c = bashPrintfQ(v, true)
+	}
 	return []string{
-		bashPrintfQ(v, false),
-		bashPrintfQ(v, true),
+		utf,
+		c,
 		strings.ReplaceAll(v, "'", `'\''`),
 		shellDoubleQuoted(v),
 	}
@@ -402,6 +407,14 @@ func jsonASCII(s string) string {
 // bashSpecial lists the bytes bash's `printf %q` escapes with a backslash
 // (bash 5, lib/sh/shquote.c: sh_backslash_quote).
 const bashSpecial = " \t\n!\"$&'()*,;<>?[\\]^`{|}"
+
+// bashSpecialSet is bashSpecial as a table.
+var bashSpecialSet = func() (t [256]bool) {
+	for i := 0; i < len(bashSpecial); i++ {
+		t[bashSpecial[i]] = true
+	}
+	return t
+}()
 
 // bashPrintfQ returns v as bash's `printf %q` prints it: $'...' with C
 // escapes when v holds a character that is not printable in the locale, else
@@ -441,7 +454,7 @@ func bashPrintfQ(v string, cLocale bool) string {
 	if !ansi {
 		for i := 0; i < len(v); i++ {
 			c := v[i]
-			if strings.IndexByte(bashSpecial, c) >= 0 || (i == 0 && (c == '#' || c == '~')) {
+			if bashSpecialSet[c] || (i == 0 && (c == '#' || c == '~')) {
 				b.WriteByte('\\')
 			}
 			b.WriteByte(c)
@@ -475,7 +488,7 @@ func shellPlain(v string) bool {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < 0x20 || c >= 0x7f || strings.IndexByte(bashSpecial, c) >= 0 {
+		if c := v[i]; c < 0x20 || c >= 0x7f || bashSpecialSet[c] {
 			return false
 		}
 	}
