@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"slices"
 	"sort"
+	"strings"
 )
 
 // denseDepth is the depth up to which automaton states get a dense
@@ -146,67 +148,91 @@ func newAutomaton(needles []string, pub []int32) *automaton {
 	for i := range sorted {
 		sorted[i] = i
 	}
-	sort.SliceStable(sorted, func(i, j int) bool { return needles[sorted[i]] < needles[sorted[j]] })
-	nodes := 1
+	slices.SortFunc(sorted, func(i, j int) int {
+		if c := strings.Compare(needles[i], needles[j]); c != 0 {
+			return c
+		}
+		return i - j // equal needles keep index order
+	})
+	// Count the trie nodes of each depth: a needle adds the nodes past its
+	// longest common prefix with the one before it in sorted order.
+	lcp := make([]int32, len(sorted))
+	perDepth := make([]int32, a.maxLen+2) // difference array, then counts
 	prev := ""
-	for _, i := range sorted {
+	for k, i := range sorted {
 		n := needles[i]
 		l := 0
 		for l < len(n) && l < len(prev) && n[l] == prev[l] {
 			l++
 		}
-		nodes += len(n) - l
+		lcp[k] = int32(l)
+		if l < len(n) {
+			perDepth[l+1]++
+			perDepth[len(n)+1]--
+		}
 		prev = n
 	}
+	// levelStart[d]: the first node index of depth d (nodes for d past the
+	// deepest level).
+	a.levelStart = make([]int32, a.maxLen+2)
+	nodes := int32(1)
+	run := int32(0)
+	for d := 1; d <= a.maxLen+1; d++ {
+		a.levelStart[d] = nodes
+		run += perDepth[d]
+		nodes += run
+	}
 
-	// Build the trie level by level, in sorted order: node indexes are then
-	// breadth-first, and the children of a node are consecutive.
-	out := make([]int32, nodes)   // needle length ending exactly at the node
-	outID := make([]int32, nodes) // its index
-	depth := make([]int32, nodes)
-	nodeID := make([]int32, nodes) // lowest needle index through the node
-	secret := make([]bool, nodes)  // some needle through the node is past its public prefix there
+	// Build the trie depth-first, in sorted order, placing each node at
+	// the next free index of its depth: the nodes of a depth are then in
+	// the sorted order of their strings, so node indexes are breadth-first
+	// and the children of a node are consecutive.
+	//
+	// Until the breadth-first pass below, matchLen and matchID hold the
+	// needle ending exactly at a node (0: none), holdID the lowest index of
+	// a needle through it and relOK whether some needle through it is past
+	// its public prefix there.
+	a.matchLen = make([]int32, nodes)
+	a.matchID = make([]int32, nodes)
+	a.holdID = make([]int32, nodes)
+	a.relOK = make([]bool, nodes)
+	nodeID, secret := a.holdID, a.relOK
 	a.nodeClass = make([]uint8, nodes)
 	a.firstChild = make([]int32, nodes+1)
-	cur := make([]int32, len(sorted)) // the node each needle has reached
-	a.levelStart = []int32{0, 1}
-	next := int32(1)
-	for d := 1; d <= a.maxLen; d++ {
-		prevPar, prevByte, prevNode := int32(-1), -1, int32(0)
-		for k, i := range sorted {
-			n := needles[i]
-			if len(n) < d {
-				continue
-			}
-			par := cur[k]
-			b := int(n[d-1])
-			node := prevNode
-			if par != prevPar || b != prevByte {
-				node = next
-				next++
-				depth[node] = int32(d)
-				nodeID[node] = int32(i)
-				a.nodeClass[node] = a.class[b]
-				a.firstChild[par+1]++ // counts children for now
-			} else if int32(i) < nodeID[node] {
-				nodeID[node] = int32(i)
-			}
-			cur[k] = node
-			if pub == nil || int(pub[i]) < d {
-				secret[node] = true
-			}
-			prevPar, prevByte, prevNode = par, b, node
-			if len(n) == d && out[node] == 0 {
-				out[node] = int32(d)
-				outID[node] = int32(i)
+	free := append([]int32(nil), a.levelStart...) // next free index per depth
+	path := make([]int32, a.maxLen+1)             // the nodes of the current needle, by depth
+	for k, i := range sorted {
+		n := needles[i]
+		l := int(lcp[k])
+		for d := 1; d <= l; d++ {
+			if v := path[d]; int32(i) < nodeID[v] {
+				nodeID[v] = int32(i)
 			}
 		}
-		a.levelStart = append(a.levelStart, next)
+		for d := l + 1; d <= len(n); d++ {
+			v := free[d]
+			free[d]++
+			par := path[d-1]
+			nodeID[v] = int32(i)
+			a.nodeClass[v] = a.class[n[d-1]]
+			a.firstChild[par+1]++ // counts children for now
+			path[d] = v
+		}
+		from := 1
+		if pub != nil {
+			from = int(pub[i]) + 1
+		}
+		for d := from; d <= len(n); d++ {
+			secret[path[d]] = true
+		}
+		if v := path[len(n)]; len(n) > 0 && a.matchLen[v] == 0 {
+			a.matchLen[v], a.matchID[v] = int32(len(n)), int32(i)
+		}
 	}
 	// firstChild from the child counts: children are consecutive and come
 	// in the order of their parents, starting at node 1.
 	a.firstChild[0] = 1
-	for v := 0; v < nodes; v++ {
+	for v := int32(0); v < nodes; v++ {
 		a.firstChild[v+1] += a.firstChild[v]
 	}
 
@@ -218,11 +244,7 @@ func newAutomaton(needles []string, pub []int32) *automaton {
 	a.trans = make([]int32, int(a.denseCount)*int(stride))
 	a.enc = make([]int32, nodes)
 	a.fail = make([]int32, nodes)
-	a.matchLen = make([]int32, nodes)
-	a.matchID = make([]int32, nodes)
 	a.hold = make([]int32, nodes)
-	a.holdID = make([]int32, nodes)
-	a.relOK = make([]bool, nodes)
 	a.relOK[0] = true
 	for v := int32(0); v < int32(nodes); v++ {
 		a.enc[v] = a.enc0(v)
@@ -230,7 +252,11 @@ func newAutomaton(needles []string, pub []int32) *automaton {
 
 	// Breadth-first: for each node u, compute its children's failure
 	// states and outputs, then (for a dense u) its transition row.
+	du := int32(0) // depth of u
 	for u := int32(0); u < int32(nodes); u++ {
+		for u >= a.levelStart[du+1] {
+			du++
+		}
 		for v := a.firstChild[u]; v < a.firstChild[u+1]; v++ {
 			c := int32(a.nodeClass[v])
 			var f int32 // encoded failure state of v
@@ -242,14 +268,12 @@ func newAutomaton(needles []string, pub []int32) *automaton {
 			}
 			a.fail[v] = f
 			fv := a.node(f)
-			if out[v] > 0 {
-				a.matchLen[v], a.matchID[v] = out[v], outID[v]
-			} else {
+			if a.matchLen[v] == 0 { // no needle ends exactly at v
 				a.matchLen[v], a.matchID[v] = a.matchLen[fv], a.matchID[fv]
 			}
 			if a.firstChild[v] < a.firstChild[v+1] {
-				a.hold[v], a.holdID[v] = depth[v], nodeID[v]
-				a.relOK[v] = depth[v] <= MaxIdleRelease || !secret[v] && a.relOK[fv]
+				a.hold[v] = du + 1 // holdID[v] is nodeID[v] already
+				a.relOK[v] = du+1 <= MaxIdleRelease || !secret[v] && a.relOK[fv]
 			} else {
 				a.hold[v], a.holdID[v] = a.hold[fv], a.holdID[fv]
 				a.relOK[v] = a.relOK[fv]

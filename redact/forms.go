@@ -195,6 +195,18 @@ func quotedForms(v string) []string {
 	return out
 }
 
+// quotesKeep reports whether every form of quotedForms is v itself: v is
+// printable ASCII without a single quote or a backslash, so no quoting
+// style escapes any of its characters or switches to a quote it holds.
+func quotesKeep(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e || c == '\'' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // pythonBytesRepr returns the inside of the quotes of Python's repr() of
 // v's bytes (print(s.encode()), a C program's "\xc3\xa9"): printable ASCII
 // as it is, the quote and '\\' escaped, \t \n \r, and every other byte as

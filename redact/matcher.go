@@ -24,6 +24,7 @@ func (m *Matcher) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "redact
 func Compile(secrets []Secret, opt Options) (*Matcher, []Skipped) {
 	minLen := opt.minLength()
 	set := newNeedleSet(minLen)
+	set.seen = make(map[string]bool, 16*len(secrets)) // about 7 needles a secret (14 with special characters)
 	var skipped []Skipped
 	for i, s := range secrets {
 		v, reason := classify(s, minLen)

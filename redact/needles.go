@@ -61,6 +61,15 @@ func (s *needleSet) add(n string, owner int) {
 	s.pub = append(s.pub, int32(k))
 }
 
+// holds reports whether v, normalised as add normalises it, is in the set.
+func (s *needleSet) holds(v string) bool {
+	n := strings.TrimSpace(v)
+	for strings.HasPrefix(n, "%") || strings.HasPrefix(n, ":") {
+		n = strings.TrimSpace(n[1:])
+	}
+	return s.seen[n]
+}
+
 // addEncoded adds an encoder's form f of a value as the view matches it:
 // with its character escapes decoded (decode.go), so that the forms of all
 // encoders that differ only in which characters they escape, and how, are
@@ -131,6 +140,9 @@ func pendingEscape(f string) int {
 // such a character written as two escapes (\ud83d\ude00). ok is false when
 // n has no such character.
 func cesu8(n string) (string, bool) {
+	if !hasFourByte(n) {
+		return "", false
+	}
 	var b []byte
 	for i := 0; i < len(n); {
 		r, size := utf8.DecodeRuneInString(n[i:])
@@ -146,6 +158,17 @@ func cesu8(n string) (string, bool) {
 		i += size
 	}
 	return string(b), b != nil
+}
+
+// hasFourByte reports whether s holds a byte that starts a four-byte UTF-8
+// sequence (a character above U+FFFF).
+func hasFourByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0xF0 {
+			return true
+		}
+	}
+	return false
 }
 
 // publicPrefix returns the part of a value that is public text by
@@ -192,24 +215,45 @@ func addForms(s *needleSet, v string, owner int, opt Options) {
 	for _, f := range multiLineForms(v) {
 		s.add(f, owner)
 	}
-	esc := escapedForms(v)
-	lists := [][]string{esc, quotedForms(v)}
-	if !escapesCollapse(v) {
-		jsonForms := append(encoderJSONForms(v), esc[:3]...)
-		lists = append(lists, jsonForms, doubleEscaped(jsonForms), entityForms(v))
-	}
-	for _, list := range lists {
+	// Forms equal to v add nothing: v is in the set (or add dropped it, as
+	// it drops them), and for an encoder's form the decoded v is v itself
+	// when v has no '\\' or '&' (see addEncoded). Such forms are skipped
+	// before the map lookup, and forms that provably all are v (or decode
+	// to it) are not derived at all.
+	plain := !strings.ContainsAny(v, `\&`)
+	addEnc := func(list []string) {
 		for _, f := range list {
-			s.addEncoded(f, owner)
+			if !plain || f != v {
+				s.addEncoded(f, owner)
+			}
 		}
 	}
+	collapse := escapesCollapse(v)
+	var lit []string
+	if !collapse || !s.holds(v) {
+		lit = stringLiteralForms(v)
+		addEnc(lit)
+	}
+	addEnc(shellForms(v))
+	if !plain || !quotesKeep(v) {
+		addEnc(quotedForms(v))
+	}
+	if !collapse {
+		jsonForms := append(encoderJSONForms(v), lit[:3]...)
+		addEnc(jsonForms)
+		addEnc(doubleEscaped(jsonForms))
+		addEnc(entityForms(v))
+	}
 	for _, f := range urlForms(v) {
+		if f != v {
+			s.add(f, owner)
+		}
+	}
+	b64 := base64Forms(v)
+	for _, f := range b64 {
 		s.add(f, owner)
 	}
-	for _, f := range base64Forms(v) {
-		s.add(f, owner)
-	}
-	for _, f := range wrappedBase64Forms(v) {
+	for _, f := range wrapBase64(b64[0]) {
 		s.add(f, owner)
 	}
 	if opt.Hex {
@@ -306,6 +350,14 @@ func isPEMArmour(line string) bool {
 // for control characters), the inside of the single quotes `set -x` prints,
 // and the inside of a double-quoted shell string.
 func escapedForms(v string) []string {
+	return append(stringLiteralForms(v), shellForms(v)...)
+}
+
+// stringLiteralForms returns the JSON and Go forms of escapedForms: when
+// escapesCollapse(v) holds they all decode to v or its CESU-8 form
+// (TestEscapedFormsCollapse), so Compile need not derive them once v is in
+// the set.
+func stringLiteralForms(v string) []string {
 	q, _ := json.Marshal(v)
 	html := unquote(string(q))
 	var buf bytes.Buffer
@@ -318,15 +370,25 @@ func escapedForms(v string) []string {
 	for _, f := range []string{html, plain, ascii} {
 		out = append(out, strings.ReplaceAll(f, "/", `\/`))
 	}
-	out = append(out,
+	return append(out,
 		unquote(strconv.Quote(v)),
 		unquote(strconv.QuoteToASCII(v)),
-		bashPrintfQ(v, false),
-		bashPrintfQ(v, true),
+	)
+}
+
+// shellForms returns the shell forms of escapedForms.
+func shellForms(v string) []string {
+	utf := bashPrintfQ(v, false)
+	c := utf
+	if !isASCII(v) { // the locale only matters for bytes of 0x80 and above
+		c = bashPrintfQ(v, true)
+	}
+	return []string{
+		utf,
+		c,
 		strings.ReplaceAll(v, "'", `'\''`),
 		shellDoubleQuoted(v),
-	)
-	return out
+	}
 }
 
 // unquote strips the first and last byte of a quoted literal.
@@ -360,6 +422,14 @@ func jsonASCII(s string) string {
 // (bash 5, lib/sh/shquote.c: sh_backslash_quote).
 const bashSpecial = " \t\n!\"$&'()*,;<>?[\\]^`{|}"
 
+// bashSpecialSet is bashSpecial as a table.
+var bashSpecialSet = func() (t [256]bool) {
+	for i := 0; i < len(bashSpecial); i++ {
+		t[bashSpecial[i]] = true
+	}
+	return t
+}()
+
 // bashPrintfQ returns v as bash's `printf %q` prints it: $'...' with C
 // escapes when v holds a character that is not printable in the locale, else
 // v with shell metacharacters backslash-escaped (and a leading '#' or '~').
@@ -382,6 +452,9 @@ func bashPrintfQ(v string, cLocale bool) string {
 		}
 		return unicode.IsPrint(r), n
 	}
+	if shellPlain(v) {
+		return v // nothing to escape, in any locale
+	}
 	ansi := false
 	for i := 0; i < len(v); {
 		ok, n := printable(i)
@@ -395,7 +468,7 @@ func bashPrintfQ(v string, cLocale bool) string {
 	if !ansi {
 		for i := 0; i < len(v); i++ {
 			c := v[i]
-			if strings.IndexByte(bashSpecial, c) >= 0 || (i == 0 && (c == '#' || c == '~')) {
+			if bashSpecialSet[c] || (i == 0 && (c == '#' || c == '~')) {
 				b.WriteByte('\\')
 			}
 			b.WriteByte(c)
@@ -421,6 +494,21 @@ func bashPrintfQ(v string, cLocale bool) string {
 	return b.String()
 }
 
+// shellPlain reports whether v is printable ASCII without a byte that
+// bashPrintfQ or shellDoubleQuoted escapes (and without a leading '#' or
+// '~'): both write it as it is.
+func shellPlain(v string) bool {
+	if v != "" && (v[0] == '#' || v[0] == '~') {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x7f || bashSpecialSet[c] {
+			return false
+		}
+	}
+	return true
+}
+
 // ansiCEscapes are the bytes bash's `printf %q` writes as a named escape
 // inside $'...'.
 var ansiCEscapes = map[byte]string{
@@ -430,6 +518,9 @@ var ansiCEscapes = map[byte]string{
 
 // shellDoubleQuoted returns the inside of "..." holding v.
 func shellDoubleQuoted(v string) string {
+	if !strings.ContainsAny(v, "\"\\$`") {
+		return v
+	}
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; c {
@@ -449,13 +540,31 @@ func shellDoubleQuoted(v string) string {
 // set (new URL() for user:PASSWORD@host) and Python's urllib.parse.quote
 // ("/" kept), each with upper- and lower-case hex.
 func urlForms(v string) []string {
+	if urlUnreserved(v) {
+		return nil // every form is v itself
+	}
 	forms := []string{url.QueryEscape(v), url.PathEscape(v), encodeURIComponent(v), (&url.URL{Path: v}).EscapedPath(),
 		percentEncode(v, whatwgUserinfo), percentEncode(v, pythonQuote)}
 	out := forms
 	for _, f := range forms {
-		out = append(out, lowerPercent(f))
+		if l := lowerPercent(f); l != f {
+			out = append(out, l)
+		}
 	}
 	return out
+}
+
+// urlUnreserved reports whether v has only the characters no URL encoder
+// escapes (RFC 3986's unreserved set: letters, digits, "-_.~"), so that
+// every form of urlForms is v itself.
+func urlUnreserved(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+			return false
+		}
+	}
+	return true
 }
 
 // encodeURIComponent escapes like JavaScript's function of that name.
@@ -467,7 +576,7 @@ func encodeURIComponent(v string) string {
 		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(keep, c) >= 0 {
 			b.WriteByte(c)
 		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
+			writeEsc(&b, "%", rune(c), 2, true)
 		}
 	}
 	return b.String()
@@ -498,17 +607,27 @@ func toLowerHex(c byte) byte {
 // characters of the encoding that depend on v alone.
 func base64Forms(v string) []string {
 	out := alignedForms(v, 6, base64.RawStdEncoding.EncodeToString)
-	return append(out, alignedForms(v, 6, base64.RawURLEncoding.EncodeToString)...)
+	// The URL-safe alphabet is the standard one with '-' for '+' and '_'
+	// for '/': a form without either is the same in both.
+	for _, f := range out[:len(out):len(out)] {
+		if strings.ContainsAny(f, "+/") {
+			out = append(out, urlSafe.Replace(f))
+		}
+	}
+	return out
 }
 
-// wrappedBase64Forms returns the base64 of v (standard alphabet, v at the
-// start of the encoded data, as `echo "$S" | base64`, `openssl base64` and
+// urlSafe turns standard base64 into URL-safe base64.
+var urlSafe = strings.NewReplacer("+", "-", "/", "_")
+
+// wrapBase64 returns the base64 of a value (standard alphabet, the value at
+// the start of the encoded data, as `echo "$S" | base64`, `openssl base64` and
 // MIME encode a whole value) wrapped at 76 and at 64 columns, with "\n" and
 // with "\r\n" line breaks (a pseudo-terminal's); nil when the encoding fits
-// on one line. Only the characters that depend on v alone are kept, so a
-// trailing newline or other data after v does not matter.
-func wrappedBase64Forms(v string) []string {
-	enc := alignedForms(v, 6, base64.RawStdEncoding.EncodeToString)[0]
+// on one line. enc is its unwrapped form with only the characters that depend
+// on the value alone (the first of base64Forms), so a trailing newline or
+// other data after the value does not matter.
+func wrapBase64(enc string) []string {
 	var out []string
 	for _, width := range []int{76, 64} {
 		if len(enc) <= width {
@@ -532,9 +651,10 @@ func alignedForms(v string, bits int, enc func([]byte) string) []string {
 		group = 5
 	}
 	var out []string
+	pad := make([]byte, group-1+len(v)) // group-1 zero filler bytes, then v
+	copy(pad[group-1:], v)
 	for a := 0; a < group; a++ {
-		buf := make([]byte, a+len(v))
-		copy(buf[a:], v)
+		buf := pad[group-1-a:]
 		s := enc(buf)
 		first := (8*a + bits - 1) / bits
 		last := (8 * (a + len(v))) / bits

@@ -62,8 +62,9 @@ func newSkipper(a *automaton) *skipper {
 	s.m = m
 	s.shift = make([]uint8, 1<<skipTableBits)
 	def := uint8(m - skipBlock + 1)
-	for i := range s.shift {
-		s.shift[i] = def
+	s.shift[0] = def
+	for k := 1; k < len(s.shift); k *= 2 {
+		copy(s.shift[k:], s.shift[:k])
 	}
 	for _, n := range a.needles {
 		b := []byte(n[:m])
