@@ -26,7 +26,7 @@ func TestEscapedFormsCollapse(t *testing.T) {
 			if d := decodeString(f); d != v && d != cesu {
 				t.Fatalf("form %q of %q decodes to %q", f, v, d)
 			}
-			if endsInEscape(f) {
+			if pendingEscape(f) >= 0 {
 				t.Fatalf("form %q of %q ends inside an escape", f, v)
 			}
 		}
