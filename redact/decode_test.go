@@ -245,13 +245,7 @@ func TestRandomizedCharacterEscapes(t *testing.T) {
 				if r.Intn(4) == 0 {
 					n = n[:1+r.Intn(len(n))]
 				}
-				for _, c := range n { // a needle cut inside a character ends with U+FFFD: noise
-					if r.Intn(3) == 0 {
-						in = append(in, escapeStyles[r.Intn(len(escapeStyles))].f(c)...)
-					} else {
-						in = append(in, string(c)...)
-					}
-				}
+				in = append(in, respellWith(r, n, 3)...) // a needle cut inside a character ends with U+FFFD: noise
 			}
 		}
 		sizes := splitSizes(len(in), func() int {
@@ -462,13 +456,7 @@ func TestRandomizedArbitraryNeedles(t *testing.T) {
 			case 1:
 				in = append(in, randString(r, alpha, r.Intn(5))...)
 			default:
-				for _, c := range needles[r.Intn(len(needles))] {
-					if r.Intn(2) == 0 {
-						in = append(in, escapeStyles[r.Intn(len(escapeStyles))].f(c)...)
-					} else {
-						in = append(in, string(c)...)
-					}
-				}
+				in = append(in, respellWith(r, needles[r.Intn(len(needles))], 2)...)
 			}
 		}
 		sizes := splitSizes(len(in), func() int {
@@ -517,4 +505,18 @@ func TestCutEscapeAfterHeldCharactersReleasedOnIdle(t *testing.T) {
 			t.Errorf("%q: stats %+v", first, s)
 		}
 	}
+}
+
+// respellWith writes each character of s, with odds 1/odds, as a character
+// escape of a random style (escapeStyles); invalid bytes come out as U+FFFD.
+func respellWith(r *rand.Rand, s string, odds int) []byte {
+	var out []byte
+	for _, c := range s {
+		if r.Intn(odds) == 0 {
+			out = append(out, escapeStyles[r.Intn(len(escapeStyles))].f(c)...)
+		} else {
+			out = utf8.AppendRune(out, c)
+		}
+	}
+	return out
 }

@@ -6,7 +6,6 @@ import (
 	"hash/fnv"
 	"math/rand"
 	"testing"
-	"unicode/utf8"
 )
 
 // fuzzAlphabet is what fuzzed needles are made of. It has no byte of the
@@ -145,16 +144,7 @@ func fuzzCompiled(spec, input, splits []byte, mode uint8) (needles []string, in 
 func respell(in, seed []byte) []byte {
 	h := fnv.New64a()
 	h.Write(seed)
-	r := rand.New(rand.NewSource(int64(h.Sum64())))
-	var out []byte
-	for _, c := range string(in) {
-		if r.Intn(3) == 0 {
-			out = append(out, escapeStyles[r.Intn(len(escapeStyles))].f(c)...)
-		} else {
-			out = utf8.AppendRune(out, c)
-		}
-	}
-	return out
+	return respellWith(rand.New(rand.NewSource(int64(h.Sum64()))), string(in), 3)
 }
 
 // checkStream runs one case through a strict Writer and checks every
