@@ -282,14 +282,16 @@ func TestCutEscapeIsHeld(t *testing.T) {
 	}
 }
 
-// Compile leaves out the JSON and entity forms of a value when
-// escapesCollapse says they all decode to the value: check that they do,
-// for random values over the characters encoders treat specially.
+// Compile leaves out the JSON, Go string-literal and entity forms of a
+// value when escapesCollapse says they all decode to the value: check that
+// each does (or to its CESU-8 form, also a needle) and does not end inside
+// an escape (which addEncoded would keep as it is), for random values over
+// the characters encoders treat specially.
 func TestEscapesCollapse(t *testing.T) {
 	r := rand.New(rand.NewSource(23))
-	const alpha = "&aZ09 \"'<>=+/`$@!#%^*()[]{}|;:,.?~-_\n\r\t\b\féü€😀\u00ff\u0100\u07ff\u0800\ufffd"
+	const alpha = "&aZ09 \"'<>=+/`$@!#%^*()[]{}|;:,.?~-_\n\r\t\b\féü€😀\u00ff\u0100\u07ff\u0800\u200b\u2066\ufffd\U000e0001"
 	checked := 0
-	for it := 0; it < 3000; it++ {
+	for it := 0; it < 4000; it++ {
 		v := randRunes(r, alpha, 1+r.Intn(24))
 		if !escapesCollapse(v) {
 			continue
@@ -297,10 +299,13 @@ func TestEscapesCollapse(t *testing.T) {
 		checked++
 		cesu, _ := cesu8(v)
 		jsonForms := append(encoderJSONForms(v), escapedForms(v)[:3]...)
-		for _, list := range [][]string{jsonForms, doubleEscaped(jsonForms), entityForms(v)} {
+		for _, list := range [][]string{jsonForms, doubleEscaped(jsonForms), entityForms(v), stringLiteralForms(v)} {
 			for _, f := range list {
 				if d := decodeString(f); d != v && d != cesu {
 					t.Fatalf("form %q of %q decodes to %q", f, v, d)
+				}
+				if pendingEscape(f) >= 0 {
+					t.Fatalf("form %q of %q ends inside an escape", f, v)
 				}
 			}
 		}

@@ -6,36 +6,6 @@ import (
 	"testing"
 )
 
-// When escapesCollapse(v) holds, Compile does not derive the JSON and Go
-// string-literal forms of v: check that each decodes to v or its CESU-8
-// form (needles already in the set) and does not end inside an escape
-// (which addEncoded would keep as it is), for random values over the
-// characters encoders treat specially.
-func TestEscapedFormsCollapse(t *testing.T) {
-	r := rand.New(rand.NewSource(29))
-	const alpha = "&aZ09 \"'<>=+/`$@!#%^*()[]{}|;:,.?~-_\n\r\t\b\féü€😀\u00ff\u0100\u07ff\u0800\u200b\u2066\ufffd\U000e0001"
-	checked := 0
-	for it := 0; it < 4000; it++ {
-		v := randRunes(r, alpha, 1+r.Intn(24))
-		if !escapesCollapse(v) {
-			continue
-		}
-		checked++
-		cesu, _ := cesu8(v)
-		for _, f := range stringLiteralForms(v) {
-			if d := decodeString(f); d != v && d != cesu {
-				t.Fatalf("form %q of %q decodes to %q", f, v, d)
-			}
-			if pendingEscape(f) >= 0 {
-				t.Fatalf("form %q of %q ends inside an escape", f, v)
-			}
-		}
-	}
-	if checked < 1000 {
-		t.Fatalf("only %d values checked", checked)
-	}
-}
-
 // When quotesKeep(v) holds, Compile does not derive quotedForms: check that
 // each is v itself.
 func TestQuotesKeep(t *testing.T) {
