@@ -138,12 +138,7 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 				}
 				// It ended before b: the bytes after it are characters
 				// of the view; b is looked at again.
-				for k, c := range w.dp.buf[end:w.dp.n] {
-					if !w.vOn {
-						break
-					}
-					w.viewByte(c, e+int64(k), base)
-				}
+				w.viewBytes(w.dp.buf[end:w.dp.n], e, base)
 			case decShift:
 				i++
 				w.viewByte('\\', w.dp.start-1, base)
@@ -152,12 +147,7 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 				// Not an escape: its bytes are characters of the view; b
 				// is looked at again.
 				w.dp.on = false
-				for k, c := range w.dp.buf[:w.dp.n] {
-					if !w.vOn {
-						break
-					}
-					w.viewByte(c, w.dp.start+int64(k), base)
-				}
+				w.viewBytes(w.dp.buf[:w.dp.n], w.dp.start, base)
 			}
 			continue
 		}
@@ -195,6 +185,17 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 		w.viewByte(b, x, base)
 	}
 	return i
+}
+
+// viewBytes steps the view walk over b, characters of the view from input
+// position x on, while it is on (once off, the raw walk sees the same).
+func (w *Writer) viewBytes(b []byte, x, base int64) {
+	for k, c := range b {
+		if !w.vOn {
+			return
+		}
+		w.viewByte(c, x+int64(k), base)
+	}
 }
 
 // viewByte steps the view walk over b, a character of the view at input

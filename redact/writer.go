@@ -251,10 +251,7 @@ func (w *Writer) writeChunk(p []byte) error {
 		w.st = st
 	}
 	w.pos += int64(len(p))
-	for _, mt := range ms {
-		end := base + int64(mt.end)
-		w.addMatch(end-int64(mt.n), end, mt.id, p, base)
-	}
+	w.addMatches(ms, p, base)
 	w.ms = ms[:0]
 	var hold int64
 	if w.vOn {
@@ -299,6 +296,15 @@ func (w *Writer) writeChunk(p []byte) error {
 	}
 	w.keepHeld(p, base, safe)
 	return err
+}
+
+// addMatches records the matches ms, whose ends are relative to base (p is
+// the current write, as for addMatch).
+func (w *Writer) addMatches(ms []match, p []byte, base int64) {
+	for _, mt := range ms {
+		end := base + int64(mt.end)
+		w.addMatch(end-int64(mt.n), end, mt.id, p, base)
+	}
 }
 
 // addMatch records the occurrence [s, e) of needle id, merging it with the
@@ -525,16 +531,8 @@ func (w *Writer) Close() error {
 	if w.dp.on {
 		// So is a character escape: its bytes are characters of the view.
 		w.dp.on = false
-		for k, c := range w.dp.buf[:w.dp.n] {
-			if !w.vOn {
-				break
-			}
-			w.viewByte(c, w.dp.start+int64(k), w.pos)
-		}
-		for _, mt := range w.ms {
-			end := w.pos + int64(mt.end)
-			w.addMatch(end-int64(mt.n), end, mt.id, nil, w.pos)
-		}
+		w.viewBytes(w.dp.buf[:w.dp.n], w.dp.start, w.pos)
+		w.addMatches(w.ms, nil, w.pos)
 		w.ms = w.ms[:0]
 	}
 	var tails []match
