@@ -343,20 +343,12 @@ func isPEMArmour(line string) bool {
 	return strings.HasPrefix(line, "-----BEGIN") || strings.HasPrefix(line, "-----END")
 }
 
-// escapedForms returns the string-literal forms of v: JSON as Go writes it
-// (HTML-safe \u003c, \u0026, \u003e) and without HTML escaping, JSON with
-// \uXXXX for every non-ASCII rune, each also with "\/", Go's %q and
-// QuoteToASCII, and the shell forms: bash `printf %q` (backslashes, or $'..'
-// for control characters), the inside of the single quotes `set -x` prints,
-// and the inside of a double-quoted shell string.
-func escapedForms(v string) []string {
-	return append(stringLiteralForms(v), shellForms(v)...)
-}
-
-// stringLiteralForms returns the JSON and Go forms of escapedForms: when
-// escapesCollapse(v) holds they all decode to v or its CESU-8 form
-// (TestEscapedFormsCollapse), so Compile need not derive them once v is in
-// the set.
+// stringLiteralForms returns the string-literal forms of v: JSON as Go
+// writes it (HTML-safe \u003c, \u0026, \u003e) and without HTML escaping,
+// JSON with \uXXXX for every non-ASCII rune, each also with "\/", and Go's
+// %q and QuoteToASCII. When escapesCollapse(v) holds they all decode to v or
+// its CESU-8 form (TestEscapesCollapse), so Compile need not derive them
+// once v is in the set.
 func stringLiteralForms(v string) []string {
 	q, _ := json.Marshal(v)
 	html := unquote(string(q))
@@ -376,7 +368,10 @@ func stringLiteralForms(v string) []string {
 	)
 }
 
-// shellForms returns the shell forms of escapedForms.
+// shellForms returns the shell forms of v: bash `printf %q` (backslashes,
+// or $'..' for control characters) in a UTF-8 and the C locale, the inside
+// of the single quotes `set -x` prints, and the inside of a double-quoted
+// shell string.
 func shellForms(v string) []string {
 	utf := bashPrintfQ(v, false)
 	c := utf
