@@ -158,3 +158,33 @@ func TestCtrlCAtInteractiveShell(t *testing.T) {
 		t.Errorf("$? after Ctrl-C is not 130: %q", out)
 	}
 }
+
+// A script run from an interactive shell (`bash script`, a loop of secretrun in pty mode): Ctrl-C
+// reaches the command through its pseudo-terminal, not the script's shell, as the outer terminal
+// is raw. secretrun sends the signal on to its process group when the command died of the typed
+// key, so the script's shell gets it as it would from the terminal bare, and the loop stops.
+func TestCtrlCStopsAScriptInPtyMode(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not found")
+	}
+	testenv.ChildrenStartWithDefaultSignals()
+	tm := openTerminal(t)
+	tm.startProgram(bash, "--norc", "--noprofile", "-i")
+	tm.waitFor("bash")
+	script := `for i in 1 2; do secretrun -- sh -c "echo sta\"\"rted; exec sleep 30"; echo turn $i; done; echo E""ND`
+	_, err = tm.master.Write([]byte("PS1='P''R> '; bash -c '" + script + "'; echo st=$?\r"))
+	must(t, err)
+	tm.waitFor("\rstarted\r\n")
+	time.Sleep(100 * time.Millisecond) // sh has exec'd sleep
+	_, err = tm.master.Write([]byte{3})
+	must(t, err)
+	tm.waitFor("PR> ")
+	_, err = tm.master.Write([]byte("exit\r"))
+	must(t, err)
+	tm.waitFor("\rexit\r\n") // bash's goodbye
+	out := tm.output()
+	if strings.Contains(out, "turn 1") || strings.Contains(out, "END") {
+		t.Errorf("the script went on after Ctrl-C: %q", out)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -157,6 +159,7 @@ func (t *childPTY) relay(c *child) {
 // forwardInput writes p to the pseudo-terminal, turning the suspend character into a suspend
 // where suspendsHere says so.
 func (t *childPTY) forwardInput(c *child, p []byte) bool {
+	noteSignalKeys(t.master, p)
 	for len(p) > 0 {
 		i := -1
 		if sc, ok := t.suspendChar(); ok {
@@ -181,6 +184,30 @@ func (t *childPTY) forwardInput(c *child, p []byte) bool {
 		p = p[i+1:]
 	}
 	return true
+}
+
+// typedKey holds the signal whose key (the child terminal's VINTR or VQUIT character, with
+// ISIG on) was last relayed to a child's pseudo-terminal, or 0. Bare, the outer terminal
+// would have sent that signal to the whole foreground process group, the shell running a
+// script included; in pty mode the outer terminal is raw and only the child gets it, so
+// DieOfSignal sends it on to secretrun's process group when the child died of it.
+var typedKey atomic.Int32
+
+// noteSignalKeys records in typedKey the signal of an interrupt or quit key in p, as the
+// pseudo-terminal master's settings say.
+func noteSignalKeys(master *os.File, p []byte) {
+	tio, err := getTermios(master)
+	if err != nil || tio.Lflag&unix.ISIG == 0 {
+		return
+	}
+	for _, k := range [...]struct {
+		cc  int
+		sig syscall.Signal
+	}{{unix.VINTR, syscall.SIGINT}, {unix.VQUIT, syscall.SIGQUIT}} {
+		if ch := tio.Cc[k.cc]; ch != 0 && bytes.IndexByte(p, ch) >= 0 { // 0 is _POSIX_VDISABLE
+			typedKey.Store(int32(k.sig))
+		}
+	}
 }
 
 // suspendChar returns the child terminal's VSUSP character when its ISIG is on and secretrun

@@ -66,7 +66,10 @@ func startIgnoredForwarded() []os.Signal {
 
 // DieOfSignal makes secretrun die of sig, the signal its child died of, so that the calling
 // shell sees a death by signal as it would without secretrun: bash's wait-and-cooperative-exit
-// rule then stops a script or a loop on Ctrl-C. Call it once everything is cleaned up.
+// rule then stops a script or a loop on Ctrl-C. In pty mode, where the raw outer terminal sent
+// the typed key to the child alone, a signal whose key was typed (typedKey) goes to secretrun's
+// whole process group, the script's shell included, as the terminal would have sent it. Call it
+// once everything is cleaned up.
 //
 // A core-dumping signal (SIGQUIT, SIGABRT, SIGSEGV, ...) dumps no core: secretrun's memory holds
 // secrets. DieOfSignal returns only where dying of sig is not possible: as PID 1 (the kernel does
@@ -92,6 +95,11 @@ func DieOfSignal(sig syscall.Signal) {
 		default:
 			return
 		}
+	}
+	if typedKey.Load() == int32(sig) {
+		// The user typed the key of sig in pty mode: the shell running a script gets it
+		// too, as from the terminal (see typedKey), and stops the script.
+		_ = unix.Kill(-unix.Getpgrp(), sig)
 	}
 	raiseOnThisThread(sig)
 	// Delivered on the way back from the kill to this very thread, unless the kernel refused
