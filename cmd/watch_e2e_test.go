@@ -86,6 +86,18 @@ type watchedProcess struct {
 	status   chan int
 }
 
+// tokenDir is a new directory holding token.txt, whose content is value, and a secretrun.yaml
+// whose default profile has the watch block given (a line such as e2eWatchBlock) and the one
+// secret V: v (file://token.txt, or a mapping that names it).
+func tokenDir(t *testing.T, value, watch, v string) string {
+	t.Helper()
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(value), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
+		watch+"    secrets:\n      V: "+v+"\n"), 0o600))
+	return dir
+}
+
 // startWatched runs `secretrun run FLAGS -- sh -c watchChild` in dir.
 func startWatched(t *testing.T, dir string, flags ...string) *watchedProcess {
 	t.Helper()
@@ -355,11 +367,8 @@ func TestWatchStoreDownWarnsOnly(t *testing.T) {
 // A restart is one restart record in the audit trail, between the two children's
 // child_started, naming the changed variable and the stopped child's status, never a value.
 func TestWatchAuditRestart(t *testing.T) {
-	dir := t.TempDir()
 	old, fresh := "CANARY-audit-old-"+randHex(t, 8), "CANARY-audit-new-"+randHex(t, 8)
-	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(old), 0o600))
-	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
-		e2eWatchBlock+"    secrets:\n      V: file://token.txt\n"), 0o600))
+	dir := tokenDir(t, old, e2eWatchBlock, "file://token.txt")
 	auditLog := filepath.Join(dir, "audit.jsonl")
 	w := startWatched(t, dir, "--audit-log", auditLog)
 	w.waitFor(old, 15*time.Second)
@@ -400,12 +409,8 @@ func TestWatchAuditRestart(t *testing.T) {
 // on_change: signal:HUP rewrites an `as: file` secret in place and signals the child, which
 // reads the new value from the same path; nothing restarts, and both values are masked.
 func TestWatchSignalRewritesFile(t *testing.T) {
-	dir := t.TempDir()
 	old, fresh := "CANARY-signal-old-"+randHex(t, 8), "CANARY-signal-new-"+randHex(t, 8)
-	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(old), 0o600))
-	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
-		"    watch: { debounce: 100ms, on_change: signal:HUP }\n"+
-		"    secrets:\n      V: {ref: file://token.txt, as: file}\n"), 0o600))
+	dir := tokenDir(t, old, "    watch: { debounce: 100ms, on_change: signal:HUP }\n", "{ref: file://token.txt, as: file}")
 	w := startScript(t, dir, `trap 'echo "reloaded $(cat "$V" | sha256sum | cut -c1-16) [$(cat "$V")]"' HUP
 echo "start $(cat "$V" | sha256sum | cut -c1-16)"
 echo "value [$(cat "$V")]"
@@ -434,11 +439,8 @@ while [ ! -e stop ]; do sleep 0.02; done`)
 // write did not end one, or the runner takes "progress...::add-mask::VALUE" for a line of log
 // and prints the value in clear.
 func TestWatchCIMaskStartsALine(t *testing.T) {
-	dir := t.TempDir()
 	old, fresh := "CANARY-ci-old-"+randHex(t, 8), "CANARY-ci-new-"+randHex(t, 8)
-	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(old), 0o600))
-	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
-		"    watch: { debounce: 100ms, on_change: signal:HUP }\n    secrets:\n      V: {ref: file://token.txt, as: file}\n"), 0o600))
+	dir := tokenDir(t, old, "    watch: { debounce: 100ms, on_change: signal:HUP }\n", "{ref: file://token.txt, as: file}")
 	w := startScriptEnv(t, dir, []string{"GITHUB_ACTIONS=true"}, `trap 'echo reloaded' HUP
 printf 'progress: 10%%...' >&2
 echo "start $(cat "$V" | sha256sum | cut -c1-16)"
@@ -463,10 +465,7 @@ while [ ! -e stop ]; do sleep 0.02; done`)
 
 // on_change: exit stops the child and exits 75 (EX_TEMPFAIL), for the orchestrator.
 func TestWatchExitAction(t *testing.T) {
-	dir := t.TempDir()
-	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte("CANARY-exit-old-1234"), 0o600))
-	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
-		"    watch: { debounce: 100ms, on_change: exit }\n    secrets:\n      V: file://token.txt\n"), 0o600))
+	dir := tokenDir(t, "CANARY-exit-old-1234", "    watch: { debounce: 100ms, on_change: exit }\n", "file://token.txt")
 	w := startWatched(t, dir)
 	w.waitFor("CANARY-exit-old-1234", 15*time.Second)
 	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte("CANARY-exit-new-5678"), 0o600))
@@ -489,11 +488,8 @@ func TestWatchExitAction(t *testing.T) {
 // Restarts: the new child never starts, and secretrun exits with the old child's status, here
 // its TERM trap's 7. Nothing of the run is left behind.
 func TestWatchSIGTERMDuringRestartEndsTheRun(t *testing.T) {
-	dir := t.TempDir()
 	old, fresh := "CANARY-term-old-"+randHex(t, 8), "CANARY-term-new-"+randHex(t, 8)
-	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte(old), 0o600))
-	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
-		e2eWatchBlock+"    secrets:\n      V: file://token.txt\n"), 0o600))
+	dir := tokenDir(t, old, e2eWatchBlock, "file://token.txt")
 	// Each child appends its start to a file, which a child started after secretrun stopped
 	// reading its output would still write; on TERM it takes 2 s to stop, then exits 7.
 	script := `trap 'echo "term $$"; sleep 2; echo "bye $$"; exit 7' TERM
@@ -572,10 +568,7 @@ func TestWatchRestartLatency(t *testing.T) {
 	if os.Getenv("SECRETRUN_WATCH_LATENCY") == "" {
 		t.Skip("set SECRETRUN_WATCH_LATENCY=1 to measure")
 	}
-	dir := t.TempDir()
-	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte("CANARY-latency-0"), 0o600))
-	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
-		"    watch: { debounce: 1ms, min_interval: 100ms }\n    secrets:\n      V: file://token.txt\n"), 0o600))
+	dir := tokenDir(t, "CANARY-latency-0", "    watch: { debounce: 1ms, min_interval: 100ms }\n", "file://token.txt")
 	w := startWatched(t, dir)
 	w.waitFor("CANARY-latency-0", 15*time.Second)
 	var took []time.Duration
@@ -663,10 +656,7 @@ while [ ! -e stop ]; do sleep 0.02; done`)
 // A file rewritten every 100 ms for 4 s restarts the child no faster than min_interval (1 s):
 // the first restart after the debounce, then at most one a second.
 func TestWatchChurnRestartsAtMinInterval(t *testing.T) {
-	dir := t.TempDir()
-	must(t, os.WriteFile(filepath.Join(dir, "token.txt"), []byte("CANARY-churn-0000"), 0o600))
-	must(t, os.WriteFile(filepath.Join(dir, "secretrun.yaml"), []byte("version: 1\nprofiles:\n  default:\n"+
-		"    watch: { debounce: 200ms, min_interval: 1s }\n    secrets:\n      V: file://token.txt\n"), 0o600))
+	dir := tokenDir(t, "CANARY-churn-0000", "    watch: { debounce: 200ms, min_interval: 1s }\n", "file://token.txt")
 	w := startWatched(t, dir)
 	w.waitFor("CANARY-churn-0000", 15*time.Second)
 	var starts []time.Time

@@ -17,17 +17,7 @@ import (
 // variable (the oldest then go, with one warning), and secretrun's own messages are masked too.
 func TestWatchMaskKeepsEarlierValues(t *testing.T) {
 	var stderr bytes.Buffer
-	d := SystemDeps()
-	d.Streams = inject.Streams{Err: &stderr}
-	_, a := newRootCommand(d)
-	ref, err := providers.ParseRef("file://token")
-	must(t, err)
-	first := "CANARY-mask-value-000"
-	p := &plan{cfg: config.Default(), requests: []request{{Request: inject.Request{Name: "TOKEN", Ref: "file://token"}, masked: true}}}
-	results := []inject.Result{{Request: p.requests[0].Request, Parsed: ref, Secret: providers.NewSecret([]byte(first), "")}}
-	m, _ := redact.Compile([]redact.Secret{{Name: "TOKEN", Value: first}}, redact.Options{})
-	w := &watchedRun{a: a, p: p, live: redact.NewLive(m), results: results,
-		masked: []redact.Secret{{Name: "TOKEN", Value: first}}}
+	w, a, ref := maskedTokenRun(t, &stderr, "CANARY-mask-value-000")
 	value := func(i int) string { return fmt.Sprintf("CANARY-mask-value-%03d", i) }
 	for i := 1; i <= 70; i++ {
 		w.mask([]watch.Change{{Ref: ref, Secret: providers.NewSecret([]byte(value(i)), ""), Names: []string{"TOKEN"}}})
@@ -57,17 +47,7 @@ func TestWatchMaskKeepsEarlierValues(t *testing.T) {
 // change of the variable warn, long values included.
 func TestWatchMaskWarnsOnlyForAShortNewValue(t *testing.T) {
 	var stderr bytes.Buffer
-	d := SystemDeps()
-	d.Streams = inject.Streams{Err: &stderr}
-	_, a := newRootCommand(d)
-	ref, err := providers.ParseRef("file://token")
-	must(t, err)
-	first := "CANARY-short-value-000"
-	p := &plan{cfg: config.Default(), requests: []request{{Request: inject.Request{Name: "TOKEN", Ref: "file://token"}, masked: true}}}
-	results := []inject.Result{{Request: p.requests[0].Request, Parsed: ref, Secret: providers.NewSecret([]byte(first), "")}}
-	m, _ := redact.Compile([]redact.Secret{{Name: "TOKEN", Value: first}}, redact.Options{})
-	w := &watchedRun{a: a, p: p, live: redact.NewLive(m), results: results,
-		masked: []redact.Secret{{Name: "TOKEN", Value: first}}}
+	w, _, ref := maskedTokenRun(t, &stderr, "CANARY-short-value-000")
 	change := func(v string) {
 		w.mask([]watch.Change{{Ref: ref, Secret: providers.NewSecret([]byte(v), ""), Names: []string{"TOKEN"}}})
 	}
@@ -80,4 +60,22 @@ func TestWatchMaskWarnsOnlyForAShortNewValue(t *testing.T) {
 	if n := strings.Count(stderr.String(), "will not be masked"); n != 1 {
 		t.Errorf("long new values warned as not masked (%d warnings, want the short one's only):\n%s", n, stderr.String())
 	}
+}
+
+// maskedTokenRun is a watched run of one masked variable, TOKEN from file://token, whose
+// value is first, with secretrun's messages written to stderr: the app, the run and the
+// parsed ref that changes to TOKEN name.
+func maskedTokenRun(t *testing.T, stderr *bytes.Buffer, first string) (*watchedRun, *app, providers.Ref) {
+	t.Helper()
+	d := SystemDeps()
+	d.Streams = inject.Streams{Err: stderr}
+	_, a := newRootCommand(d)
+	ref, err := providers.ParseRef("file://token")
+	must(t, err)
+	p := &plan{cfg: config.Default(), requests: []request{{Request: inject.Request{Name: "TOKEN", Ref: "file://token"}, masked: true}}}
+	results := []inject.Result{{Request: p.requests[0].Request, Parsed: ref, Secret: providers.NewSecret([]byte(first), "")}}
+	m, _ := redact.Compile([]redact.Secret{{Name: "TOKEN", Value: first}}, redact.Options{})
+	w := &watchedRun{a: a, p: p, live: redact.NewLive(m), results: results,
+		masked: []redact.Secret{{Name: "TOKEN", Value: first}}}
+	return w, a, ref
 }

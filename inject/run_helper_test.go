@@ -343,12 +343,16 @@ func (panicWriter) Write([]byte) (int, error) { panic("test: writer panics") }
 func (panicWriter) Close() error              { return nil }
 
 // runnerEnv is the environment that makes the test binary a runner.
-func runnerEnv(cfg runnerConfig) []string {
+func runnerEnv(cfg runnerConfig) []string { return roleEnv(runnerEnvVar, cfg) }
+
+// roleEnv is the base environment plus envVar set to cfg as JSON: what makes the test binary
+// play the role envVar names (runner, session runner) with that configuration.
+func roleEnv(envVar string, cfg any) []string {
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		panic(err)
 	}
-	return append(baseEnv(), runnerEnvVar+"="+string(b))
+	return append(baseEnv(), envVar+"="+string(b))
 }
 
 // runnerMain is a tiny secretrun: Run with its own streams, exit with Run's status.

@@ -124,13 +124,7 @@ type sessionScript struct {
 }
 
 // sessionEnv is the environment that makes the test binary a session runner.
-func sessionEnv(script sessionScript) []string {
-	b, err := json.Marshal(script)
-	if err != nil {
-		panic(err)
-	}
-	return append(baseEnv(), sessionEnvVar+"="+string(b))
-}
+func sessionEnv(script sessionScript) []string { return roleEnv(sessionEnvVar, script) }
 
 // sessionMain is a tiny secretrun with restarts: each child of the script in turn, in one
 // Session, on its own standard streams. It prints each child's Exit on stderr and exits with

@@ -32,6 +32,26 @@ type outcome struct {
 	err  error
 }
 
+// startToken starts a run of one variable, TOKEN from file://token, whose value is "v1";
+// call it inside synctest.Test. It returns the run and the files store, to change the token.
+func startToken(t *testing.T, opts Options, cfg Config) (*run, *files) {
+	t.Helper()
+	ev := newEvents()
+	fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
+	return startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, opts, cfg), fs
+}
+
+// startApp starts a run of one variable, APP from vault://app, whose value is "v1-canary"
+// (version 1), checked every minute and acted on after one second of quiet; call it inside
+// synctest.Test. It returns the run and the versioned store, to change, remove or recreate app.
+func startApp(t *testing.T) (*run, versioned) {
+	t.Helper()
+	ev := newEvents()
+	kv := versioned{newStore(ev, map[string]string{"app": "v1-canary"})}
+	kv.set("app", "v1-canary", true)
+	return startRun(t, ev, []Item{item(t, "APP", "vault://app", kv)}, Options{Interval: time.Minute}, Config{Debounce: time.Second}), kv
+}
+
 // startRun starts a run; call it inside synctest.Test, after the stores were filled.
 func startRun(t *testing.T, ev *events, items []Item, opts Options, cfg Config) *run {
 	t.Helper()

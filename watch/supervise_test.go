@@ -144,10 +144,7 @@ func TestSignalActionRewritesFilesThenSignals(t *testing.T) {
 // exit stops the child and ends the run with the chosen status.
 func TestExitAction(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
-		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
-			Config{Action: Action{Kind: Exit}, ExitCode: 75, Debounce: time.Second})
+		r, fs := startToken(t, Options{}, Config{Action: Action{Kind: Exit}, ExitCode: 75, Debounce: time.Second})
 
 		fs.rewrite("token", "v2")
 		r.after(2 * time.Second)
@@ -164,9 +161,7 @@ func TestExitAction(t *testing.T) {
 // starts (Start refuses) and the run ends with the stopped child's status.
 func TestTerminatedDuringRestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
-		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{}, Config{Debounce: time.Second})
+		r, fs := startToken(t, Options{}, Config{Debounce: time.Second})
 		r.child.startErr = fmt.Errorf("start: %w", inject.ErrStopping)
 
 		fs.rewrite("token", "v2")
@@ -187,9 +182,7 @@ func TestTerminatedDuringRestart(t *testing.T) {
 // which got the signal too, and ends with its status.
 func TestNoActionAfterSIGTERM(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
-		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{}, Config{Debounce: time.Second})
+		r, fs := startToken(t, Options{}, Config{Debounce: time.Second})
 		r.child.mu.Lock()
 		r.child.running = false // the child takes its time to exit on SIGTERM
 		r.child.mu.Unlock()
@@ -227,10 +220,7 @@ func TestChildExitEndsTheRun(t *testing.T) {
 // the latest values, up to Retries times; then the run ends with its status.
 func TestRestartedChildFailingAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
-		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
-			Config{Debounce: time.Second, MinInterval: time.Minute, Settle: 10 * time.Second, Retries: 3})
+		r, fs := startToken(t, Options{}, Config{Debounce: time.Second, MinInterval: time.Minute, Settle: 10 * time.Second, Retries: 3})
 
 		fs.rewrite("token", "v2")
 		r.after(2 * time.Second) // restarted at 1.1s
@@ -273,10 +263,7 @@ func TestInterruptedRestartedChildEndsTheRun(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				ev := newEvents()
-				fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
-				r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
-					Config{Debounce: time.Second, MinInterval: time.Minute, Settle: 10 * time.Second, Retries: 3})
+				r, fs := startToken(t, Options{}, Config{Debounce: time.Second, MinInterval: time.Minute, Settle: 10 * time.Second, Retries: 3})
 				fs.rewrite("token", "v2")
 				r.after(2 * time.Second) // restarted at 1.1s
 				r.child.end(tc.exit)
@@ -294,9 +281,7 @@ func TestInterruptedRestartedChildEndsTheRun(t *testing.T) {
 // stop): no new child starts, and the run ends with its status.
 func TestInterruptedDuringRestartStartsNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
-		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{}, Config{Debounce: time.Second})
+		r, fs := startToken(t, Options{}, Config{Debounce: time.Second})
 		interrupted := inject.Exit{Status: 130, Signal: syscall.SIGINT}
 		r.child.stopExit = &interrupted
 		fs.rewrite("token", "v2")
@@ -343,10 +328,7 @@ func TestFailingCheckWarnsOnlyAndBacksOff(t *testing.T) {
 // with a new value, the child restarts with it.
 func TestDisappearingSecretKeepsItsLastValue(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		kv := versioned{newStore(ev, map[string]string{"app": "v1-canary"})}
-		kv.set("app", "v1-canary", true)
-		r := startRun(t, ev, []Item{item(t, "APP", "vault://app", kv)}, Options{Interval: time.Minute}, Config{Debounce: time.Second})
+		r, kv := startApp(t)
 
 		kv.remove("app")
 		r.after(5 * time.Minute)
@@ -367,10 +349,7 @@ func TestDisappearingSecretKeepsItsLastValue(t *testing.T) {
 // its value differs. Once back, it is read and compared by value, not trusted by version.
 func TestRecreatedSecretIsComparedByValue(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		kv := versioned{newStore(ev, map[string]string{"app": "v1-canary"})}
-		kv.set("app", "v1-canary", true)
-		r := startRun(t, ev, []Item{item(t, "APP", "vault://app", kv)}, Options{Interval: time.Minute}, Config{Debounce: time.Second})
+		r, kv := startApp(t)
 
 		kv.remove("app")
 		r.after(5 * time.Minute)
@@ -412,10 +391,7 @@ func TestRestartWithoutEnvironmentIsTriedAgain(t *testing.T) {
 // again after the backoff; the debounce then finds nothing left to do (no second restart).
 func TestChangeDuringRetryIsTakenByTheRetry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
-		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
-			Config{Debounce: 3 * time.Second, MinInterval: time.Second, Settle: 10 * time.Second, Retries: 3})
+		r, fs := startToken(t, Options{}, Config{Debounce: 3 * time.Second, MinInterval: time.Second, Settle: 10 * time.Second, Retries: 3})
 		fs.rewrite("token", "v2")
 		r.after(3500 * time.Millisecond) // restarted at 3.1s
 		fs.rewrite("token", "v3")        // seen at 3.6s: due at 6.6s
@@ -430,10 +406,7 @@ func TestChangeDuringRetryIsTakenByTheRetry(t *testing.T) {
 // A SIGTERM during the backoff before a failed child is started again ends the run at once.
 func TestSIGTERMDuringRetryBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
-		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{},
-			Config{Debounce: time.Second, MinInterval: time.Minute, Settle: 10 * time.Second, Retries: 3})
+		r, fs := startToken(t, Options{}, Config{Debounce: time.Second, MinInterval: time.Minute, Settle: 10 * time.Second, Retries: 3})
 		fs.rewrite("token", "v2")
 		r.after(2 * time.Second)
 		r.child.exit(1)
@@ -451,10 +424,7 @@ func TestSIGTERMDuringRetryBackoff(t *testing.T) {
 // the backoff of a failed remote check (a tenth of the 5-minute interval).
 func TestFileFixedAfterAFailedReadIsReadAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := newEvents()
-		fs := &files{store: newStore(ev, map[string]string{"token": "v1"})}
-		r := startRun(t, ev, []Item{item(t, "TOKEN", "file://token", fs)}, Options{Interval: 5 * time.Minute},
-			Config{Debounce: time.Second})
+		r, fs := startToken(t, Options{Interval: 5 * time.Minute}, Config{Debounce: time.Second})
 		fs.fail(errors.New("token:1: unterminated double-quoted value"), false)
 		fs.rewrite("token", "v2")
 		r.after(time.Second)

@@ -86,11 +86,8 @@ func TestExpiryAndRetireOffline(t *testing.T) {
 	if e := p.Expiry(ref); e.Before(start.Add(3 * time.Second)) {
 		t.Errorf("after a re-fetch, Expiry +%v; want the new lease's +3s", e.Sub(start))
 	}
-	w := newWarnings()
-	ctx, cancel := context.WithCancel(context.Background())
-	kept := make(chan struct{})
-	go func() { p.Keep(ctx, w.warn); close(kept) }()
-	defer func() { cancel(); <-kept }()
+	w, stop := startKeep(p)
+	defer stop()
 	waitFor(time.Second, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.leases[0].keeping })
 	if err := p.Retire(context.Background(), []providers.Ref{ref}); err != nil {
 		t.Fatalf("Retire: %v", err)
@@ -148,11 +145,8 @@ func TestDynamicSecretReplaced(t *testing.T) {
 	if e := p.Expiry(user); !e.IsZero() {
 		t.Errorf("renewable lease: Expiry %v before any renewal; want zero", e)
 	}
-	w := newWarnings()
-	ctx, cancel := context.WithCancel(context.Background())
-	kept := make(chan struct{})
-	go func() { p.Keep(ctx, w.warn); close(kept) }()
-	defer func() { cancel(); <-kept }()
+	w, stop := startKeep(p)
+	defer stop()
 
 	// Keep's renewals are granted short near the max TTL: the end is known before it comes.
 	if !waitFor(6*time.Second, func() bool { return !p.Expiry(user).IsZero() }) {
@@ -217,8 +211,7 @@ func TestDynamicSecretReplaced(t *testing.T) {
 	if !waitFor(3*time.Second, func() bool { return leaseExpiry(t, admin, newID).After(first.Add(500 * time.Millisecond)) }) {
 		t.Errorf("the re-fetched lease was not renewed by the running Keep: %s", cnt)
 	}
-	cancel()
-	<-kept
+	stop()
 	for _, m := range w.msgs {
 		for _, v := range []string{oldUser, oldPass, newUser, newPass} {
 			if strings.Contains(m, v) {
@@ -297,11 +290,8 @@ path "`+db+`/creds/app" { capabilities = ["read"] }`); err != nil {
 		t.Fatal(err)
 	}
 	firstToken := p.client.Token()
-	w := newWarnings()
-	ctx, cancel := context.WithCancel(context.Background())
-	kept := make(chan struct{})
-	go func() { p.Keep(ctx, w.warn); close(kept) }()
-	defer func() { cancel(); <-kept }()
+	w, stop := startKeep(p)
+	defer stop()
 
 	// Logged in again while the first token still works.
 	select {
@@ -334,8 +324,7 @@ path "`+db+`/creds/app" { capabilities = ["read"] }`); err != nil {
 	if n := cnt.logins(); n != 2 {
 		t.Errorf("%d logins; want 2 (the re-login, none more)", n)
 	}
-	cancel()
-	<-kept
+	stop()
 	if len(w.msgs) != 0 {
 		t.Errorf("warnings: %q", w.msgs)
 	}

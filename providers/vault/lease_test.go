@@ -72,6 +72,16 @@ func (w *warnings) warn(m string) {
 	w.ch <- m
 }
 
+// startKeep runs p.Keep in the background, its warnings collected in w. stop cancels it and
+// waits until Keep has returned; calling stop again does nothing more.
+func startKeep(p *Provider) (w *warnings, stop func()) {
+	w = newWarnings()
+	ctx, cancel := context.WithCancel(context.Background())
+	kept := make(chan struct{})
+	go func() { p.Keep(ctx, w.warn); close(kept) }()
+	return w, func() { cancel(); <-kept }
+}
+
 // TestDatabaseLeases: dynamic PostgreSQL credentials from the real database secrets engine log
 // in; Keep renews the lease (a later expiry), warns before it reaches its max TTL, and Close
 // revokes it, which drops the role from PostgreSQL.
@@ -100,13 +110,10 @@ func TestDatabaseLeases(t *testing.T) {
 	id := p.leases[0].id
 	first := leaseExpiry(t, admin, id)
 
-	w := newWarnings()
 	var evMu sync.Mutex
 	var events []providers.LeaseEvent
 	p.ReportLeases(func(ev providers.LeaseEvent) { evMu.Lock(); events = append(events, ev); evMu.Unlock() })
-	ctx, cancel := context.WithCancel(context.Background())
-	kept := make(chan struct{})
-	go func() { p.Keep(ctx, w.warn); close(kept) }()
+	w, stop := startKeep(p)
 
 	// Renewed at about 2/3 of 4 s (±10%): the expiry moves later before the first one passes.
 	// Polled rather than slept for, so that a slow machine costs time, not the test.
@@ -132,8 +139,7 @@ func TestDatabaseLeases(t *testing.T) {
 	case <-time.After(8 * time.Second):
 		t.Fatal("no warning before the lease reached its max TTL")
 	}
-	cancel()
-	<-kept
+	stop()
 
 	cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer ccancel()
@@ -193,16 +199,12 @@ func TestLoginTokenRenewedAndLeasesRevoked(t *testing.T) {
 	}
 	u := s[0].Reveal()
 	token := p.client.Token()
-	w := newWarnings()
-	ctx, cancel := context.WithCancel(context.Background())
-	kept := make(chan struct{})
-	go func() { p.Keep(ctx, w.warn); close(kept) }()
+	w, stop := startKeep(p)
 	time.Sleep(4 * time.Second) // past the token's first 3 s TTL
 	if code := lookupSelfStatus(t, token); code != 200 {
 		t.Errorf("login token expired while Keep ran (HTTP %d): not renewed", code)
 	}
-	cancel()
-	<-kept
+	stop()
 	if len(w.msgs) != 0 {
 		t.Errorf("unexpected warnings: %q", w.msgs)
 	}
