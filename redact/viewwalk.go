@@ -14,7 +14,7 @@ func (w *Writer) scanDecoding(p []byte, base int64) {
 	var tr triggers
 	tr.reset(p, w.dec)
 	for i < n {
-		if w.esc.on || w.vOn || w.dp.on {
+		if w.esc.on || w.vOn || w.dp.on || w.cr.on {
 			i = w.walk(p, base, i)
 			continue
 		}
@@ -24,6 +24,10 @@ func (w *Writer) scanDecoding(p []byte, base int64) {
 		}
 		x := base + int64(e)
 		i = e + 1
+		if p[e] == '\n' {
+			w.breakAt(p, e, base)
+			continue
+		}
 		if p[e] != escByte {
 			st, end, r := decodeEsc(p, e)
 			if st == decNone {
@@ -68,7 +72,39 @@ func (w *Writer) scanDecoding(p []byte, base int64) {
 		}
 		w.esc = escParser{on: true, start: x, n: 1}
 	}
+	if n > 0 && p[n-1] == '\r' && !w.vOn && !w.esc.on && !w.dp.on && !w.cr.on && payloadBefore(p, n-1, w.line) {
+		// A "\r" after a payload line ends p: it may begin a line break,
+		// which matters when a needle is under way in the view.
+		x := base + int64(n-1)
+		if v := w.viewStateAt(p, n-1, x); w.a.holdOf(v) > 0 {
+			w.vOn, w.vst = true, v
+			w.cr = crParser{on: true, start: x}
+		}
+	}
 	w.st, w.ms = w.a.scanFrom(w.st, p, w.r, w.ms)
+	w.line = w.line.after(p)
+}
+
+// breakAt handles the "\n" at p[e] while the view walk is off: when it
+// (with a "\r" before it) ends a payload line, it is taken out of the view.
+func (w *Writer) breakAt(p []byte, e int, base int64) {
+	x := base + int64(e)
+	switch {
+	case e > 0 && p[e-1] == '\r':
+		if payloadBefore(p, e-1, w.line) {
+			w.lineBreak(x-1, x+1, w.viewStateAt(p, e-1, x-1))
+		}
+	case e == 0 && w.line.cr:
+		// The "\r" ended the last write, with no needle under way in
+		// the view (else it would be pending): only the place matters.
+		if w.line.run >= wrapMinRun {
+			w.lastDec = x + 1
+		}
+	default:
+		if payloadBefore(p, e, w.line) {
+			w.lineBreak(x, x+1, w.viewStateAt(p, e, x))
+		}
+	}
 }
 
 // viewStateAt returns the view walk's state at p[e] (input position x),
@@ -124,6 +160,18 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 				continue
 			}
 		}
+		if w.cr.on {
+			w.cr.on = false
+			if b == '\n' {
+				i++
+				w.lineBreak(w.cr.start, x+1, w.vst)
+			} else {
+				// A "\r" on its own: a character of the view; b is
+				// looked at again.
+				w.viewByte('\r', w.cr.start, base)
+			}
+			continue
+		}
 		if w.dp.on {
 			switch st, end, r := w.dp.feed(b); st {
 			case decMore:
@@ -170,6 +218,19 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 			}
 			w.esc = escParser{on: true, start: x, n: 1}
 			continue
+		case b == '\n' && payloadBefore(p, i-1, w.line):
+			w.lineBreak(x, x+1, w.vst)
+			continue
+		case b == '\r' && payloadBefore(p, i-1, w.line):
+			if i == len(p) {
+				w.cr = crParser{on: true, start: x} // the next write says
+				continue
+			}
+			if p[i] == '\n' {
+				i++
+				w.lineBreak(x, x+2, w.vst)
+				continue
+			}
 		case b == '\\' || b == '&':
 			switch st, end, r := decodeEsc(p, i-1); st {
 			case decDone:
@@ -279,11 +340,11 @@ func (w *Writer) sequence(s, e int64) {
 // the input: ESC (when terminal escapes are decoded), '\\' and '&'. It keeps
 // the next position of each, so that p is searched once per byte value.
 type triggers struct {
-	next3 [3]int // next position of each byte at or after the last search; -1: none left
+	next3 [4]int // next position of each byte at or after the last search; -1: none left
 	esc   bool
 }
 
-var triggerBytes = [3]byte{escByte, '\\', '&'}
+var triggerBytes = [4]byte{escByte, '\\', '&', '\n'}
 
 func (t *triggers) reset(p []byte, esc bool) {
 	t.esc = esc
@@ -308,7 +369,7 @@ func (t *triggers) next(p []byte, i int) int {
 		lim = i + 8
 	}
 	for ; i < lim; i++ {
-		if c := p[i]; c == '\\' || c == '&' || c == escByte && t.esc {
+		if c := p[i]; c == '\\' || c == '&' || c == '\n' || c == escByte && t.esc {
 			return i
 		}
 	}

@@ -1,0 +1,157 @@
+package redact
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// TestWrappedPayload: a secret in the middle of a longer payload that
+// coreutils base64 encodes and wraps (`printf 'prefix%ssuffix' "$S" |
+// base64 -w W`), at every column and each of the 3 alignments, at widths
+// other than 64 and 76 too, with "\n" or a terminal's "\r\n": no stretch of
+// 6 of the characters that depend on the secret alone shows, and the output
+// is the oracle's for the view without those line breaks.
+func TestWrappedPayload(t *testing.T) {
+	secrets := []Secret{
+		{Name: "TOKEN", Value: "CANARY-tok-9f8e7d6c5b4a"},
+		{Name: "SHORT", Value: "s3cr3t-XY"},
+	}
+	m, _ := Compile(secrets, Options{})
+	const maxPrefix = 80
+	const filler = "{\"auths\":{\"registry.example.com\":{\"auth\":\"dXNlcjpwYXNz\",\"note\":\"padding text to move the secret along the line......\"}}}"
+	for _, width := range []int{60, 64, 72, 76, 100} {
+		for _, s := range secrets {
+			// One shell for every prefix length: payloads separated by "--".
+			sh := fmt.Sprintf(`for n in $(seq 0 %d); do printf '%%s%%s%%s' "$(printf '%%s' "$2" | head -c $n)" "$1" ',"tail":1}' | base64 -w %d; echo --; done`, maxPrefix, width)
+			out := program(t, "sh", "-c", sh, "_", s.Value, filler)
+			payloads := strings.Split(strings.TrimSuffix(out, "--\n"), "--\n")
+			if len(payloads) != maxPrefix+1 {
+				t.Fatalf("%d payloads", len(payloads))
+			}
+			for n, pl := range payloads {
+				own := alignedForms(s.Value, 6, base64.RawStdEncoding.EncodeToString)[n%3]
+				for _, eol := range []string{"\n", "\r\n"} {
+					in := strings.ReplaceAll(pl, "\n", eol)
+					got := m.MaskString(in)
+					joined := strings.NewReplacer("\r", "", "\n", "").Replace(got)
+					for k := 0; k+6 <= len(own); k++ {
+						if strings.Contains(joined, own[k:k+6]) {
+							t.Fatalf("width %d, prefix %d, %q: %q shows in\n%s", width, n, eol, own[k:k+6], got)
+						}
+					}
+					if !strings.Contains(got, "***") {
+						t.Fatalf("width %d, prefix %d: nothing masked in %q", width, n, got)
+					}
+					if n%7 == 0 {
+						checkStream(t, m.a.needles, nil, []byte(in), splitSizes(len(in), func() int { return 13 }))
+					}
+				}
+			}
+		}
+	}
+}
+
+// withWrapMinRun runs f with wrapMinRun set to n, so that short random
+// strings make line breaks that are taken out of the view.
+func withWrapMinRun(n int, f func()) {
+	old := wrapMinRun
+	wrapMinRun = n
+	defer func() { wrapMinRun = old }()
+	f()
+}
+
+// TestRandomizedWrapped runs the oracle property (strict Writer, terminal
+// Writer, and a Writer made from a Live swapped in the middle) on needles of
+// base64 characters planted in noise with line breaks ("\n", "\r\n", lone
+// "\r", blank lines) and colour codes inserted, with wrapMinRun lowered to 3,
+// at random write splits down to one byte.
+func TestRandomizedWrapped(t *testing.T) {
+	r := rand.New(rand.NewSource(19))
+	const alpha = "ab+c- :\n"
+	breaks := []string{"\n", "\r\n", "\r", "\n\n", "\r\r\n", "\x1b[m"}
+	iters := 3000
+	if testing.Short() {
+		iters = 300
+	}
+	withWrapMinRun(3, func() {
+		for it := 0; it < iters; it++ {
+			var needles []string
+			for k := 0; k < 1+r.Intn(4); k++ {
+				needles = append(needles, randString(r, "ab+c-", 1+r.Intn(12)))
+			}
+			// Inserted after a needle byte with odds 1/4 (each time).
+			in := plantedInput(r, alpha, needles, 120, 4, breaks)
+			sizes := randomSizes(r, len(in))
+			checkStream(t, needles, nil, in, sizes)
+			checkWidth(t, needles, in, sizes)
+			if it%4 == 0 {
+				c := r.Intn(len(in) + 1)
+				other := append([]string{randString(r, "ab+c-", 2+r.Intn(8))}, needles[:r.Intn(len(needles))]...)
+				cut := func(n int) []int { return splitSizes(n, func() int { return 1 + r.Intn(9) }) }
+				checkLive(t, [][]string{needles, other}, [][]string{nil, nil}, [][]byte{in[:c], in[c:]}, [][]int{cut(c), cut(len(in) - c)})
+			}
+		}
+	})
+}
+
+// TestTextLineNotHeld: a text line whose end is the beginning of a needle
+// after 20+ base64 characters (a URL path) is written whole at once: only a
+// line made of base64 characters alone is a payload line whose break may be
+// held.
+func TestTextLineNotHeld(t *testing.T) {
+	m := newMatcher([]string{"abcdEFGH1234ijkl"}, nil, Options{})
+	tests := []struct {
+		in   string
+		held int
+	}{
+		{"GET https://example.com/path/to/some/resource/abcd\n", 0},
+		{"token: QUJDRUZHSElKS0xNTk9QUVJTVFVWabcd\n", 0},
+		{"QUJDRUZHSElKS0xNTk9QUVJTVFVWabcd\n", 5},
+		{"QUJDRUZHSElKS0xNTk9QUVJTVFVWabcd\r\n", 6},
+		{"QUJDRUZHSElKabcd\n", 0}, // shorter than wrapMinRun
+	}
+	for _, tt := range tests {
+		var out strings.Builder
+		w := m.NewWriter(&out, 0)
+		w.Write([]byte(tt.in))
+		if got := w.heldBytes(); got != tt.held {
+			t.Errorf("%q: %d bytes held, want %d (written %q)", tt.in, got, tt.held, out.String())
+		}
+		w.Write([]byte("EFGH1234ijkl\n"))
+		w.Close()
+		if tt.held > 0 && strings.Contains(out.String(), "EFGH") {
+			t.Errorf("%q: the secret across the line break shows: %q", tt.in, out.String())
+		}
+	}
+}
+
+// TestRandomizedWrappedMultiline is TestRandomizedWrapped with needles that
+// hold line breaks themselves (a multi-line secret beside payload lines):
+// the raw walk then goes on across a break as the view walk does, which
+// the quick test at each line end (mayCross, crossesBreak) must see.
+func TestRandomizedWrappedMultiline(t *testing.T) {
+	r := rand.New(rand.NewSource(23))
+	const alpha = "ab+c :\n"
+	breaks := []string{"\n", "\r\n", "\n\n", "\x1b[m"}
+	iters := 3000
+	if testing.Short() {
+		iters = 300
+	}
+	withWrapMinRun(3, func() {
+		for it := 0; it < iters; it++ {
+			var needles []string
+			for k := 0; k < 1+r.Intn(4); k++ {
+				needles = append(needles, randString(r, "ab+c\n", 2+r.Intn(10)))
+			}
+			in := plantedInput(r, alpha, needles, 120, 4, breaks)
+			sizes := randomSizes(r, len(in))
+			checkStream(t, needles, nil, in, sizes)
+			if t.Failed() {
+				return
+			}
+		}
+	})
+}
