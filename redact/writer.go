@@ -127,7 +127,9 @@ type Writer struct {
 	vst     int32      // its automaton state (non-negative)
 	spans   []viewSpan // where the view differs from the input, recorded while the view walk is on
 	sorted  bool       // w.ms holds view matches out of order
-	r       int        // how far the raw walk has scanned the current chunk
+	st0     int32      // the raw walk's state at the start of the current chunk
+	evs     []int      // line breaks the raw walk stepped over in the current chunk (scanDecoding)
+	vidx    []int      // scratch for viewStateBreaks
 }
 
 // Format prints only the type, whatever the verb: the state of a Writer
