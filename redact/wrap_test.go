@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -33,6 +34,9 @@ func TestWrappedPayload(t *testing.T) {
 			}
 			for n, pl := range payloads {
 				own := alignedForms(s.Value, 6, base64.RawStdEncoding.EncodeToString)[n%3]
+				if !strings.Contains(strings.ReplaceAll(pl, "\n", ""), own) {
+					t.Fatalf("width %d, prefix %d: the payload does not hold %q", width, n, own)
+				}
 				for _, eol := range []string{"\n", "\r\n"} {
 					in := strings.ReplaceAll(pl, "\n", eol)
 					got := m.MaskString(in)
@@ -130,8 +134,9 @@ func TestTextLineNotHeld(t *testing.T) {
 
 // TestRandomizedWrappedMultiline is TestRandomizedWrapped with needles that
 // hold line breaks themselves (a multi-line secret beside payload lines):
-// the raw walk then goes on across a break as the view walk does, which
-// the quick test at each line end (mayCross, crossesBreak) must see.
+// the raw walk then goes on across a break (the automaton steps over it
+// without going back to the root), and the view walk must still start
+// there.
 func TestRandomizedWrappedMultiline(t *testing.T) {
 	r := rand.New(rand.NewSource(23))
 	const alpha = "ab+c :\n"
@@ -154,4 +159,138 @@ func TestRandomizedWrappedMultiline(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestRandomizedWrappedLines runs the oracle property at the real
+// wrapMinRun on lines such as a terminal shows: payload lines of base64
+// wrapped at a random width of 20 or more, with needles at any offset and
+// cut across any number of lines; text lines that end in punctuation or in
+// a run of base64 characters (a URL path, a needle's start); short lines of
+// base64; "\n" and "\r\n". Writes are large as well as small, so that the
+// skip filter's rounds of four windows meet the line breaks (both its quick
+// test of the bytes before a line break, and the closer look).
+func TestRandomizedWrappedLines(t *testing.T) {
+	r := rand.New(rand.NewSource(41))
+	const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	iters := 400
+	if testing.Short() {
+		iters = 60
+	}
+	for it := 0; it < iters; it++ {
+		var needles []string
+		for k := 0; k < 1+r.Intn(3); k++ {
+			needles = append(needles, randString(r, b64, 20+r.Intn(30)))
+		}
+		eol := "\n"
+		if r.Intn(3) == 0 {
+			eol = "\r\n"
+		}
+		var in strings.Builder
+		for in.Len() < 1500 {
+			switch r.Intn(4) {
+			case 0, 1: // a payload, with needles at any offset, wrapped
+				var pl strings.Builder
+				for pl.Len() < 40+r.Intn(300) {
+					if r.Intn(3) == 0 {
+						n := needles[r.Intn(len(needles))]
+						if r.Intn(4) == 0 {
+							n = n[:r.Intn(len(n))] // a needle cut short
+						}
+						pl.WriteString(n)
+					} else {
+						pl.WriteString(randString(r, b64, 1+r.Intn(40)))
+					}
+				}
+				w := 20 + r.Intn(80)
+				s := pl.String()
+				for len(s) > 0 {
+					k := min(w, len(s))
+					in.WriteString(s[:k] + eol)
+					s = s[k:]
+				}
+			case 2: // a text line
+				in.WriteString(randString(r, "abc xyz.:/()%-", 5+r.Intn(60)))
+				if r.Intn(2) == 0 {
+					in.WriteString(randString(r, b64, r.Intn(40)))
+				}
+				if r.Intn(3) == 0 {
+					n := needles[r.Intn(len(needles))]
+					in.WriteString(n[:r.Intn(len(n))])
+				}
+				in.WriteString(eol)
+			default: // a short line of base64
+				in.WriteString(randString(r, b64, 1+r.Intn(19)) + eol)
+			}
+		}
+		data := []byte(in.String())
+		sizes := splitSizes(len(data), func() int {
+			switch r.Intn(3) {
+			case 0:
+				return 1 + r.Intn(16)
+			case 1:
+				return 1 + r.Intn(300)
+			}
+			return len(data)
+		})
+		checkStream(t, needles, nil, data, sizes)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// TestWrappedRealEncoders: Python's MIME base64 (base64.encodebytes, 76
+// columns), base64 re-wrapped with textwrap at the narrowest width joined
+// (20) and an odd one (33), and OpenSSL's `openssl base64` (64 columns), of
+// a JSON document that holds the secret at every offset: no stretch of 6 of
+// the characters that depend on the secret alone shows.
+func TestWrappedRealEncoders(t *testing.T) {
+	const value = "CANARY-wrap-7c1e9a0b2d"
+	m, _ := Compile([]Secret{{Name: "TOKEN", Value: value}}, Options{})
+	join := strings.NewReplacer("\r", "", "\n", "").Replace
+	check := func(what string, n int, payload string) {
+		t.Helper()
+		own := alignedForms(value, 6, base64.RawStdEncoding.EncodeToString)[n%3]
+		if !strings.Contains(join(payload), own) {
+			t.Fatalf("%s, offset %d: the payload does not hold %q", what, n, own)
+		}
+		got := m.MaskString(payload)
+		joined := join(got)
+		for k := 0; k+6 <= len(own); k++ {
+			if strings.Contains(joined, own[k:k+6]) {
+				t.Fatalf("%s, offset %d: %q shows in\n%s", what, n, own[k:k+6], got)
+			}
+		}
+	}
+	const py = `
+import base64, sys, textwrap
+value = sys.argv[1]
+for n in range(40):
+    doc = ('{"pad":"' + 'x' * n + '","token":"' + value + '","tail":[1,2,3]}').encode()
+    b = base64.b64encode(doc).decode()
+    for out in (base64.encodebytes(doc).decode(), "\n".join(textwrap.wrap(b, 20)) + "\n", "\n".join(textwrap.wrap(b, 33)) + "\n"):
+        sys.stdout.write(out + "--\n")
+`
+	out := program(t, "python3", "-c", py, value)
+	parts := strings.Split(strings.TrimSuffix(out, "--\n"), "--\n")
+	if len(parts) != 120 {
+		t.Fatalf("%d payloads", len(parts))
+	}
+	for k, pl := range parts {
+		// The secret starts 19+n bytes into the document.
+		check([]string{"encodebytes", "textwrap 20", "textwrap 33"}[k%3], 19+k/3, pl)
+	}
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl not installed")
+	}
+	for n := 0; n < 40; n++ {
+		doc := `{"pad":"` + strings.Repeat("x", n) + `","token":"` + value + `","tail":[1,2,3]}`
+		cmd := exec.Command("openssl", "base64")
+		cmd.Stdin = strings.NewReader(doc)
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("openssl base64", 19+n, string(b))
+	}
 }
