@@ -30,10 +30,14 @@ const (
 // The view takes out the line breaks of wrapped base64 (wrap.go), so a
 // needle may also occur with line breaks inside it. The filter rules out
 // starts in the input and in the view alike:
-//   - an examined block holding a '\n' or '\r' is looked up both as it is
-//     and as the view would have it, without them (shiftAt), and the
-//     smaller shift is taken. A shift of d bytes moves the window at most d
-//     characters of the view, so it passes no start of either;
+//   - an examined block that may hold a '\n' or '\r' (lowByte) keeps its
+//     shift when the bytes before it are text, for then the line break
+//     stays in the view (kept); else the block of the 3 bytes before the
+//     line break, one of the view as much as of the input, gives the shift,
+//     less its distance to the window's end (beforeBreak); else each way
+//     the view may have the block is looked up (breakShift). A shift of d
+//     bytes moves the window at most d characters of the view, so it
+//     passes no start of either;
 //   - a window of m characters of the view spans up to slack more bytes of
 //     the input, so a hit resumes the automaton slack bytes early (next),
 //     and a re-entry from a short match skips slack bytes less
@@ -64,7 +68,7 @@ func blockHash(p []byte, j int) uint32 { return wordHash(blockWord(p, j)) }
 
 // lowByte is non-zero when a block packed by blockWord holds a byte below
 // 0x0e, a '\n' or '\r' among them (the test may also flag a byte above one
-// that is: it only sends the block to shiftAt).
+// that is: it only calls for a closer look).
 func lowByte(v uint32) uint32 { return (v - 0x0e0e0e) &^ v & 0x808080 }
 
 // lowByte64 is lowByte for two blocks packed in the low and high halves
@@ -77,8 +81,8 @@ func lowByte64(w uint64) uint64 {
 // isBreak tells the bytes of a line break.
 func isBreak(c byte) bool { return c == '\n' || c == '\r' }
 
-// shiftAt returns the shift for the window ending at p[j], which may hold
-// line break bytes (see breakShift).
+// shiftAt returns the shift for the window ending at p[j], whose block may
+// hold line break bytes (see skipper).
 func (s *skipper) shiftAt(p []byte, j int) int {
 	v := blockWord(p, j)
 	d := s.shift[wordHash(v)]
@@ -174,11 +178,10 @@ func (s *skipper) lowShift(p []byte, j int, v uint32, d uint8) uint8 {
 // fewer) before the window's end, so where a needle prefix window could
 // hold it, d-(j-q+1) and more windows on are ruled out, in the input and in
 // the view (d its shift). It returns 0 (look closer) when that rules out
-// none, or when the block before holds such a byte too. For a block with no
-// such byte, q is j+1: the block before is v, and the shift its own. No
-// branch: the four blocks of a round of fast go through it together.
+// none, or when the block before holds such a byte too. (fast has it
+// inline.)
 func beforeBreak(shift []uint8, p []byte, j int, v uint32) uint8 {
-	q := j - 2 + bits.TrailingZeros32(lowByte(v)|1<<31)>>3
+	q := j - 2 + bits.TrailingZeros32(lowByte(v))>>3
 	if p[q-1] == '\r' {
 		q-- // the "\r" of a "\r\n"
 	}

@@ -74,21 +74,10 @@ func withWrapMinRun(n int, f func()) {
 // at random write splits down to one byte.
 func TestRandomizedWrapped(t *testing.T) {
 	r := rand.New(rand.NewSource(19))
-	const alpha = "ab+c- :\n"
 	breaks := []string{"\n", "\r\n", "\r", "\n\n", "\r\r\n", "\x1b[m"}
-	iters := 3000
-	if testing.Short() {
-		iters = 300
-	}
 	withWrapMinRun(3, func() {
-		for it := 0; it < iters; it++ {
-			var needles []string
-			for k := 0; k < 1+r.Intn(4); k++ {
-				needles = append(needles, randString(r, "ab+c-", 1+r.Intn(12)))
-			}
-			// Inserted after a needle byte with odds 1/4 (each time).
-			in := plantedInput(r, alpha, needles, 120, 4, breaks)
-			sizes := randomSizes(r, len(in))
+		for it := 0; it < wrappedIters(); it++ {
+			needles, in, sizes := wrappedCase(r, "ab+c- :\n", "ab+c-", 1, 12, breaks)
 			checkStream(t, needles, nil, in, sizes)
 			checkWidth(t, needles, in, sizes)
 			if it%4 == 0 {
@@ -99,6 +88,27 @@ func TestRandomizedWrapped(t *testing.T) {
 			}
 		}
 	})
+}
+
+// wrappedIters is how many cases the randomized wrap tests try.
+func wrappedIters() int {
+	if testing.Short() {
+		return 300
+	}
+	return 3000
+}
+
+// wrappedCase draws a case of the randomized wrap tests: 1 to 4 needles of
+// minLen to minLen+span-1 bytes drawn from needleAlpha, planted in noise
+// drawn from alpha, with one of breaks inserted after a needle byte with
+// odds 1/4 (each time), and random write sizes.
+func wrappedCase(r *rand.Rand, alpha, needleAlpha string, minLen, span int, breaks []string) ([]string, []byte, []int) {
+	var needles []string
+	for k := 0; k < 1+r.Intn(4); k++ {
+		needles = append(needles, randString(r, needleAlpha, minLen+r.Intn(span)))
+	}
+	in := plantedInput(r, alpha, needles, 120, 4, breaks)
+	return needles, in, randomSizes(r, len(in))
 }
 
 // TestTextLineNotHeld: a text line whose end is the beginning of a needle
@@ -139,20 +149,10 @@ func TestTextLineNotHeld(t *testing.T) {
 // there.
 func TestRandomizedWrappedMultiline(t *testing.T) {
 	r := rand.New(rand.NewSource(23))
-	const alpha = "ab+c :\n"
 	breaks := []string{"\n", "\r\n", "\n\n", "\x1b[m"}
-	iters := 3000
-	if testing.Short() {
-		iters = 300
-	}
 	withWrapMinRun(3, func() {
-		for it := 0; it < iters; it++ {
-			var needles []string
-			for k := 0; k < 1+r.Intn(4); k++ {
-				needles = append(needles, randString(r, "ab+c\n", 2+r.Intn(10)))
-			}
-			in := plantedInput(r, alpha, needles, 120, 4, breaks)
-			sizes := randomSizes(r, len(in))
+		for it := 0; it < wrappedIters(); it++ {
+			needles, in, sizes := wrappedCase(r, "ab+c :\n", "ab+c\n", 2, 10, breaks)
 			checkStream(t, needles, nil, in, sizes)
 			if t.Failed() {
 				return
