@@ -364,15 +364,20 @@ func (a *automaton) level(d int) int32 {
 // scan runs the automaton over p from state st and appends one match per
 // position at which a needle ends (the longest one; shorter ones ending at
 // the same position are covered by it). Match ends are relative to p. It
-// returns the final state.
+// returns the final state. p holds no line break byte.
 func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
-	return a.scanFrom(st, p, 0, ms)
+	return a.scanFrom(st, p, 0, ms, nil)
 }
 
 // scanFrom is scan over p[i:], st being the state at p[i]; the bytes before
 // i are input too (the skip filter may look at them). Match ends are
 // relative to p.
-func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []match) {
+//
+// It appends to evs (when not nil) the position of each '\n' or '\r' that
+// the automaton steps over rather than skips, the view walk's cue (see
+// Writer.scanDecoding). At every line break byte it skips, no needle prefix
+// of the input or of the view is under way.
+func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match, evs *[]int) (int32, []match) {
 	trans := a.trans
 	cls := &a.class
 	dl := a.denseLimit
@@ -385,6 +390,9 @@ func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []ma
 		d2 = 0 // no re-entry without the Wu-Manber table
 	}
 	n := len(p)
+	walkTo := 0                                                  // the automaton runs at least up to here (see skipper.hit)
+	inNeedle := evs != nil && (cls['\n'] != 0 || cls['\r'] != 0) // some needle holds a line break byte
+	rs := -1                                                     // where the current run started (see runBreak)
 	for i < n {
 		if st == 0 && (m == 0 || i+m <= n) {
 			// (Short of a whole window, the filter rules out nothing.)
@@ -392,14 +400,17 @@ func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []ma
 			if i >= n {
 				break
 			}
+			walkTo = i + sk.slack
 		}
 		// Run the automaton until back at the root.
+		rs = i
 		for i < n {
+			c := p[i]
 			var t int32
 			if st < dl {
-				t = trans[st+int32(cls[p[i]])]
+				t = trans[st+int32(cls[c])]
 			} else {
-				t = a.step(st, int32(cls[p[i]]))
+				t = a.step(st, int32(cls[c]))
 			}
 			i++
 			if t > 0 {
@@ -408,14 +419,25 @@ func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []ma
 					// A match of 1 or 2 bytes is under way, starting at
 					// ws. If the skip filter rules out every start in
 					// [ws, ws+shift) and shift reaches past i, no match
-					// is under way after all: resume skipping from there.
+					// is under way after all: resume skipping from there
+					// (slack bytes less, for the line breaks the window
+					// may span in the view).
 					d := 2
 					if t < d1 {
 						d = 1
 					}
 					ws := i - d
 					if j := ws + m - 1; ws >= 0 && j < n {
-						if s := int(sk.shift[blockHash(p, j)]); s >= d {
+						v := blockWord(p, j)
+						s := int(sk.shift[wordHash(v)])
+						if lowByte(v) != 0 {
+							s = sk.shiftAt(p, j)
+						}
+						if s -= sk.slack; s >= d {
+							if inNeedle {
+								runBreaks(p, rs, i, evs)
+								rs = -1
+							}
 							st = 0
 							i = ws + s
 							break
@@ -425,7 +447,19 @@ func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []ma
 				continue
 			}
 			if t == 0 {
+				if !inNeedle && evs != nil && isBreak(p[i-1]) {
+					// (A line break byte in no needle leads back to the
+					// root from any state: seen here only.)
+					*evs = append(*evs, i-1)
+				}
 				st = 0
+				if i < walkTo {
+					continue
+				}
+				if inNeedle {
+					runBreaks(p, rs, i, evs)
+					rs = -1
+				}
 				break
 			}
 			st = ^t
@@ -433,7 +467,22 @@ func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match) (int32, []ma
 			ms = append(ms, match{end: i, n: a.matchLen[v], id: a.matchID[v]})
 		}
 	}
+	if inNeedle && rs >= 0 {
+		runBreaks(p, rs, n, evs) // the last run, cut by the end of p
+	}
 	return st, ms
+}
+
+// runBreaks appends to evs the line break bytes of p[rs:e], which a run
+// of the automaton stepped over. When some needle holds such bytes, the
+// step over one need not lead back to the root: scanFrom then looks at
+// each run as it ends, rather than at each step.
+func runBreaks(p []byte, rs, e int, evs *[]int) {
+	for k := rs; k < e; k++ {
+		if isBreak(p[k]) {
+			*evs = append(*evs, k)
+		}
+	}
 }
 
 // scanByte is scan over the one byte b: a single step, since neither skip
@@ -494,10 +543,9 @@ func (a *automaton) prefixBound(p []byte, e int, gap int64) int {
 	return int(min(l, lim))
 }
 
-// walkFrom returns the state of the automaton, started at its root, after
+// walkFrom returns the state of the automaton, started in state st, after
 // the bytes b (matches on the way are not reported).
-func (a *automaton) walkFrom(b []byte) int32 {
-	st := int32(0)
+func (a *automaton) walkFrom(st int32, b []byte) int32 {
 	for _, c := range b {
 		st = a.step(st, int32(a.class[c]))
 		if st < 0 {

@@ -107,6 +107,7 @@ func isFinal(b byte) bool { return b >= 0x40 && b <= 0x7e && b != '\\' }
 type viewSpan struct {
 	s, e int64
 	n    int32
+	lb   bool // a line break of wrapped base64 (wrap.go): masked, not written after the token
 	b    []byte
 }
 

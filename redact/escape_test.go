@@ -196,7 +196,7 @@ func TestPrefixBound(t *testing.T) {
 		a := newMatcher(needles, nil, Options{}).a
 		p := []byte(randString(r, alpha+"xyz", 200))
 		for e := 0; e <= len(p); e++ {
-			st := a.walkFrom(p[:e])
+			st := a.walkFrom(0, p[:e])
 			if e >= 2 && !a.mayEndPrefix(p, e) && st != 0 {
 				t.Fatalf("needles %q: mayEndPrefix false at %d of %q, state depth %d", needles, e, p, a.depthOf(st))
 			}
@@ -205,7 +205,7 @@ func TestPrefixBound(t *testing.T) {
 				if l > e {
 					continue
 				}
-				if got, want := a.walkFrom(p[e-l:e]), a.truncate(st, gap); got != want {
+				if got, want := a.walkFrom(0, p[e-l:e]), a.truncate(st, gap); got != want {
 					t.Fatalf("needles %q, %q at %d gap %d: bound %d gives depth %d, want %d", needles, p, e, gap, l, a.depthOf(got), a.depthOf(want))
 				}
 			}

@@ -177,7 +177,7 @@ func checkStream(t *testing.T, needles, names []string, in []byte, sizes []int) 
 		// prefix, of the input or of its view.
 		h := oracleHold(needles, in[:pos])
 		if got := int(w.holdLen()); got != h {
-			t.Fatalf("after %d bytes (%q): holds %d, want %d", pos, in[:pos], got, h)
+			t.Fatalf("needles %q sizes %v after %d bytes (%q): holds %d, want %d", needles, sizes, pos, in[:pos], got, h)
 		}
 		if u := w.heldBytes(); len(w.regions) == 0 && u != h {
 			t.Fatalf("after %d bytes: %d bytes undecided, want the hold of %d", pos, u, h)
@@ -377,7 +377,7 @@ func TestRandomizedEscapes(t *testing.T) {
 		for k := 0; k < 1+r.Intn(4); k++ {
 			needles = append(needles, randString(r, alpha, minLen+r.Intn(10)))
 		}
-		in := plantedInput(r, alpha, needles, 150, 3)
+		in := plantedInput(r, alpha, needles, 150, 3, fuzzEscapes)
 		sizes := splitSizes(len(in), func() int {
 			if r.Intn(2) == 0 {
 				return 1
@@ -390,9 +390,9 @@ func TestRandomizedEscapes(t *testing.T) {
 }
 
 // plantedInput returns at least size bytes of noise drawn from alpha and
-// needles, whole or cut short, with escape sequences inside them (after
-// each byte, each time with odds 1/escOdds).
-func plantedInput(r *rand.Rand, alpha string, needles []string, size, escOdds int) []byte {
+// needles, whole or cut short, with one of ins (escape sequences, line
+// breaks) inserted after each needle byte, each time with odds 1/insOdds.
+func plantedInput(r *rand.Rand, alpha string, needles []string, size, insOdds int, ins []string) []byte {
 	var in []byte
 	for len(in) < size {
 		if r.Intn(3) == 0 || len(needles) == 0 {
@@ -405,10 +405,21 @@ func plantedInput(r *rand.Rand, alpha string, needles []string, size, escOdds in
 		}
 		for i := 0; i < len(n); i++ {
 			in = append(in, n[i])
-			for r.Intn(escOdds) == 0 {
-				in = append(in, fuzzEscapes[r.Intn(len(fuzzEscapes))]...)
+			for r.Intn(insOdds) == 0 {
+				in = append(in, ins[r.Intn(len(ins))]...)
 			}
 		}
 	}
 	return in
+}
+
+// randomSizes cuts total bytes into writes of one byte (half of them) or of
+// 1-30 bytes.
+func randomSizes(r *rand.Rand, total int) []int {
+	return splitSizes(total, func() int {
+		if r.Intn(2) == 0 {
+			return 1
+		}
+		return 1 + r.Intn(30)
+	})
 }

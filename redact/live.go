@@ -90,8 +90,9 @@ func (w *Writer) swap(m *Matcher) {
 	}
 	w.m = m
 	w.st, w.vst, w.vOn, w.sorted = 0, 0, false, false
-	w.esc, w.dp = escParser{}, decParser{}
+	w.esc, w.dp, w.cr = escParser{}, decParser{}, crParser{}
 	w.spans = w.spans[:0]
+	w.line = lineState{} // the held bytes start afresh, as a line of their own
 	if m.Empty() {
 		// No needle: every held byte is plain now.
 		out := w.flushAll(w.out[:0])

@@ -290,7 +290,7 @@ func TestLiveRandomized(t *testing.T) {
 		parts := make([][]byte, gens)
 		sizes := make([][]int, gens)
 		for g := range parts {
-			in := plantedInput(r, alpha, pool, r.Intn(60), 12)
+			in := plantedInput(r, alpha, pool, r.Intn(60), 12, fuzzEscapes)
 			parts[g] = in
 			sizes[g] = splitSizes(len(in), func() int {
 				if r.Intn(2) == 0 {

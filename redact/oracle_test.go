@@ -159,6 +159,21 @@ func oracleDecode(in []byte, eof, on bool) decoded {
 		run = 0
 	}
 	for i := 0; i < len(in); {
+		// A line break that ends a payload line (wrap.go) is taken out.
+		if (in[i] == '\n' || in[i] == '\r') && oraclePayloadLine(in[:i]) {
+			switch {
+			case in[i] == '\n':
+				run = 0
+				i++
+				continue
+			case i+1 < len(in) && in[i+1] == '\n':
+				run = 0
+				i += 2
+				continue
+			case i+1 == len(in) && !eof:
+				return d // a "\r" that may begin one: not yet part of the view
+			}
+		}
 		if on && in[i] == 0x1b && run < maxEscRun {
 			j := i + 1
 			complete, pending := false, false
@@ -208,6 +223,16 @@ func oracleDecode(in []byte, eof, on bool) decoded {
 		i++
 	}
 	return d
+}
+
+// oraclePayloadLine reports whether b ends with a whole line (from the start
+// of b or after a "\n") of wrapMinRun to maxPayloadLine base64 characters.
+func oraclePayloadLine(b []byte) bool {
+	n := 0
+	for n < len(b) && strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_", b[len(b)-1-n]) >= 0 {
+		n++
+	}
+	return n >= wrapMinRun && n <= maxPayloadLine && (n == len(b) || b[len(b)-1-n] == '\n')
 }
 
 // decodingOn reports whether a Writer with these needles takes terminal

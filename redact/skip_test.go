@@ -11,13 +11,13 @@ import (
 func nextOneByOne(s *skipper, p []byte, i int) int {
 	j := i + s.m - 1
 	for j < len(p) {
-		d := s.shift[blockHash(p, j)]
+		d := s.shiftAt(p, j)
 		if d == 0 {
 			break
 		}
-		j += int(d)
+		j += d
 	}
-	return j - s.m + 1
+	return s.hit(i, j)
 }
 
 // TestSkipNextOverlapped: skipper.next, which looks up four windows at a

@@ -3,96 +3,171 @@ package redact
 import "bytes"
 
 // scanDecoding scans p (input from base) with the raw walk and, around
-// terminal escapes (escape.go) and character escapes (decode.go), the view
-// walk; matches go to w.ms. The raw walk runs with its skip filter in
-// segments: up to each escape at which the view walk is off, where its
-// state gives the view walk's.
+// terminal escapes (escape.go), character escapes (decode.go) and the line
+// breaks of wrapped base64 (wrap.go), the view walk; matches go to w.ms.
+// The raw walk goes first, over the whole of p with its skip filter, and
+// notes the line breaks it meets with a needle prefix under way (the only
+// ones at which the view may come to differ, see automaton.scanFrom). The
+// view walk then starts at each such line break and each escape, in order,
+// that may begin a needle in the view.
 func (w *Writer) scanDecoding(p []byte, base int64) {
 	n := len(p)
-	w.r = 0 // the raw walk has scanned p[:w.r]
-	i := 0  // the escape decoding has seen p[:i]
+	w.st0 = w.st
+	w.evs = w.evs[:0]
+	w.st, w.ms = w.a.scanFrom(w.st, p, 0, w.ms, &w.evs)
+	i := 0 // the decoding has seen p[:i]
+	k := 0 // w.evs[k:] are the line breaks still to see
 	var tr triggers
 	tr.reset(p, w.dec)
+	e := -2 // the next trigger at or after i, once searched for
 	for i < n {
-		if w.esc.on || w.vOn || w.dp.on {
+		if w.esc.on || w.vOn || w.dp.on || w.cr.on {
 			i = w.walk(p, base, i)
 			continue
 		}
-		e := tr.next(p, i)
-		if e < 0 {
-			break
+		for k < len(w.evs) && w.evs[k] < i {
+			k++ // the view walk saw it
 		}
-		x := base + int64(e)
-		i = e + 1
-		if p[e] != escByte {
-			st, end, r := decodeEsc(p, e)
-			if st == decNone {
-				continue
-			}
-			if st == decDone && w.a.ends(r) {
-				// Its bytes occur in no needle: the view walk ends at the
-				// root after it, whatever its state before.
-				w.lastDec = base + int64(end)
-				i = end
-				continue
-			}
-			v := w.viewStateAt(p, e, x)
-			if st == decMore {
-				// Cut by the end of p: held, and parsed on in the next
-				// write.
-				w.vOn, w.vst = true, v
-				w.dp.begin(p[e:], x)
-				i = n
-				continue
-			}
-			w.vst = v
-			w.decoded(x, base+int64(end), r, base)
-			i = end
-			continue
+		if e < i && e != -1 {
+			e = tr.next(p, i)
 		}
-		if x == w.lastEsc && w.run >= maxEscRun {
-			continue // not taken out: a character of the view
+		switch {
+		case k < len(w.evs) && (e < 0 || w.evs[k] < e):
+			i = w.breakEvent(p, w.evs[k], base)
+			k++
+		case e >= 0:
+			i = w.trigger(p, e, base)
+		default:
+			i = n
+		}
+	}
+	w.line = w.line.after(p)
+}
+
+// trigger handles the byte p[e] that may start an escape, the view walk
+// being off, and returns where the decoding goes on.
+func (w *Writer) trigger(p []byte, e int, base int64) int {
+	x := base + int64(e)
+	if p[e] != escByte {
+		st, end, r := decodeEsc(p, e)
+		if st == decNone {
+			return e + 1
+		}
+		if st == decDone && w.a.ends(r) {
+			// Its bytes occur in no needle: the view walk ends at the
+			// root after it, whatever its state before.
+			w.lastDec = base + int64(end)
+			return end
 		}
 		v := w.viewStateAt(p, e, x)
-		if w.a.holdOf(v) > 0 {
+		if st == decMore {
+			// Cut by the end of p: held, and parsed on in the next
+			// write.
 			w.vOn, w.vst = true, v
+			w.dp.begin(p[e:], x)
+			return len(p)
 		}
-		if !w.vOn {
-			// The common case, a whole sequence in p with no match
-			// under way: parse it here.
-			if j := csiEnd(p, e); j > 0 {
-				w.sequence(x, base+int64(j))
-				i = j
-				continue
+		w.vst = v
+		w.decoded(x, base+int64(end), r, base)
+		return end
+	}
+	if x == w.lastEsc && w.run >= maxEscRun {
+		return e + 1 // not taken out: a character of the view
+	}
+	v := w.viewStateAt(p, e, x)
+	if w.a.holdOf(v) > 0 {
+		w.vOn, w.vst = true, v
+	}
+	if !w.vOn {
+		// The common case, a whole sequence in p with no match under
+		// way: parse it here.
+		if j := csiEnd(p, e); j > 0 {
+			w.sequence(x, base+int64(j))
+			return j
+		}
+	}
+	w.esc = escParser{on: true, start: x, n: 1}
+	return e + 1
+}
+
+// breakEvent handles the line break byte the raw walk met with a needle
+// prefix under way (ev), the view walk being off, and returns where the
+// decoding goes on: a line break that ends a payload line is taken out of
+// the view, which the view walk follows from there when a needle is under
+// way.
+func (w *Writer) breakEvent(p []byte, b int, base int64) int {
+	x := base + int64(b)
+	switch {
+	case p[b] == '\r' && b+1 == len(p):
+		// It may begin a line break, which matters when a needle is
+		// under way in the view: pending.
+		if payloadBefore(p, b, w.line) {
+			if v := w.viewStateAt(p, b, x); w.a.holdOf(v) > 0 {
+				w.vOn, w.vst = true, v
+				w.cr = crParser{on: true, start: x}
 			}
 		}
-		w.esc = escParser{on: true, start: x, n: 1}
+	case p[b] == '\r':
+		if p[b+1] == '\n' {
+			if payloadBefore(p, b, w.line) {
+				w.lineBreak(x, x+2, w.viewStateAt(p, b, x))
+			}
+			return b + 2
+		}
+	case b > 0 && p[b-1] == '\r':
+		// The "\r" before it went by with no needle under way in the
+		// input.
+		if payloadBefore(p, b-1, w.line) {
+			w.lineBreak(x-1, x+1, w.viewStateAt(p, b-1, x-1))
+		}
+	case b == 0 && w.line.cr:
+		// The "\r" ended the last write, with no needle under way in
+		// the view (else it would be pending): only the place matters.
+		if w.line.run >= wrapMinRun {
+			w.lastDec = x + 1
+		}
+	default:
+		if payloadBefore(p, b, w.line) {
+			w.lineBreak(x, x+1, w.viewStateAt(p, b, x))
+		}
 	}
-	w.st, w.ms = w.a.scanFrom(w.st, p, w.r, w.ms)
+	return b + 1
 }
 
 // viewStateAt returns the view walk's state at p[e] (input position x),
-// the view walk being off: the raw walk's state cut back to what lies after
-// the last place where the view differs from the input, which is the
-// automaton's state over those bytes alone. It may run the raw walk up to
-// e.
+// the view walk being off: the automaton's state over the view since the
+// last place where it differs from the input. Short of a line break, the
+// view there is the input: the state is the raw one over those bytes,
+// found from the few bytes a needle prefix could span. A line break that
+// the view takes out but no walk met (wrap.go) is dealt with by
+// viewStateBreaks.
 func (w *Writer) viewStateAt(p []byte, e int, x int64) int32 {
 	a := w.a
-	gap := x - max(w.lastEsc, w.lastDec)
-	switch {
-	case e == w.r:
-		return a.truncate(w.st, gap)
-	case e >= 2 && !a.mayEndPrefix(p, e):
+	near := e // line breaks before p[near] remain to be looked at
+	if e < 4 || lowByte(blockWord(p, e-1)) != 0 {
+		// A line break byte may be among the last 3.
+		if w.breakTakenOut(p, max(0, e-4), e) {
+			return w.viewStateBreaks(p, e, x)
+		}
+		near = max(0, e-4)
+	}
+	// The last 3 characters of the view are those of the input.
+	if e >= 3 && !a.mayEndPrefix(p, e) {
 		// No needle prefix ends before e: both walks are at the root.
 		return 0
-	case a.prefixBound(p, e, gap) <= e:
-		// Walk the few bytes a needle prefix could span, rather than stop
-		// the raw walk's skip scan here.
-		return a.walkFrom(p[e-a.prefixBound(p, e, gap) : e])
 	}
-	w.st, w.ms = a.scanFrom(w.st, p[:e], w.r, w.ms)
-	w.r = e
-	return a.truncate(w.st, gap)
+	gap := x - max(w.lastEsc, w.lastDec)
+	l := a.prefixBound(p, e, gap)
+	if w.breakTakenOut(p, max(0, e-l-1), near) {
+		return w.viewStateBreaks(p, e, x)
+	}
+	// The view there is the input.
+	if l <= e {
+		return a.walkFrom(0, p[e-l:e])
+	}
+	// A needle prefix may reach back before p: walk from the state at its
+	// start (e is below the longest needle's length).
+	return a.truncate(a.walkFrom(w.st0, p[:e]), gap)
 }
 
 // walk runs the escape parsers and, while it is on, the view walk over p
@@ -123,6 +198,18 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 				w.vOn = false
 				continue
 			}
+		}
+		if w.cr.on {
+			w.cr.on = false
+			if b == '\n' {
+				i++
+				w.lineBreak(w.cr.start, x+1, w.vst)
+			} else {
+				// A "\r" on its own: a character of the view; b is
+				// looked at again.
+				w.viewByte('\r', w.cr.start, base)
+			}
+			continue
 		}
 		if w.dp.on {
 			switch st, end, r := w.dp.feed(b); st {
@@ -170,6 +257,19 @@ func (w *Writer) walk(p []byte, base int64, i int) int {
 			}
 			w.esc = escParser{on: true, start: x, n: 1}
 			continue
+		case b == '\n' && payloadBefore(p, i-1, w.line):
+			w.lineBreak(x, x+1, w.vst)
+			continue
+		case b == '\r' && payloadBefore(p, i-1, w.line):
+			if i == len(p) {
+				w.cr = crParser{on: true, start: x} // the next write says
+				continue
+			}
+			if p[i] == '\n' {
+				i++
+				w.lineBreak(x, x+2, w.vst)
+				continue
+			}
 		case b == '\\' || b == '&':
 			switch st, end, r := decodeEsc(p, i-1); st {
 			case decDone:

@@ -118,6 +118,8 @@ type Writer struct {
 	dec     bool
 	esc     escParser  // a terminal escape sequence being parsed
 	dp      decParser  // a character escape being parsed
+	cr      crParser   // a "\r" that may begin a line break of wrapped base64 (wrap.go)
+	line    lineState  // the current line at the start of the chunk being scanned
 	lastEsc int64      // input position after the last sequence taken out of the view
 	lastDec int64      // input position after the last character escape decoded
 	run     int        // sequences taken out since the last character of the view
@@ -125,7 +127,9 @@ type Writer struct {
 	vst     int32      // its automaton state (non-negative)
 	spans   []viewSpan // where the view differs from the input, recorded while the view walk is on
 	sorted  bool       // w.ms holds view matches out of order
-	r       int        // how far the raw walk has scanned the current chunk
+	st0     int32      // the raw walk's state at the start of the current chunk
+	evs     []int      // line breaks the raw walk stepped over in the current chunk (scanDecoding)
+	vidx    []int      // scratch for viewStateBreaks
 }
 
 // Format prints only the type, whatever the verb: the state of a Writer
@@ -214,12 +218,12 @@ const maxChunk = 64 << 10
 // one-byte writes) skips the view walk's set-up.
 const smallWrite = 16
 
-// hasTrigger reports whether the short p holds a byte that may start an
-// escape: '\\' or '&' (decode.go), or ESC when terminal escapes are taken
-// out of the view (esc).
+// hasTrigger reports whether the short p holds a byte at which the view may
+// differ from the input: '\\' or '&' (decode.go), a line break (wrap.go),
+// or ESC when terminal escapes are taken out of the view (esc).
 func hasTrigger(p []byte, esc bool) bool {
 	for _, b := range p {
-		if b == '\\' || b == '&' || b == escByte && esc {
+		if b == '\\' || b == '&' || b == '\n' || b == '\r' || b == escByte && esc {
 			return true
 		}
 	}
@@ -231,7 +235,7 @@ func hasTrigger(p []byte, esc bool) bool {
 func (w *Writer) writeChunk(p []byte) error {
 	base := w.pos
 	var ms []match
-	if w.esc.on || w.vOn || w.dp.on || len(p) > smallWrite || hasTrigger(p, w.dec) {
+	if w.esc.on || w.vOn || w.dp.on || w.cr.on || len(p) > smallWrite || hasTrigger(p, w.dec) {
 		w.ms = w.ms[:0]
 		w.scanDecoding(p, base)
 		ms = w.ms
@@ -249,6 +253,7 @@ func (w *Writer) writeChunk(p []byte) error {
 			st, ms = w.a.scan(w.st, p, w.ms[:0])
 		}
 		w.st = st
+		w.line = w.line.after(p)
 	}
 	w.pos += int64(len(p))
 	w.addMatches(ms, p, base)
@@ -325,8 +330,8 @@ func (w *Writer) addMatch(s, e int64, id int32, p []byte, base int64) {
 	cur := region{start: s, end: e, id: id}
 	for k := sort.Search(len(w.spans), func(k int) bool { return w.spans[k].s >= s }); k < len(w.spans) && w.spans[k].e <= e; k++ {
 		c := w.spans[k]
-		if c.n > 0 {
-			continue // a character escape: masked with the rest
+		if c.n > 0 || c.lb {
+			continue // a character escape or a line break: masked with the rest
 		}
 		c.b = w.appendPlain(nil, p, base, c.s, c.e)
 		cur.csis = append(cur.csis, c)
@@ -528,13 +533,18 @@ func (w *Writer) Close() error {
 		w.esc.on = false
 		w.vOn = false
 	}
+	if w.cr.on {
+		// So is a "\r" that may have begun a line break.
+		w.cr.on = false
+		w.viewByte('\r', w.cr.start, w.pos)
+	}
 	if w.dp.on {
 		// So is a character escape: its bytes are characters of the view.
 		w.dp.on = false
 		w.viewBytes(w.dp.buf[:w.dp.n], w.dp.start, w.pos)
-		w.addMatches(w.ms, nil, w.pos)
-		w.ms = w.ms[:0]
 	}
+	w.addMatches(w.ms, nil, w.pos)
+	w.ms = w.ms[:0]
 	var tails []match
 	if hold := w.a.holdOf(w.st); hold >= EOFMaskLength && !w.a.releasableOf(w.st) {
 		tails = append(tails, match{n: int32(hold), id: w.a.holdIDOf(w.st)})
@@ -592,6 +602,9 @@ func (w *Writer) holdLen() int64 {
 		}
 		if w.dp.on {
 			end = w.dp.start
+		}
+		if w.cr.on {
+			end = w.cr.start
 		}
 		if hv := w.pos - viewStart(w.spans, end, int64(w.a.holdOf(w.vst))); hv > h {
 			h = hv
