@@ -92,12 +92,14 @@ func (w *Writer) swap(m *Matcher) {
 	w.st, w.vst, w.vOn, w.sorted = 0, 0, false, false
 	w.esc, w.dp, w.cr = escParser{}, decParser{}, crParser{}
 	w.spans = w.spans[:0]
-	w.line = lineState{} // the held bytes start afresh, as a line of their own
+	end := w.line
+	w.line = w.heldLine // the held bytes go on the line they are part of: a payload line may be cut there
 	if m.Empty() {
 		// No needle: every held byte is plain now.
 		out := w.flushAll(w.out[:0])
 		w.keepOut(out)
 		w.held = w.held[:0]
+		w.heldLine = end
 		w.a, w.dec = nil, false
 		if len(out) > 0 {
 			_ = w.writeOut(out)

@@ -160,7 +160,7 @@ func oracleDecode(in []byte, eof, on bool) decoded {
 	}
 	for i := 0; i < len(in); {
 		// A line break that ends a payload line (wrap.go) is taken out.
-		if (in[i] == '\n' || in[i] == '\r') && oraclePayloadLine(in[:i]) {
+		if (in[i] == '\n' || in[i] == '\r') && oraclePayloadLine(append(oracleLineCtx[:len(oracleLineCtx):len(oracleLineCtx)], in[:i]...)) {
 			switch {
 			case in[i] == '\n':
 				run = 0
@@ -224,6 +224,10 @@ func oracleDecode(in []byte, eof, on bool) decoded {
 	}
 	return d
 }
+
+// oracleLineCtx is the input before the bytes oracleDecode looks at (a Live
+// oracle's window after a swap): the line they begin may start there.
+var oracleLineCtx []byte
 
 // oraclePayloadLine reports whether b ends with a whole line (from the start
 // of b or after a "\n") of wrapMinRun to maxPayloadLine base64 characters.
