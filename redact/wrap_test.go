@@ -330,3 +330,22 @@ func TestLiveSwapMidPayloadLine(t *testing.T) {
 		}
 	}
 }
+
+// TestWrappedMultilineNeedleBesideColour: a needle that holds a line break
+// ("a\n+++b+ab"), a payload line ("c++", at wrapMinRun 3) whose line break
+// is taken out, and a colour code after it: the output is the oracle's
+// ("ab#\x1b[m") at every split into two writes and in one-byte writes.
+// (It was a debugging test that only logged the result.)
+func TestWrappedMultilineNeedleBesideColour(t *testing.T) {
+	withWrapMinRun(3, func() {
+		needles := []string{"a\n+++b+ab", "ac++c"}
+		in := []byte("aba\nc++\n\x1b[mc")
+		if got, want := newMatcher(needles, nil, Options{Token: "#"}).MaskString(string(in)), "ab#\x1b[m"; got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+		for c := 1; c < len(in); c++ {
+			checkStream(t, needles, nil, in, []int{c, len(in) - c})
+		}
+		checkStream(t, needles, nil, in, ones(len(in)))
+	})
+}
