@@ -80,7 +80,8 @@ func (w *Writer) follow() {
 // under the old Matcher stay and keep its tokens; the held bytes are scanned
 // again from the new automaton's root, which may mask them, extend a pending
 // region, or decide and write them. The escape decoding starts afresh at the
-// held bytes too. A write error is recorded in w.err.
+// held bytes too, but not the line they are part of (heldLine): a payload
+// line cut by the swap is still one. A write error is recorded in w.err.
 func (w *Writer) swap(m *Matcher) {
 	old := w.m
 	for k := range w.regions {
