@@ -80,7 +80,8 @@ func (w *Writer) follow() {
 // under the old Matcher stay and keep its tokens; the held bytes are scanned
 // again from the new automaton's root, which may mask them, extend a pending
 // region, or decide and write them. The escape decoding starts afresh at the
-// held bytes too. A write error is recorded in w.err.
+// held bytes too, but not the line they are part of (heldLine): a payload
+// line cut by the swap is still one. A write error is recorded in w.err.
 func (w *Writer) swap(m *Matcher) {
 	old := w.m
 	for k := range w.regions {
@@ -92,12 +93,14 @@ func (w *Writer) swap(m *Matcher) {
 	w.st, w.vst, w.vOn, w.sorted = 0, 0, false, false
 	w.esc, w.dp, w.cr = escParser{}, decParser{}, crParser{}
 	w.spans = w.spans[:0]
-	w.line = lineState{} // the held bytes start afresh, as a line of their own
+	end := w.line
+	w.line = w.heldLine // the held bytes go on the line they are part of: a payload line may be cut there
 	if m.Empty() {
 		// No needle: every held byte is plain now.
 		out := w.flushAll(w.out[:0])
 		w.keepOut(out)
 		w.held = w.held[:0]
+		w.heldLine = end
 		w.a, w.dec = nil, false
 		if len(out) > 0 {
 			_ = w.writeOut(out)

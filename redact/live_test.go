@@ -40,12 +40,17 @@ func oracleLive(sets, names [][]string, token string, parts [][]byte) []byte {
 			continue // no write: the Writer never used matcher i
 		}
 		if prev >= 0 {
+			oracleLineCtx = in[:start]
 			start = len(in) - oracleHold(sets[prev], in[start:])
+			oracleLineCtx = nil
 		}
 		prev = i
 		in = append(in, p...)
 		win := in[start:]
-		for _, r := range oracleRegions(sets[i], win, last) {
+		oracleLineCtx = in[:start]
+		regs := oracleRegions(sets[i], win, last)
+		oracleLineCtx = nil
+		for _, r := range regs {
 			r.s += start
 			r.e += start
 			seqs := make([][2]int, len(r.seqs))
@@ -114,7 +119,9 @@ func checkLive(t *testing.T, sets, names [][]string, parts [][]byte, sizes [][]i
 			l.Set(ms[i])
 		}
 		if len(p) > 0 && i != cur {
+			oracleLineCtx = in[:start]
 			start = len(in) - oracleHold(sets[cur], in[start:])
+			oracleLineCtx = nil
 			cur = i
 		}
 		pos := 0
@@ -127,7 +134,10 @@ func checkLive(t *testing.T, sets, names [][]string, parts [][]byte, sizes [][]i
 			if w.a == nil {
 				continue
 			}
-			if got, want := int(w.holdLen()), oracleHold(sets[i], in[start:]); got != want {
+			oracleLineCtx = in[:start]
+			want := oracleHold(sets[i], in[start:])
+			oracleLineCtx = nil
+			if got := int(w.holdLen()); got != want {
 				t.Fatalf("sets %q parts %q sizes %v: part %d after %d bytes: holds %d, want %d", sets, parts, sizes, i, pos, got, want)
 			}
 		}

@@ -160,7 +160,7 @@ func oracleDecode(in []byte, eof, on bool) decoded {
 	}
 	for i := 0; i < len(in); {
 		// A line break that ends a payload line (wrap.go) is taken out.
-		if (in[i] == '\n' || in[i] == '\r') && oraclePayloadLine(in[:i]) {
+		if (in[i] == '\n' || in[i] == '\r') && oraclePayloadLine(oracleLine(in[:i])) {
 			switch {
 			case in[i] == '\n':
 				run = 0
@@ -223,6 +223,23 @@ func oracleDecode(in []byte, eof, on bool) decoded {
 		i++
 	}
 	return d
+}
+
+// oracleLineCtx is the input before the bytes oracleDecode looks at (a Live
+// oracle's window after a swap): the line they begin may start there.
+var oracleLineCtx []byte
+
+// oracleLine returns b after the end of oracleLineCtx's last line (at most
+// maxPayloadLine+1 bytes of it: enough to tell a payload line).
+func oracleLine(b []byte) []byte {
+	ctx := oracleLineCtx
+	if len(ctx) == 0 || bytes.IndexByte(b, '\n') >= 0 {
+		return b
+	}
+	if len(ctx) > maxPayloadLine+1 {
+		ctx = ctx[len(ctx)-maxPayloadLine-1:]
+	}
+	return append(append([]byte(nil), ctx...), b...)
 }
 
 // oraclePayloadLine reports whether b ends with a whole line (from the start

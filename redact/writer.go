@@ -84,9 +84,12 @@ type Writer struct {
 	mu   sync.Mutex
 	m    *Matcher
 	live *Live // the Writer follows its newest Matcher (nil: m for good)
-	a    *automaton
-	dst  io.Writer
-	idle time.Duration
+	// heldLine is the line's state at the start of held (kept when live
+	// is set: a swap scans held again from there).
+	heldLine lineState
+	a        *automaton
+	dst      io.Writer
+	idle     time.Duration
 
 	st       int32    // automaton state
 	pos      int64    // input bytes consumed
@@ -185,6 +188,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, nil
 	}
 	if w.a == nil {
+		w.heldLine = w.heldLine.after(p) // nothing held: the line's state now
 		if err := w.writeOut(p); err != nil {
 			return 0, err
 		}
@@ -234,6 +238,7 @@ func hasTrigger(p []byte, esc bool) bool {
 // decided.
 func (w *Writer) writeChunk(p []byte) error {
 	base := w.pos
+	line0 := w.line // the line's state at the start of p
 	var ms []match
 	if w.esc.on || w.vOn || w.dp.on || w.cr.on || len(p) > smallWrite || hasTrigger(p, w.dec) {
 		w.ms = w.ms[:0]
@@ -299,7 +304,7 @@ func (w *Writer) writeChunk(p []byte) error {
 			err = w.writeOut(out)
 		}
 	}
-	w.keepHeld(p, base, safe)
+	w.keepHeld(p, base, safe, line0)
 	return err
 }
 
@@ -483,13 +488,23 @@ func (w *Writer) appendView(out, p []byte, base, from, to int64, csis []viewSpan
 	return w.appendPlain(out, p, base, from, to)
 }
 
-// keepHeld makes held the input bytes [safe, pos) after a write of p at base.
-func (w *Writer) keepHeld(p []byte, base, safe int64) {
+// keepHeld makes held the input bytes [safe, pos) after a write of p at base,
+// line0 the line's state at the start of p. A Writer that follows a Live
+// also keeps the line's state at the start of held (heldLine), for a swap
+// scans the held bytes again.
+func (w *Writer) keepHeld(p []byte, base, safe int64, line0 lineState) {
+	hs := base - int64(len(w.held))
+	if w.live != nil {
+		if safe >= base {
+			w.heldLine = line0.after(p[:safe-base])
+		} else {
+			w.heldLine = w.heldLine.after(w.held[:safe-hs])
+		}
+	}
 	if safe >= base {
 		w.held = append(w.held[:0], p[safe-base:]...)
 		return
 	}
-	hs := base - int64(len(w.held))
 	n := copy(w.held, w.held[safe-hs:])
 	w.held = append(w.held[:n], p...)
 }
