@@ -392,7 +392,7 @@ func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match, evs *[]int) 
 	n := len(p)
 	walkTo := 0                                                  // the automaton runs at least up to here (see skipper.hit)
 	inNeedle := evs != nil && (cls['\n'] != 0 || cls['\r'] != 0) // some needle holds a line break byte
-	rs := -1                                                     // where the current run started (see runBreak)
+	rs := -1                                                     // where the current run started (see runBreaks)
 	for i < n {
 		if st == 0 && (m == 0 || i+m <= n) {
 			// (Short of a whole window, the filter rules out nothing.)
