@@ -375,8 +375,10 @@ func (a *automaton) scan(st int32, p []byte, ms []match) (int32, []match) {
 //
 // It appends to evs (when not nil) the position of each '\n' or '\r' that
 // the automaton steps over rather than skips, the view walk's cue (see
-// Writer.scanDecoding). At every line break byte it skips, no needle prefix
-// of the input or of the view is under way.
+// Writer.scanDecoding). No needle occurrence of the input or of the view
+// spans a line break byte it skips (the skip filter rules out its start);
+// a needle prefix that dies later may, which viewStateAt sees when an
+// escape follows.
 func (a *automaton) scanFrom(st int32, p []byte, i int, ms []match, evs *[]int) (int32, []match) {
 	trans := a.trans
 	cls := &a.class
