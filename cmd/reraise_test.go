@@ -128,10 +128,10 @@ func TestReraiseAsPID1Exits128PlusS(t *testing.T) {
 	}
 }
 
-// At an interactive shell, Ctrl-C while `secretrun -- CMD; echo NEXT` runs (pty mode: the key
-// reaches the command through its pseudo-terminal, the shell gets no SIGINT) ends the list as it
-// would bare, and $? is 130.
-func TestCtrlCAtInteractiveShell(t *testing.T) {
+// interactiveBash starts an interactive bash (no rc files) on a new terminal, its children with
+// default signal dispositions, and waits for its prompt; it skips the test without bash.
+func interactiveBash(t *testing.T) *terminal {
+	t.Helper()
 	bash, err := exec.LookPath("bash")
 	if err != nil {
 		t.Skip("bash not found")
@@ -140,7 +140,15 @@ func TestCtrlCAtInteractiveShell(t *testing.T) {
 	tm := openTerminal(t)
 	tm.startProgram(bash, "--norc", "--noprofile", "-i")
 	tm.waitFor("bash")
-	_, err = tm.master.Write([]byte("PS1='P''R> '; secretrun -- sh -c 'echo sta\"\"rted; exec sleep 30'; echo NE''XT\r"))
+	return tm
+}
+
+// At an interactive shell, Ctrl-C while `secretrun -- CMD; echo NEXT` runs (pty mode: the key
+// reaches the command through its pseudo-terminal, the shell gets no SIGINT) ends the list as it
+// would bare, and $? is 130.
+func TestCtrlCAtInteractiveShell(t *testing.T) {
+	tm := interactiveBash(t)
+	_, err := tm.master.Write([]byte("PS1='P''R> '; secretrun -- sh -c 'echo sta\"\"rted; exec sleep 30'; echo NE''XT\r"))
 	must(t, err)
 	tm.waitFor("\rstarted\r\n")
 	time.Sleep(100 * time.Millisecond) // sh has exec'd sleep
@@ -164,16 +172,9 @@ func TestCtrlCAtInteractiveShell(t *testing.T) {
 // is raw. secretrun sends the signal on to its process group when the command died of the typed
 // key, so the script's shell gets it as it would from the terminal bare, and the loop stops.
 func TestCtrlCStopsAScriptInPtyMode(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("bash not found")
-	}
-	testenv.ChildrenStartWithDefaultSignals()
-	tm := openTerminal(t)
-	tm.startProgram(bash, "--norc", "--noprofile", "-i")
-	tm.waitFor("bash")
+	tm := interactiveBash(t)
 	script := `for i in 1 2; do secretrun -- sh -c "echo sta\"\"rted; exec sleep 30"; echo turn $i; done; echo E""ND`
-	_, err = tm.master.Write([]byte("PS1='P''R> '; bash -c '" + script + "'; echo st=$?\r"))
+	_, err := tm.master.Write([]byte("PS1='P''R> '; bash -c '" + script + "'; echo st=$?\r"))
 	must(t, err)
 	tm.waitFor("\rstarted\r\n")
 	time.Sleep(100 * time.Millisecond) // sh has exec'd sleep
