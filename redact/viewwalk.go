@@ -6,10 +6,10 @@ import "bytes"
 // terminal escapes (escape.go), character escapes (decode.go) and the line
 // breaks of wrapped base64 (wrap.go), the view walk; matches go to w.ms.
 // The raw walk goes first, over the whole of p with its skip filter, and
-// notes the line breaks it meets with a needle prefix under way (the only
-// ones at which the view may come to differ, see automaton.scanFrom). The
-// view walk then starts at each such line break and each escape, in order,
-// that may begin a needle in the view.
+// notes the line breaks it steps over rather than skips (no needle of the
+// view spans the others, see automaton.scanFrom). The view walk then
+// starts, in order, at each such line break and each escape where a needle
+// may be under way in the view.
 func (w *Writer) scanDecoding(p []byte, base int64) {
 	n := len(p)
 	w.st0 = w.st
@@ -90,45 +90,38 @@ func (w *Writer) trigger(p []byte, e int, base int64) int {
 	return e + 1
 }
 
-// breakEvent handles the line break byte the raw walk met with a needle
-// prefix under way (ev), the view walk being off, and returns where the
-// decoding goes on: a line break that ends a payload line is taken out of
+// breakEvent handles the line break byte p[b] that the raw walk stepped
+// over, the view walk being off, and returns where the decoding goes on: a line break that ends a payload line is taken out of
 // the view, which the view walk follows from there when a needle is under
 // way.
 func (w *Writer) breakEvent(p []byte, b int, base int64) int {
-	x := base + int64(b)
+	s := b // where the line break starts: at the "\r" of a "\r\n"
+	if p[b] == '\n' && b > 0 && p[b-1] == '\r' {
+		s = b - 1 // (the "\r" went by with no needle under way in the input)
+	}
+	x := base + int64(s)
 	switch {
-	case p[b] == '\r' && b+1 == len(p):
+	case p[s] == '\r' && s+1 == len(p):
 		// It may begin a line break, which matters when a needle is
 		// under way in the view: pending.
-		if payloadBefore(p, b, w.line) {
-			if v := w.viewStateAt(p, b, x); w.a.holdOf(v) > 0 {
+		if payloadBefore(p, s, w.line) {
+			if v := w.viewStateAt(p, s, x); w.a.holdOf(v) > 0 {
 				w.vOn, w.vst = true, v
 				w.cr = crParser{on: true, start: x}
 			}
 		}
-	case p[b] == '\r':
-		if p[b+1] == '\n' {
-			if payloadBefore(p, b, w.line) {
-				w.lineBreak(x, x+2, w.viewStateAt(p, b, x))
-			}
-			return b + 2
-		}
-	case b > 0 && p[b-1] == '\r':
-		// The "\r" before it went by with no needle under way in the
-		// input.
-		if payloadBefore(p, b-1, w.line) {
-			w.lineBreak(x-1, x+1, w.viewStateAt(p, b-1, x-1))
-		}
-	case b == 0 && w.line.cr:
+	case s == 0 && p[0] == '\n' && w.line.cr:
 		// The "\r" ended the last write, with no needle under way in
 		// the view (else it would be pending): only the place matters.
 		if w.line.run >= wrapMinRun {
 			w.lastDec = x + 1
 		}
 	default:
-		if payloadBefore(p, b, w.line) {
-			w.lineBreak(x, x+1, w.viewStateAt(p, b, x))
+		if c := w.cut(p, s); c > 0 {
+			w.lineBreak(x, x+int64(c), w.viewStateAt(p, s, x))
+		}
+		if p[s] == '\r' && p[s+1] == '\n' {
+			return s + 2
 		}
 	}
 	return b + 1
